@@ -1,0 +1,47 @@
+{
+  "targets": [
+    {
+      "target_name": "pthreading",
+      "sources": [
+        "native/addon.cc",
+        "native/parking.cc",
+        "native/registry.cc",
+        "native/ops.cc",
+        "native/lock.cc",
+        "native/semaphore.cc",
+        "native/event.cc",
+        "native/condition.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_DISABLE_CPP_EXCEPTIONS",
+        "NODE_API_NO_EXTERNAL_BUFFERS_ALLOWED"
+      ],
+      "cflags": ["-Wall", "-Wextra", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++20", "-Wall", "-Wextra", "-fvisibility=hidden", "-fno-exceptions"],
+      "cflags_cc!": ["-std=gnu++17", "-std=c++17"],
+      "conditions": [
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++20",
+            "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+            "WARNING_CFLAGS": ["-Wall", "-Wextra"]
+          }
+        }],
+        ["OS=='win'", {
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++20"] } }
+        }],
+        ["sanitize=='address'", {
+          "cflags": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],
+          "ldflags": ["-fsanitize=address"]
+        }],
+        ["sanitize=='thread'", {
+          "cflags": ["-fsanitize=thread", "-g"],
+          "ldflags": ["-fsanitize=thread"]
+        }]
+      ]
+    }
+  ],
+  "variables": { "sanitize%": "" }
+}

@@ -1,0 +1,81 @@
+// Lock: one word with two bits, as in parking_lot's RawMutex.
+//
+//   state            meaning
+//   0                unlocked
+//   LOCKED           locked, nobody parked: unlock is a plain CAS in JS
+//   LOCKED|PARKED    locked, waiters parked: unlock comes here to wake one
+//   PARKED           unlocked, waiters still parked: a woken waiter races
+//                    running threads for it (JS acquires with CAS s -> s|LOCKED)
+//
+// JS acquires with CAS 0 -> LOCKED and releases with CAS LOCKED -> 0; only
+// when a CAS fails does it call in here. Unlock normally wakes one waiter
+// and lets it race for the lock (throughput); when the bucket's fairness
+// timer has expired it hands the lock over directly (kHandoff), so no
+// waiter starves under sustained contention.
+#include <thread>
+
+#include "ops.h"
+
+namespace pthreading {
+
+namespace {
+constexpr int32_t kLocked = 1;
+constexpr int32_t kParked = 2;
+
+int32_t UnlockCallback(int32_t* word, const UnparkResult& r) {
+  auto state = Slot(word, 0);
+  if (r.unparked != 0 && r.be_fair) {
+    // Hand-off: the lock stays LOCKED and now belongs to the woken waiter.
+    if (!r.have_more) state.store(kLocked);
+    return kHandoff;
+  }
+  state.store(r.have_more ? kParked : 0);
+  return kUnparked;
+}
+}  // namespace
+
+bool ValidateLock(int32_t* word, void*) {
+  auto state = Slot(word, 0);
+  int32_t s = state.load();
+  for (;;) {
+    if (!(s & kLocked)) return false;  // freed meanwhile: retry the CAS
+    if (s & kParked) return true;
+    if (state.compare_exchange_weak(s, s | kParked)) return true;
+  }
+}
+
+void LockTimedOut(int32_t* word, bool was_last) {
+  // The last waiter to leave clears PARKED so the next unlock stays in JS.
+  if (was_last) Slot(word, 0).fetch_and(~kParked);
+}
+
+bool UnlockWord(int32_t* word) {
+  auto state = Slot(word, 0);
+  int32_t s = state.load();
+  for (;;) {
+    if (!(s & kLocked)) return false;
+    if (s & kParked) break;
+    if (state.compare_exchange_weak(s, 0)) return true;
+  }
+  UnparkOne(word, UnlockCallback);
+  return true;
+}
+
+bool SpinForLock(int32_t* word) {
+  // A few rounds of backoff while the holder is running (nobody parked):
+  // cheaper than a park/unpark pair when critical sections are short.
+  auto state = Slot(word, 0);
+  for (int i = 0; i < 10; ++i) {
+    const int32_t s = state.load(std::memory_order_relaxed);
+    if (!(s & kLocked)) return true;
+    if (s & kParked) return false;
+    if (i < 7) {
+      for (int j = 0; j < (2 << i); ++j) std::atomic_signal_fence(std::memory_order_seq_cst);
+    } else {
+      std::this_thread::yield();
+    }
+  }
+  return false;
+}
+
+}  // namespace pthreading

@@ -1,0 +1,62 @@
+// The rules each primitive's word follows while threads park on it.
+//
+// Word layouts (Int32 slots of the primitive's SharedArrayBuffer; the TS
+// files of the same name read and CAS the same slots):
+//   Lock / RLock  [0] state: LOCKED_BIT 1 | PARKED_BIT 2
+//   Semaphore     [0] value           [1] parked waiters
+//   Event         [0] flag (0 or 1)   [1] parked waiters
+//   Condition     [0] key only        [1] parked waiters
+//
+// The "parked waiters" slot is maintained here, under the bucket lock, so
+// the JS side can skip the native call entirely when nobody sleeps.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "parking.h"
+
+namespace pthreading {
+
+enum Op : int {
+  kOpLock = 1,
+  kOpSemaphore = 2,
+  kOpEvent = 3,
+  kOpCondition = 4,
+};
+
+inline bool IsOp(int op) { return op >= kOpLock && op <= kOpCondition; }
+
+// Every access to shared memory goes through these, sequentially consistent
+// like JavaScript's Atomics, so JS and C++ agree on one order of operations.
+inline std::atomic_ref<int32_t> Slot(int32_t* word, int index) {
+  return std::atomic_ref<int32_t>(word[index]);
+}
+
+// Number of Int32 slots each op needs.
+inline int SlotsFor(int op) { return op == kOpLock ? 1 : 2; }
+
+// Validate and timed_out callbacks for `op` (ctx unused by these).
+ParkCallbacks CallbacksFor(int op);
+
+// lock.cc: releases a lock word, waking or handing off to a waiter.
+// Returns false when the word was not locked.
+bool UnlockWord(int32_t* word);
+// Spins briefly while the lock is held by a running thread and nobody is
+// parked; returns true if the lock looked free.
+bool SpinForLock(int32_t* word);
+
+// semaphore.cc / event.cc / condition.cc: wakes up to n waiters.
+size_t WakeWaiters(int32_t* word, size_t n);
+
+// Shared by the counted ops: validate bumps slot 1, leaving lowers it.
+void CountedTimedOut(int32_t* word, bool was_last);
+void CountedUnparked(int32_t* word, const UnparkResult& result);
+
+bool ValidateLock(int32_t* word, void*);
+void LockTimedOut(int32_t* word, bool was_last);
+bool ValidateSemaphore(int32_t* word, void*);
+bool ValidateEvent(int32_t* word, void*);
+bool ValidateCondition(int32_t* word, void*);
+
+}  // namespace pthreading

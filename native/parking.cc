@@ -1,0 +1,331 @@
+#include "parking.h"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#endif
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define PT_CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define PT_CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define PT_CPU_RELAX() std::this_thread::yield()
+#endif
+
+#include "registry.h"
+
+namespace pthreading {
+
+Deadline NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Deadline DeadlineAfter(double seconds) {
+  if (!(seconds >= 0)) return kForever;  // negative or NaN: forever
+  const double ns = seconds * 1e9;
+  const Deadline now = NowNs();
+  if (ns >= static_cast<double>(kForever - now)) return kForever;
+  return now + static_cast<Deadline>(ns);
+}
+
+// ---------------------------------------------------------------------------
+// Parker
+
+namespace {
+
+// Bounded spinning before a sync waiter sleeps. On a machine with few cores a
+// futex round trip costs hundreds of microseconds, while the thread that will
+// wake us usually does so within a few microseconds; spinning that long turns
+// a ping-pong into a few microseconds. It is bounded in time, and at most
+// (cores - 1) threads spin at once, so many waiters never burn the machine.
+constexpr Deadline kSpinNs = 40'000;
+std::atomic<int> g_spinners{0};
+const int g_max_spinners = [] {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 1 ? static_cast<int>(n) - 1 : 0;
+}();
+
+#if defined(__linux__)
+// Sleeps while *addr == expected, until the absolute monotonic deadline.
+void FutexWait(std::atomic<int32_t>* addr, int32_t expected, Deadline deadline) {
+  struct timespec ts;
+  struct timespec* tsp = nullptr;
+  if (deadline != kForever) {
+    ts.tv_sec = static_cast<time_t>(deadline / 1'000'000'000);
+    ts.tv_nsec = static_cast<long>(deadline % 1'000'000'000);
+    tsp = &ts;
+  }
+  // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, the clock
+  // steady_clock reads on Linux. EINTR, EAGAIN and ETIMEDOUT all mean
+  // "re-check", which every caller does in a loop.
+  syscall(SYS_futex, reinterpret_cast<int32_t*>(addr),
+          FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, tsp, nullptr,
+          FUTEX_BITSET_MATCH_ANY);
+}
+
+void FutexWakeAll(std::atomic<int32_t>* addr) {
+  // The parker lives in a long-lived EnvState that the unparker keeps alive,
+  // so the address is valid; futex wake never reads the word anyway.
+  syscall(SYS_futex, reinterpret_cast<int32_t*>(addr),
+          FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, nullptr, nullptr, 0);
+}
+#else
+void FutexWait(std::atomic<int32_t>* addr, int32_t expected, Deadline deadline) {
+  // Portable fallback: a short sleep-and-recheck loop with a 1 ms cap keeps
+  // timeouts within about a millisecond. Linux never takes this path.
+  (void)expected;
+  Deadline until = NowNs() + 1'000'000;
+  if (deadline < until) until = deadline;
+  while (addr->load(std::memory_order_acquire) == expected && NowNs() < until)
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+}
+void FutexWakeAll(std::atomic<int32_t>*) {}
+#endif
+
+}  // namespace
+
+bool Parker::ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted) {
+  if (g_spinners.fetch_add(1, std::memory_order_relaxed) < g_max_spinners) {
+    // Never spin past the caller's deadline (a zero timeout does not spin).
+    const Deadline spin_end = std::min(NowNs() + kSpinNs, deadline);
+    for (unsigned i = 1;; ++i) {
+      if (Released()) {
+        g_spinners.fetch_sub(1, std::memory_order_relaxed);
+        return true;
+      }
+      PT_CPU_RELAX();
+      if ((i & 63) == 0 && NowNs() >= spin_end) break;
+    }
+  }
+  g_spinners.fetch_sub(1, std::memory_order_relaxed);
+  for (;;) {
+    if (Released()) return true;
+    if (interrupted.load(std::memory_order_acquire)) return false;
+    if (deadline != kForever && NowNs() >= deadline) return false;
+    FutexWait(&state_, 1, deadline);
+  }
+}
+
+void Parker::WaitUnparked() {
+  while (!Released()) FutexWait(&state_, 1, kForever);
+}
+
+void Parker::Unpark() {
+  // Release: the token written under the bucket lock happens-before the
+  // waiter's acquire load that sees 0.
+  state_.store(0, std::memory_order_release);
+  FutexWakeAll(&state_);
+}
+
+void Parker::Interrupt() { FutexWakeAll(&state_); }
+
+// ---------------------------------------------------------------------------
+// Buckets
+
+namespace {
+
+struct alignas(64) Bucket {
+  std::mutex mutex;
+  Waiter* head = nullptr;
+  Waiter* tail = nullptr;
+  // Eventual fairness, as in parking_lot: once this time has passed, the
+  // next unlock hands the lock straight to the first waiter instead of
+  // letting a running thread barge in. Re-armed 0..1 ms later each time.
+  Deadline fair_timeout = 0;
+  uint32_t seed = 0;
+};
+
+constexpr size_t kBucketBits = 10;
+Bucket g_buckets[size_t{1} << kBucketBits];
+std::atomic<size_t> g_queued{0};
+
+Bucket& BucketFor(uintptr_t key) {
+  // Fibonacci hashing; the low two bits of an int32 address are always 0.
+  const uint64_t h = static_cast<uint64_t>(key >> 2) * 0x9E3779B97F4A7C15ull;
+  return g_buckets[h >> (64 - kBucketBits)];
+}
+
+void Enqueue(Bucket& b, Waiter* w) {
+  w->prev = b.tail;
+  w->next = nullptr;
+  if (b.tail) b.tail->next = w; else b.head = w;
+  b.tail = w;
+  w->queued = true;
+  g_queued.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Dequeue(Bucket& b, Waiter* w) {
+  if (w->prev) w->prev->next = w->next; else b.head = w->next;
+  if (w->next) w->next->prev = w->prev; else b.tail = w->prev;
+  w->prev = w->next = nullptr;
+  w->queued = false;
+  g_queued.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool HasKey(const Bucket& b, uintptr_t key) {
+  for (Waiter* w = b.head; w; w = w->next)
+    if (w->key == key) return true;
+  return false;
+}
+
+bool TimeToBeFair(Bucket& b) {
+  const Deadline now = NowNs();
+  if (now < b.fair_timeout) return false;
+  // xorshift32: cheap jitter so threads do not fall into lock-step.
+  uint32_t x = b.seed ? b.seed : 0x9E3779B9u;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  b.seed = x;
+  b.fair_timeout = now + static_cast<Deadline>(x % 1'000'000);
+  return true;
+}
+
+// Something to do after the bucket lock is released.
+struct Wake {
+  std::shared_ptr<EnvState> env;
+  bool is_async;
+  uint32_t async_id;
+  int32_t token;
+};
+
+void DeliverWakes(std::vector<Wake>& wakes) {
+  for (Wake& w : wakes) {
+    if (w.is_async) w.env->Deliver(w.async_id, w.token);
+    else w.env->parker().Unpark();
+  }
+}
+
+}  // namespace
+
+Status ParkSync(const std::shared_ptr<EnvState>& env, int32_t* word, int op,
+                const ParkCallbacks& cb, Deadline deadline) {
+  const uintptr_t key = reinterpret_cast<uintptr_t>(word);
+  Bucket& b = BucketFor(key);
+  Waiter w;
+  w.key = key;
+  w.word = word;
+  w.op = op;
+  w.env = env;
+  {
+    std::unique_lock<std::mutex> guard(b.mutex);
+    if (env->cancelled().load(std::memory_order_acquire)) {
+      // The thread is dying. Still run before_sleep, so a Condition's lock
+      // is released in every outcome and other threads can go on.
+      guard.unlock();
+      if (cb.before_sleep) cb.before_sleep(cb.ctx);
+      return kCancelled;
+    }
+    if (cb.validate && !cb.validate(word, cb.ctx)) return kInvalid;
+    env->parker().Prepare();
+    Enqueue(b, &w);
+  }
+  if (cb.before_sleep) cb.before_sleep(cb.ctx);
+
+  if (env->parker().ParkUntil(deadline, env->cancelled())) return static_cast<Status>(w.token);
+
+  {
+    std::lock_guard<std::mutex> guard(b.mutex);
+    if (w.queued) {
+      Dequeue(b, &w);
+      if (cb.timed_out) cb.timed_out(word, !HasKey(b, key));
+      return env->cancelled().load(std::memory_order_acquire) ? kCancelled : kTimedOut;
+    }
+  }
+  // An unparker dequeued us just as we gave up; it is about to store 0 into
+  // our parker. Wait for that so no stale wake-up reaches our next park.
+  env->parker().WaitUnparked();
+  return static_cast<Status>(w.token);
+}
+
+bool ParkAsync(Waiter* w, const ParkCallbacks& cb) {
+  Bucket& b = BucketFor(w->key);
+  {
+    std::lock_guard<std::mutex> guard(b.mutex);
+    if (cb.validate && !cb.validate(w->word, cb.ctx)) return false;
+    w->token = kUnparked;
+    Enqueue(b, w);
+  }
+  if (cb.before_sleep) cb.before_sleep(cb.ctx);
+  return true;
+}
+
+bool RemoveWaiter(Waiter* w, void (*timed_out)(int32_t*, bool)) {
+  Bucket& b = BucketFor(w->key);
+  std::lock_guard<std::mutex> guard(b.mutex);
+  if (!w->queued) return false;
+  Dequeue(b, w);
+  if (timed_out) timed_out(w->word, !HasKey(b, w->key));
+  return true;
+}
+
+size_t UnparkOne(int32_t* word,
+                 int32_t (*callback)(int32_t* word, const UnparkResult&)) {
+  const uintptr_t key = reinterpret_cast<uintptr_t>(word);
+  Bucket& b = BucketFor(key);
+  std::vector<Wake> wakes;
+  {
+    std::lock_guard<std::mutex> guard(b.mutex);
+    Waiter* w = b.head;
+    while (w && w->key != key) w = w->next;
+    UnparkResult result;
+    if (w) {
+      Dequeue(b, w);
+      result.unparked = 1;
+      result.have_more = HasKey(b, key);
+      result.be_fair = TimeToBeFair(b);
+    }
+    const int32_t token = callback(word, result);
+    if (!w) return 0;
+    w->token = token;
+    wakes.push_back(Wake{w->env, w->is_async, w->async_id, token});
+  }
+  DeliverWakes(wakes);
+  return 1;
+}
+
+size_t UnparkSome(int32_t* word, size_t count,
+                  void (*callback)(int32_t* word, const UnparkResult&)) {
+  const uintptr_t key = reinterpret_cast<uintptr_t>(word);
+  Bucket& b = BucketFor(key);
+  std::vector<Wake> wakes;
+  {
+    std::lock_guard<std::mutex> guard(b.mutex);
+    Waiter* w = b.head;
+    while (w && wakes.size() < count) {
+      Waiter* next = w->next;
+      if (w->key == key) {
+        Dequeue(b, w);
+        w->token = kUnparked;
+        wakes.push_back(Wake{w->env, w->is_async, w->async_id, kUnparked});
+      }
+      w = next;
+    }
+    if (callback) {
+      UnparkResult result;
+      result.unparked = wakes.size();
+      result.have_more = HasKey(b, key);
+      callback(word, result);
+    }
+  }
+  DeliverWakes(wakes);
+  return wakes.size();
+}
+
+size_t QueuedWaiters() { return g_queued.load(std::memory_order_relaxed); }
+
+}  // namespace pthreading

@@ -1,0 +1,134 @@
+// How a thread sleeps and is woken: a parking lot keyed by address.
+//
+// The state of every primitive lives in a SharedArrayBuffer that JavaScript
+// reads and CASes with `Atomics`. Native code is entered only to sleep
+// ("park") until another thread changes that state, and to wake ("unpark")
+// the threads sleeping on it. A waiter is queued in one of a fixed set of
+// buckets chosen by the address of the word it waits on; each bucket has a
+// mutex and a FIFO queue. This is the design of WebKit's ParkingLot and of
+// Rust's parking_lot: a validate step and the enqueue happen under the bucket
+// lock, and an unparker takes the same lock, so no wake-up is ever lost.
+//
+// Two kinds of waiter share the queues:
+//   - a sync waiter blocks its OS thread on that thread's Parker;
+//   - an async waiter belongs to a JS environment (a thread's event loop) and
+//     is delivered there through the environment's wake handle
+//     (see registry.h). It never occupies a thread while it waits.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+namespace pthreading {
+
+class EnvState;
+
+// Monotonic nanoseconds. kForever means "no deadline".
+using Deadline = int64_t;
+constexpr Deadline kForever = INT64_MAX;
+Deadline NowNs();
+// seconds < 0 means forever; huge values saturate to kForever.
+Deadline DeadlineAfter(double seconds);
+
+// Park outcomes, shared with JavaScript (src/native.ts mirrors them).
+enum Status : int32_t {
+  kUnparked = 0,   // woken by an unpark: re-check the state and retry
+  kHandoff = 1,    // woken and handed ownership directly (fair unlock)
+  kInvalid = 2,    // the validate step said "do not sleep": retry
+  kTimedOut = 3,   // the deadline passed first
+  kCancelled = 4,  // the thread is being torn down: give up at once
+};
+
+// The word a waiter sleeps on.
+struct Waiter {
+  uintptr_t key = 0;
+  int32_t* word = nullptr;   // the primitive's word (== key), for timed_out
+  int op = 0;                // which primitive's rules apply (ops.h)
+  Waiter* prev = nullptr;    // bucket queue links; guarded by the bucket lock
+  Waiter* next = nullptr;
+  bool queued = false;       // guarded by the bucket lock
+  int32_t token = kUnparked; // set by the unparker under the bucket lock
+  bool is_async = false;
+  uint32_t async_id = 0;
+  // Owner environment; the unparker copies it under the bucket lock so it
+  // can deliver the wake-up after releasing that lock.
+  std::shared_ptr<EnvState> env;
+};
+
+// What an unpark callback learns, under the bucket lock.
+struct UnparkResult {
+  size_t unparked = 0;     // how many waiters were dequeued
+  bool have_more = false;  // whether waiters remain on this key
+  bool be_fair = false;    // whether the fairness timer has expired
+};
+
+// Callbacks run with the bucket lock held. They must not park or unpark.
+struct ParkCallbacks {
+  // Returns true to go to sleep; false means the state changed (kInvalid).
+  bool (*validate)(int32_t* word, void* ctx) = nullptr;
+  // Runs after the waiter is queued and the bucket lock is released
+  // (Condition releases its lock here). May unpark other keys.
+  void (*before_sleep)(void* ctx) = nullptr;
+  // Runs under the bucket lock when a waiter leaves without an unpark
+  // (timeout, cancel, abort, teardown).
+  void (*timed_out)(int32_t* word, bool was_last) = nullptr;
+  void* ctx = nullptr;
+};
+
+// Blocks the calling thread (whose environment is `env`) on `word`.
+Status ParkSync(const std::shared_ptr<EnvState>& env, int32_t* word, int op,
+                const ParkCallbacks& cb, Deadline deadline);
+
+// Queues an async waiter owned by its environment. Returns false (and does
+// not queue it) when validate fails.
+bool ParkAsync(Waiter* w, const ParkCallbacks& cb);
+
+// Removes an async waiter that is still queued, running timed_out. Returns
+// false when an unparker already took it (its wake-up is on the way).
+bool RemoveWaiter(Waiter* w, void (*timed_out)(int32_t*, bool));
+
+// Wakes the first waiter on `word`. `callback` runs under the bucket lock
+// with what happened and returns the token the waiter receives.
+size_t UnparkOne(int32_t* word,
+                 int32_t (*callback)(int32_t* word, const UnparkResult&));
+
+// Wakes up to `count` waiters on `word` with token kUnparked. `callback`
+// (may be null) runs under the bucket lock with what happened.
+size_t UnparkSome(int32_t* word, size_t count,
+                  void (*callback)(int32_t* word, const UnparkResult&));
+
+// Live counts, for tests and leak checks.
+size_t QueuedWaiters();
+
+}  // namespace pthreading
+
+namespace pthreading {
+
+// One per thread: how that thread's sync waits sleep. The state word is 1
+// while the thread is parked and 0 once an unparker has released it; only
+// the unparker that dequeued the waiter stores 0.
+class Parker {
+ public:
+  // Marks the thread as about to sleep; called before the waiter is queued.
+  void Prepare() { state_.store(1, std::memory_order_relaxed); }
+  // Sleeps until Unpark(), the deadline, or `interrupted` becomes true.
+  // Spins briefly first (bounded, see parking.cc). Returns true if unparked.
+  bool ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted);
+  // Waits for an unparker that has dequeued us to finish waking us.
+  void WaitUnparked();
+  // Releases the sleeper. Called by the thread that dequeued the waiter.
+  void Unpark();
+  // Wakes the sleeper without releasing it, so it re-checks `interrupted`.
+  void Interrupt();
+
+ private:
+  bool Released() const {
+    // Acquire: pairs with the release store in Unpark(), so the token
+    // written under the bucket lock is visible once we see 0.
+    return state_.load(std::memory_order_acquire) == 0;
+  }
+  std::atomic<int32_t> state_{0};
+};
+
+}  // namespace pthreading

@@ -1,0 +1,30 @@
+// Semaphore: slot 0 is the value, slot 1 counts parked waiters. JS takes a
+// unit with a CAS while the value is positive; release adds to the value and
+// calls WakeWaiters only when slot 1 says somebody sleeps.
+#include "ops.h"
+
+namespace pthreading {
+
+bool ValidateSemaphore(int32_t* word, void*) {
+  // Count ourselves first, then look at the value: with the releaser's
+  // "add value, then read slot 1" (both seq_cst), one of the two sees the
+  // other, so either we do not sleep or the releaser wakes us.
+  Slot(word, 1).fetch_add(1);
+  if (Slot(word, 0).load() > 0) {
+    Slot(word, 1).fetch_sub(1);
+    return false;
+  }
+  return true;
+}
+
+void CountedTimedOut(int32_t* word, bool) { Slot(word, 1).fetch_sub(1); }
+
+void CountedUnparked(int32_t* word, const UnparkResult& result) {
+  Slot(word, 1).fetch_sub(static_cast<int32_t>(result.unparked));
+}
+
+size_t WakeWaiters(int32_t* word, size_t n) {
+  return UnparkSome(word, n, CountedUnparked);
+}
+
+}  // namespace pthreading

@@ -1,0 +1,231 @@
+/**
+ * `Barrier`: Python's `threading.Barrier`, a port of CPython's state
+ * machine over a {@link Condition} with a {@link Lock}.
+ *
+ * Slots: [0] state, [1] count of threads inside wait(). All access is under
+ * the condition's lock. States, as in CPython:
+ *   FILLING (0)    threads are arriving; the last one releases them all
+ *   DRAINING (1)   released threads are leaving wait()
+ *   RESETTING (-1) reset() was called while threads were waiting
+ *   BROKEN (-2)    abort(), a timeout, or a failing action broke it
+ * A thread arriving while the barrier drains or resets waits for it to
+ * fill again.
+ */
+import { BrokenBarrierError, RuntimeError } from './errors';
+import { AsyncOptions } from './guard';
+import { Condition } from './condition';
+import { Lock, locking } from './lock';
+import { Waiting, checkSignal, runAsync, runSync } from './native';
+import { registerKind, sharedWords } from './shared';
+import { checkAbortSignal, checkCount, checkFunction, waitTimeout } from './validate';
+
+const STATE = 0;
+const COUNT = 1;
+const FILLING = 0;
+const DRAINING = 1;
+const RESETTING = -1;
+const BROKEN = -2;
+
+// The action of barriers created in this thread; other threads compile it
+// from its source (so, like a Thread target, it must not close over locals).
+const actions = new WeakMap<object, () => unknown>();
+const compiled = new Map<string, () => unknown>();
+
+/**
+ * A barrier for a fixed number of threads: each calls wait(), and all are
+ * released together once `parties` of them have.
+ */
+export class Barrier {
+  /** @internal */ readonly _kind: string = 'Barrier';
+  /** @internal */ readonly _words: Int32Array = sharedWords(2);
+  /** @internal */ readonly _cond: Condition = new Condition(new Lock());
+  /** @internal */ readonly _parties: number;
+  /** @internal */ readonly _timeout: number | null;
+  /** @internal */ readonly _action: string | null;
+
+  /**
+   * @param parties how many threads must call wait() (>= 1).
+   * @param action called by one of the released threads (the last to
+   *   arrive) before any is released; if it throws, the barrier breaks.
+   * @param timeout default timeout of wait(), in seconds (`null`: none).
+   */
+  constructor(parties: number, action?: (() => unknown) | null, timeout?: number | null) {
+    checkCount('Barrier', 'parties', parties, 1);
+    this._parties = parties;
+    this._timeout = waitTimeout('Barrier', timeout);
+    if (action !== undefined && action !== null) {
+      checkFunction('Barrier', 'action', action);
+      actions.set(this, action);
+      this._action = String(action);
+    } else {
+      this._action = null;
+    }
+  }
+
+  /**
+   * Waits until `parties` threads have called wait(), then returns this
+   * thread's arrival index, 0 to parties - 1 (distinct for each thread).
+   * `timeout` (seconds) overrides the constructor's default.
+   * @throws BrokenBarrierError if the barrier is broken or reset while
+   *   waiting, or breaks because this wait timed out.
+   */
+  wait(timeout?: number | null): number {
+    return runSync(this.waiting('Barrier.wait', timeout));
+  }
+
+  /**
+   * As {@link wait}, without blocking the event loop. Aborting breaks the
+   * barrier (the other parties get BrokenBarrierError) and rejects with
+   * an `AbortError`.
+   */
+  async waitAsync(timeout?: number | null, options?: AsyncOptions): Promise<number> {
+    const signal = checkAbortSignal('Barrier.waitAsync', options?.signal);
+    checkSignal(signal);
+    return runAsync(this.waiting('Barrier.waitAsync', timeout), signal);
+  }
+
+  private *waiting(method: string, timeout: unknown): Waiting<number> {
+    const seconds = timeout === undefined ? this._timeout : waitTimeout(method, timeout);
+    const w = this._words;
+    yield* this.locked();
+    try {
+      yield* this.enter();
+      const index = w[COUNT]++;
+      try {
+        if (index + 1 === this._parties) this.releaseAll();
+        else yield* this.waitReleased(seconds);
+        return index;
+      } finally {
+        w[COUNT]--;
+        this.exit();
+      }
+    } finally {
+      this._cond.release();
+    }
+  }
+
+  private *locked(): Waiting<void> {
+    yield* locking(this._cond._lock._words, Infinity, false);
+  }
+
+  // Waits while the barrier drains or resets.
+  private *enter(): Waiting<void> {
+    const w = this._words;
+    while (w[STATE] === RESETTING || w[STATE] === DRAINING) yield* this._cond._waiting(Infinity);
+    if (w[STATE] < 0) throw new BrokenBarrierError();
+  }
+
+  // The last thread in: run the action, then release everybody.
+  private releaseAll(): void {
+    try {
+      this.runAction();
+      this._words[STATE] = DRAINING;
+      this._cond.notifyAll();
+    } catch (error) {
+      this.break();
+      throw error;
+    }
+  }
+
+  private *waitReleased(seconds: number | null): Waiting<void> {
+    const w = this._words;
+    let released: boolean;
+    try {
+      released = yield* this._cond._waitingFor(() => w[STATE] !== FILLING, seconds);
+    } catch (error) {
+      this.break();
+      throw error;
+    }
+    if (!released) {
+      this.break();
+      throw new BrokenBarrierError('the barrier broke: wait() timed out');
+    }
+    if (w[STATE] < 0) throw new BrokenBarrierError();
+  }
+
+  // The last thread out of a drain or reset lets the barrier fill again.
+  private exit(): void {
+    const w = this._words;
+    if (w[COUNT] === 0 && (w[STATE] === RESETTING || w[STATE] === DRAINING)) {
+      w[STATE] = FILLING;
+      this._cond.notifyAll();
+    }
+  }
+
+  private runAction(): void {
+    if (this._action === null) return;
+    let action = actions.get(this);
+    if (!action) {
+      action = compiled.get(this._action);
+      if (!action) {
+        action = compileAction(this._action);
+        compiled.set(this._action, action);
+      }
+    }
+    action();
+  }
+
+  /**
+   * Returns the barrier to its empty state. Threads waiting in it get
+   * BrokenBarrierError.
+   */
+  reset(): void {
+    this._cond.with(() => {
+      const w = this._words;
+      if (w[COUNT] > 0) {
+        if (w[STATE] === FILLING || w[STATE] === BROKEN) w[STATE] = RESETTING;
+      } else {
+        w[STATE] = FILLING;
+      }
+      this._cond.notifyAll();
+    });
+  }
+
+  /**
+   * Breaks the barrier: current and future wait() calls raise
+   * BrokenBarrierError until reset(). Use it to let waiters out when a
+   * party cannot arrive.
+   */
+  abort(): void {
+    this._cond.with(() => this.break());
+  }
+
+  private break(): void {
+    this._words[STATE] = BROKEN;
+    this._cond.notifyAll();
+  }
+
+  /** The number of threads required to pass the barrier. */
+  get parties(): number {
+    return this._parties;
+  }
+
+  /** The number of threads currently waiting in the barrier. */
+  get nWaiting(): number {
+    return Atomics.load(this._words, STATE) === FILLING ? Atomics.load(this._words, COUNT) : 0;
+  }
+
+  /** Whether the barrier is broken. */
+  get broken(): boolean {
+    return Atomics.load(this._words, STATE) === BROKEN;
+  }
+
+  toString(): string {
+    if (this.broken) return '<Barrier: broken>';
+    return `<Barrier: waiters=${this.nWaiting}/${this._parties}>`;
+  }
+}
+
+function compileAction(source: string): () => unknown {
+  try {
+    return new Function(`return (${source});`)() as () => unknown;
+  } catch (error) {
+    throw new RuntimeError(
+      `Barrier: the action cannot run in this thread (it is sent as source text, so it must be a ` +
+        `self-contained function): ${(error as Error).message}`,
+      'ERR_BARRIER_ACTION',
+    );
+  }
+}
+
+registerKind('Barrier', Barrier.prototype);

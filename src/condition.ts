@@ -1,0 +1,151 @@
+/**
+ * `Condition`: Python's condition variable, bound to a {@link Lock} or an
+ * {@link RLock} (the default, as in Python).
+ *
+ * Slots: [0] the address waiters queue on, [1] how many are queued. A
+ * waiter is queued in native code *before* the lock is released, and
+ * `notify()` runs with the lock held, so no notification is lost and
+ * `notify(n)` wakes exactly the n longest-waiting threads.
+ */
+import { ArgumentTypeError, RuntimeError, describe } from './errors';
+import { Acquirable, AsyncOptions } from './guard';
+import { Lock, locking } from './lock';
+import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
+import { RLock } from './rlock';
+import { registerKind, sharedWords } from './shared';
+import { checkAbortSignal, checkCount, checkFunction, waitTimeout } from './validate';
+
+const WAITERS = 1;
+
+/**
+ * A condition variable: threads wait() until another thread, holding the
+ * same lock, calls notify() or notifyAll().
+ */
+export class Condition extends Acquirable {
+  /** @internal */ readonly _kind: string = 'Condition';
+  /** @internal */ readonly _words: Int32Array;
+  /** @internal */ readonly _lock: Lock | RLock;
+
+  /**
+   * @param lock the lock to use; a new {@link RLock} by default.
+   * @throws TypeError if `lock` is not a Lock or RLock of this library.
+   */
+  constructor(lock?: Lock | RLock | null) {
+    super();
+    if (lock !== undefined && lock !== null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
+      throw new ArgumentTypeError(`Condition: lock must be a Lock or RLock, not ${describe(lock)}`);
+    }
+    this._lock = lock ?? new RLock();
+    this._words = sharedWords(2);
+  }
+
+  /** Acquires the underlying lock; as its `acquire()`. */
+  acquire(blocking?: boolean, timeout?: number | null): boolean {
+    return this._lock.acquire(blocking, timeout);
+  }
+
+  /** Acquires the underlying lock without blocking the event loop. */
+  acquireAsync(blocking?: boolean, timeout?: number | null, options?: AsyncOptions): Promise<boolean> {
+    return this._lock.acquireAsync(blocking, timeout, options);
+  }
+
+  /** Releases the underlying lock. */
+  release(): void {
+    this._lock.release();
+  }
+
+  /**
+   * Releases the lock, waits until notified or until `timeout` seconds pass
+   * (`null`/`undefined`: forever; negative: do not wait), then re-acquires
+   * the lock, whatever happened. Returns false if it timed out.
+   * @throws RuntimeError if the calling thread does not hold the lock.
+   */
+  wait(timeout?: number | null): boolean {
+    const seconds = waitTimeout('Condition.wait', timeout);
+    this.checkOwned('wait');
+    return runSync(this._waiting(deadlineAfter(seconds)));
+  }
+
+  /**
+   * As {@link wait}, without blocking the event loop. Aborting through
+   * `options.signal` stops the wait, re-acquires the lock and rejects with
+   * an `AbortError`.
+   */
+  async waitAsync(timeout?: number | null, options?: AsyncOptions): Promise<boolean> {
+    const seconds = waitTimeout('Condition.waitAsync', timeout);
+    const signal = checkAbortSignal('Condition.waitAsync', options?.signal);
+    this.checkOwned('wait');
+    checkSignal(signal);
+    return runAsync(this._waiting(deadlineAfter(seconds)), signal);
+  }
+
+  /**
+   * Waits until `predicate()` returns a truthy value, or `timeout` seconds
+   * pass; returns the predicate's last value. The lock must be held.
+   */
+  waitFor<T>(predicate: () => T, timeout?: number | null): T {
+    const seconds = waitTimeout('Condition.waitFor', timeout);
+    checkFunction('Condition.waitFor', 'predicate', predicate);
+    this.checkOwned('wait');
+    return runSync(this._waitingFor(predicate, seconds));
+  }
+
+  /** As {@link waitFor}, without blocking the event loop. */
+  async waitForAsync<T>(predicate: () => T, timeout?: number | null, options?: AsyncOptions): Promise<T> {
+    const seconds = waitTimeout('Condition.waitForAsync', timeout);
+    checkFunction('Condition.waitForAsync', 'predicate', predicate);
+    const signal = checkAbortSignal('Condition.waitForAsync', options?.signal);
+    this.checkOwned('wait');
+    checkSignal(signal);
+    return runAsync(this._waitingFor(predicate, seconds), signal);
+  }
+
+  /**
+   * Wakes up to `n` (default 1) threads waiting on this condition. The lock
+   * must be held; the woken threads return from wait() once it is released.
+   * @throws RuntimeError if the calling thread does not hold the lock.
+   */
+  notify(n = 1): void {
+    checkCount('Condition.notify', 'n', n, 0, Number.MAX_SAFE_INTEGER);
+    this.checkOwned('notify');
+    if (n > 0 && Atomics.load(this._words, WAITERS) > 0) binding.wake(this._words, n);
+  }
+
+  /** Wakes every thread waiting on this condition. */
+  notifyAll(): void {
+    this.notify(Number.MAX_SAFE_INTEGER);
+  }
+
+  /** @internal The wait, as a slow path. Not abortable once notified. */
+  *_waiting(deadline: number): Waiting<boolean> {
+    const lock = this._lock;
+    const saved = lock._releaseSave();
+    const status = yield { op: Op.Condition, words: this._words, lock: lock._words, deadline, abortable: true };
+    yield* locking(lock._words, Infinity, false);
+    lock._acquireRestore(saved);
+    throwIfAborted(status);
+    return status !== Status.TimedOut;
+  }
+
+  /** @internal CPython's wait_for loop, as a slow path. */
+  *_waitingFor<T>(predicate: () => T, seconds: number | null): Waiting<T> {
+    const deadline = deadlineAfter(seconds);
+    let result = predicate();
+    for (let first = true; !result; first = false) {
+      if (!first && performance.now() >= deadline) break;
+      yield* this._waiting(deadline);
+      result = predicate();
+    }
+    return result;
+  }
+
+  private checkOwned(what: 'wait' | 'notify'): void {
+    if (!this._lock._isOwned()) throw new RuntimeError(`cannot ${what} on un-acquired lock`);
+  }
+
+  override toString(): string {
+    return `<Condition(${String(this._lock)}, ${Atomics.load(this._words, WAITERS)})>`;
+  }
+}
+
+registerKind('Condition', Condition.prototype);

@@ -1,0 +1,103 @@
+/**
+ * Every error this library throws, each with a stable `code`.
+ *
+ * The classes mirror Python's exceptions: `RuntimeError` (with `ThreadError`
+ * as its alias, as in Python's `threading`), `ValueError`, `OverflowError`,
+ * `BrokenBarrierError`, plus `TypeError` for arguments of the wrong type and
+ * `AbortError` for an async wait cancelled through its `AbortSignal`.
+ * Messages follow CPython's wording and say what was given.
+ */
+
+/** Base class of every error raised by pthreading. */
+export class PthreadingError extends Error {
+  /** A stable machine-readable code, e.g. `ERR_RUNTIME`. */
+  readonly code: string;
+
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Python's `RuntimeError`: an operation that is not allowed in the current
+ * state (release of an un-acquired lock, wait on an un-acquired condition).
+ */
+export class RuntimeError extends PthreadingError {
+  constructor(message: string, code = 'ERR_RUNTIME') {
+    super(message, code);
+  }
+}
+
+/** Python's `threading.ThreadError`, which is `RuntimeError`. */
+export const ThreadError = RuntimeError;
+/** Python's `threading.ThreadError`, which is `RuntimeError`. */
+export type ThreadError = RuntimeError;
+
+/** Python's `ValueError`: a value of the right type but out of range. */
+export class ValueError extends PthreadingError {
+  constructor(message: string, code = 'ERR_VALUE') {
+    super(message, code);
+  }
+}
+
+/** Python's `OverflowError`: a timeout larger than `TIMEOUT_MAX`. */
+export class OverflowError extends PthreadingError {
+  constructor(message: string) {
+    super(message, 'ERR_OVERFLOW');
+  }
+}
+
+/**
+ * An argument of the wrong type. Unlike the built-in `TypeError` it has a
+ * `code`; it still passes `instanceof TypeError` checks of the built-in.
+ */
+export class ArgumentTypeError extends TypeError {
+  readonly code = 'ERR_INVALID_ARG_TYPE';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'TypeError';
+  }
+}
+
+/** Raised by `Barrier.wait()` when the barrier is, or becomes, broken. */
+export class BrokenBarrierError extends RuntimeError {
+  constructor(message = 'the barrier is broken') {
+    super(message, 'ERR_BROKEN_BARRIER');
+  }
+}
+
+/** An async wait cancelled through its `AbortSignal`. */
+export class AbortError extends PthreadingError {
+  constructor(reason?: unknown) {
+    super('The operation was aborted', 'ABORT_ERR', { cause: reason });
+  }
+}
+
+/**
+ * A blocking wait interrupted because its thread is being torn down
+ * (`worker.terminate()`, `process.exit()`). Code running on such a thread
+ * should let it propagate.
+ */
+export class ThreadExitError extends RuntimeError {
+  constructor() {
+    super('the thread is exiting; blocking waits are cancelled', 'ERR_THREAD_EXITING');
+  }
+}
+
+/** Describes a value for an error message: its type and, if short, itself. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${String(value)}`;
+  }
+  if (typeof value === 'string') {
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  }
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  const ctor = (value as object).constructor;
+  return `an instance of ${ctor?.name ?? 'Object'}`;
+}

@@ -1,0 +1,205 @@
+/**
+ * The native boundary: loads the addon, registers this thread with it, and
+ * runs the waits of every primitive.
+ *
+ * A primitive's slow path is a generator that yields {@link Park} requests
+ * ("sleep on these words until woken or the deadline") and receives a
+ * {@link Status}. {@link runSync} serves them by blocking this OS thread in
+ * native code; {@link runAsync} serves them with async waiters queued in the
+ * same native queues and woken through this thread's event loop. So every
+ * blocking method and its `…Async` twin share one code path; only how the
+ * waiter sleeps differs.
+ */
+import path from 'node:path';
+import { isMainThread, threadId, Worker } from 'node:worker_threads';
+
+import { AbortError, RuntimeError, ThreadExitError } from './errors';
+
+interface Binding {
+  registerThread(threadId: number, dispatch: (list: number[]) => void): void;
+  park(op: Op, words: Int32Array, timeoutSeconds: number, lock?: Int32Array): Status;
+  parkAsync(op: Op, words: Int32Array, lock?: Int32Array): number;
+  cancelAsync(id: number): boolean;
+  unlock(words: Int32Array): boolean;
+  wake(words: Int32Array, n: number): number;
+  cancelThread(threadId: number): boolean;
+  cancelOthers(): void;
+  stats(): NativeStats;
+}
+
+/** Live native counts, for leak checks. */
+export interface NativeStats {
+  /** Waiters (sync and async, all threads) queued in the parking lot. */
+  queuedWaiters: number;
+  /** Async waiters owned by the calling thread. */
+  asyncWaiters: number;
+  /** Threads (JS environments) with the addon loaded. */
+  liveEnvs: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = require('node-gyp-build') as (dir: string) => Binding;
+
+/** The addon: N-API, one binary for every Node version and Electron. */
+export const binding: Binding = load(path.join(__dirname, '..'));
+
+/** Which rules native code applies to the words (native/ops.h). */
+export const enum Op {
+  Lock = 1,
+  Semaphore = 2,
+  Event = 3,
+  Condition = 4,
+}
+
+/** Park outcomes (native/parking.h), plus `Aborted`, which only JS makes. */
+export const enum Status {
+  Unparked = 0,
+  Handoff = 1,
+  Invalid = 2,
+  TimedOut = 3,
+  Cancelled = 4,
+  Aborted = 5,
+}
+
+/** One request to sleep. */
+export interface Park {
+  op: Op;
+  words: Int32Array;
+  /** Condition only: the lock released once the waiter is queued. */
+  lock?: Int32Array;
+  /** `performance.now()` milliseconds; `Infinity` for none. */
+  deadline: number;
+  /** Whether an `AbortSignal` may cut this sleep short. */
+  abortable: boolean;
+}
+
+/** A slow path: yields parks, receives their statuses, returns a result. */
+export type Waiting<T> = Generator<Park, T, Status>;
+
+/** Turns a timeout in seconds (`null` = forever) into a deadline. */
+export function deadlineAfter(seconds: number | null): number {
+  return seconds === null ? Infinity : performance.now() + seconds * 1000;
+}
+
+function secondsLeft(deadline: number): number {
+  if (deadline === Infinity) return -1;
+  return Math.max(0, (deadline - performance.now()) / 1000);
+}
+
+// Electron renderers must never block their main thread.
+const mayBlock = !(isMainThread && (process as { type?: string }).type === 'renderer');
+
+/** Serves a slow path by blocking the calling thread. */
+export function runSync<T>(waiting: Waiting<T>): T {
+  if (!mayBlock) {
+    throw new RuntimeError(
+      'blocking waits are not allowed on the main thread of an Electron renderer; use the …Async form',
+      'ERR_WOULD_BLOCK',
+    );
+  }
+  let step = waiting.next();
+  while (!step.done) {
+    const park = step.value;
+    const left = secondsLeft(park.deadline);
+    let status: Status;
+    if (left === 0 && !park.lock) status = Status.TimedOut;
+    else status = binding.park(park.op, park.words, left, park.lock);
+    if (status === Status.Cancelled) throw new ThreadExitError();
+    step = waiting.next(status);
+  }
+  return step.value;
+}
+
+/** Serves a slow path with async waiters; never blocks the event loop. */
+export async function runAsync<T>(waiting: Waiting<T>, signal?: AbortSignal): Promise<T> {
+  let step = waiting.next();
+  while (!step.done) {
+    const status = await parkAsync(step.value, signal);
+    if (status === Status.Cancelled) throw new ThreadExitError();
+    step = waiting.next(status);
+  }
+  return step.value;
+}
+
+interface Pending {
+  finish(status: Status): void;
+  // Keep the words alive while native code may touch them.
+  words: Int32Array;
+  lock?: Int32Array;
+}
+
+// Shared by every copy of this module loaded in one thread, since the native
+// side has one dispatcher per thread.
+const pendingKey = Symbol.for('pthreading.pending');
+const globalSlots = globalThis as unknown as Record<symbol, Map<number, Pending> | undefined>;
+const pending: Map<number, Pending> = (globalSlots[pendingKey] ??= new Map());
+
+function parkAsync(park: Park, signal?: AbortSignal): Status | Promise<Status> {
+  const early = park.abortable && signal?.aborted ? Status.Aborted : secondsLeft(park.deadline) === 0 && !park.lock ? Status.TimedOut : -1;
+  if (early !== -1) return early;
+  const id = binding.parkAsync(park.op, park.words, park.lock);
+  if (id === 0) return Status.Invalid;
+  return new Promise<Status>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      if (binding.cancelAsync(id)) finish(Status.Aborted);
+    };
+    const finish = (status: Status): void => {
+      pending.delete(id);
+      if (timer !== undefined) clearTimeout(timer);
+      if (park.abortable) signal?.removeEventListener('abort', onAbort);
+      resolve(status);
+    };
+    pending.set(id, { finish, words: park.words, lock: park.lock });
+    if (park.deadline !== Infinity) {
+      const onTimeout = (): void => {
+        const ms = park.deadline - performance.now();
+        // setTimeout may fire a fraction of a millisecond early.
+        if (ms > 0) timer = setTimeout(onTimeout, Math.ceil(ms));
+        else if (binding.cancelAsync(id)) finish(Status.TimedOut);
+      };
+      timer = setTimeout(onTimeout, Math.max(0, Math.ceil(park.deadline - performance.now())));
+    }
+    if (park.abortable && signal) {
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort();
+    }
+  });
+}
+
+function dispatch(list: number[]): void {
+  for (let i = 0; i < list.length; i += 2) pending.get(list[i])?.finish(list[i + 1] as Status);
+}
+
+/** Throws the error for a park that was aborted. */
+export function throwIfAborted(status: Status, signal?: AbortSignal): void {
+  if (status === Status.Aborted) throw new AbortError(signal?.reason);
+}
+
+/** Rejects at once when `signal` is already aborted. */
+export function checkSignal(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(signal.reason);
+}
+
+binding.registerThread(threadId, dispatch);
+
+// Every native wait waits for "woken or cancelled". Cancel a worker's waits
+// before Node terminates it (otherwise a worker asleep in native code never
+// stops, and Node's exit, which joins every worker, hangs), and cancel every
+// other thread's waits when the process exits.
+const patched = Symbol.for('pthreading.terminatePatched');
+const proto = Worker.prototype as Worker & Record<symbol, boolean>;
+if (!proto[patched]) {
+  const terminate = proto.terminate;
+  proto.terminate = function (this: Worker): Promise<number> {
+    if (this.threadId >= 0) binding.cancelThread(this.threadId);
+    return terminate.call(this);
+  };
+  proto[patched] = true;
+  if (isMainThread) process.on('exit', () => binding.cancelOthers());
+}
+
+/** Live native counts: queued waiters, this thread's async waiters, threads. */
+export function nativeStats(): NativeStats {
+  return binding.stats();
+}

@@ -1,0 +1,115 @@
+/**
+ * `RLock`: Python's reentrant lock. The lock word of {@link Lock}, plus the
+ * owning thread and the recursion count in two more shared slots.
+ *
+ * Slots: [0] lock word (see native/lock.cc), [1] owner (Node thread id + 1,
+ * 0 when free), [2] recursion count. Only the owner writes slots 1 and 2,
+ * and always while holding the lock word.
+ */
+import { threadId } from 'node:worker_threads';
+
+import { RuntimeError } from './errors';
+import { Acquirable, AsyncOptions } from './guard';
+import { acquireWords, unlock } from './lock';
+import { checkSignal, runAsync, runSync, Waiting } from './native';
+import { registerKind, sharedWords } from './shared';
+import { checkAbortSignal, checkBlocking, lockTimeout } from './validate';
+
+const OWNER = 1;
+const COUNT = 2;
+const me = threadId + 1;
+
+/**
+ * A reentrant lock: the thread that holds it may acquire it again, and must
+ * release it as many times. Only the owning thread may release it. In async
+ * code the owner is the thread, not the task.
+ */
+export class RLock extends Acquirable {
+  /** @internal */ readonly _kind: string = 'RLock';
+  /** @internal */ readonly _words: Int32Array;
+
+  constructor() {
+    super();
+    this._words = sharedWords(3);
+  }
+
+  /**
+   * Acquires the lock, or increments the recursion level if this thread
+   * already owns it. Arguments and result as {@link Lock.acquire}.
+   */
+  acquire(blocking?: boolean, timeout?: number | null): boolean {
+    const result = this.enter('RLock.acquire', blocking, timeout);
+    return typeof result === 'boolean' ? result : this.own(runSync(result));
+  }
+
+  /** As {@link acquire}, without blocking the event loop. */
+  async acquireAsync(blocking?: boolean, timeout?: number | null, options?: AsyncOptions): Promise<boolean> {
+    const signal = checkAbortSignal('RLock.acquireAsync', options?.signal);
+    checkSignal(signal);
+    const result = this.enter('RLock.acquireAsync', blocking, timeout);
+    return typeof result === 'boolean' ? result : this.own(await runAsync(result, signal));
+  }
+
+  private enter(method: string, blocking: unknown, timeout: unknown): Waiting<boolean> | boolean {
+    const w = this._words;
+    if (Atomics.load(w, OWNER) === me) {
+      lockTimeout(method, checkBlocking(method, blocking), timeout);
+      w[COUNT]++;
+      return true;
+    }
+    const result = acquireWords(method, w, blocking, timeout);
+    return result === true ? this.own(true) : result;
+  }
+
+  private own(acquired: boolean): boolean {
+    if (acquired) {
+      Atomics.store(this._words, OWNER, me);
+      this._words[COUNT] = 1;
+    }
+    return acquired;
+  }
+
+  /**
+   * Decrements the recursion level; at zero the lock is released.
+   * @throws RuntimeError if the calling thread does not own the lock.
+   */
+  release(): void {
+    const w = this._words;
+    if (Atomics.load(w, OWNER) !== me) throw new RuntimeError('cannot release un-acquired lock');
+    if (--w[COUNT] > 0) return;
+    Atomics.store(w, OWNER, 0);
+    unlock(w);
+  }
+
+  /** Whether any thread holds the lock. */
+  locked(): boolean {
+    return (Atomics.load(this._words, 0) & 1) !== 0;
+  }
+
+  /** @internal Condition support: give the lock up entirely, keep the level. */
+  _releaseSave(): number {
+    if (!this._isOwned()) throw new RuntimeError('cannot release un-acquired lock');
+    const count = this._words[COUNT];
+    this._words[COUNT] = 0;
+    Atomics.store(this._words, OWNER, 0);
+    return count;
+  }
+
+  /** @internal */
+  _acquireRestore(count: number): void {
+    Atomics.store(this._words, OWNER, me);
+    this._words[COUNT] = count;
+  }
+
+  /** @internal */
+  _isOwned(): boolean {
+    return Atomics.load(this._words, OWNER) === me;
+  }
+
+  override toString(): string {
+    const owner = Atomics.load(this._words, OWNER);
+    return `<${owner ? 'locked' : 'unlocked'} RLock owner=${owner ? owner - 1 : null} count=${this._words[COUNT]}>`;
+  }
+}
+
+registerKind('RLock', RLock.prototype);

@@ -1,0 +1,71 @@
+/**
+ * How a primitive stays the same object in every thread.
+ *
+ * A primitive keeps its identity in its own enumerable data properties: a
+ * `_kind` tag and an `Int32Array` over a `SharedArrayBuffer` that holds its
+ * state. Structured clone (Worker `workerData`, `postMessage`) copies those
+ * properties and shares the buffer, but drops the prototype; {@link revive}
+ * puts it back, in place, so the receiving thread holds a working object
+ * over the same memory. Memory is freed by V8 when the last thread's handle
+ * is collected: there is no native object to leak.
+ */
+import { ArgumentTypeError, describe } from './errors';
+
+const kinds = new Map<string, object>();
+
+/** Registers the prototype that objects tagged `kind` are revived to. */
+export function registerKind(kind: string, prototype: object): void {
+  kinds.set(kind, prototype);
+}
+
+/** Allocates the shared words of a new primitive. */
+export function sharedWords(count: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(count * Int32Array.BYTES_PER_ELEMENT));
+}
+
+function isTagged(value: object): value is { _kind: string; _words: unknown } {
+  const kind = (value as { _kind?: unknown })._kind;
+  return typeof kind === 'string' && kinds.has(kind);
+}
+
+/**
+ * Restores every pthreading primitive inside `value` that lost its
+ * prototype in a structured clone (a `postMessage` payload, say), walking
+ * arrays, plain objects, Maps and Sets. Returns `value`, changed in place.
+ * `Thread` arguments and `workerData` are revived automatically.
+ *
+ * @example
+ * worker.on('message', (msg) => { const { lock } = revive(msg); lock.acquire(); });
+ */
+export function revive<T>(value: T): T {
+  reviveInto(value, new Set());
+  return value;
+}
+
+function reviveInto(value: unknown, seen: Set<object>): void {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return;
+  seen.add(value);
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return;
+  if (isTagged(value)) {
+    const prototype = kinds.get(value._kind) as object;
+    if (Object.getPrototypeOf(value) !== prototype) {
+      if (!(value._words instanceof Int32Array) || !(value._words.buffer instanceof SharedArrayBuffer)) {
+        throw new ArgumentTypeError(`revive: a ${value._kind} must carry its shared memory, got ${describe(value._words)}`);
+      }
+      Object.setPrototypeOf(value, prototype);
+    }
+  } else if (value instanceof Map) {
+    for (const [k, v] of value) {
+      reviveInto(k, seen);
+      reviveInto(v, seen);
+    }
+    return;
+  } else if (value instanceof Set) {
+    for (const v of value) reviveInto(v, seen);
+    return;
+  } else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null && !Array.isArray(value)) return;
+  }
+  for (const key of Object.keys(value)) reviveInto((value as Record<string, unknown>)[key], seen);
+}

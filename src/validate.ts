@@ -1,0 +1,83 @@
+/**
+ * Argument checks at the public boundary, with CPython's messages. Each
+ * throws before any state changes, so bad input never corrupts a primitive.
+ */
+import { ArgumentTypeError, OverflowError, ValueError, describe } from './errors';
+
+/**
+ * The largest timeout allowed, in seconds, as Python's
+ * `threading.TIMEOUT_MAX` on 64-bit Linux. Larger values raise
+ * `OverflowError`.
+ */
+export const TIMEOUT_MAX = 9223372036;
+
+/** Checks a `blocking` flag. */
+export function checkBlocking(method: string, blocking: unknown): boolean {
+  if (blocking === undefined) return true;
+  if (typeof blocking !== 'boolean') {
+    throw new ArgumentTypeError(`${method}: blocking must be a boolean, not ${describe(blocking)}`);
+  }
+  return blocking;
+}
+
+function checkSeconds(method: string, what: string, value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number') {
+    throw new ArgumentTypeError(`${method}: ${what} must be a number of seconds or null, not ${describe(value)}`);
+  }
+  if (Number.isNaN(value)) throw new ValueError(`${method}: Invalid value NaN (not a number)`);
+  if (value > TIMEOUT_MAX) throw new OverflowError(`${method}: ${what} value is too large (${value} > TIMEOUT_MAX)`);
+  return value;
+}
+
+/**
+ * `Lock.acquire(blocking, timeout)` rules: -1 (or null/undefined) is
+ * forever, other negatives are a `ValueError`, and a non-blocking call
+ * takes no timeout. Returns the timeout in seconds, `null` for forever.
+ */
+export function lockTimeout(method: string, blocking: boolean, timeout: unknown): number | null {
+  const t = checkSeconds(method, 'timeout', timeout);
+  if (!blocking && t !== null && t !== -1) {
+    throw new ValueError(`${method}: can't specify a timeout for a non-blocking call`);
+  }
+  if (t === null || t === -1) return null;
+  if (t < 0) throw new ValueError(`${method}: timeout value must be a non-negative number, not ${t}`);
+  return t;
+}
+
+/**
+ * `Condition.wait(timeout)` rules, shared by Event, Semaphore and Barrier:
+ * null/undefined is forever, a negative timeout polls once without waiting.
+ */
+export function waitTimeout(method: string, timeout: unknown, what = 'timeout'): number | null {
+  const t = checkSeconds(method, what, timeout);
+  return t === null ? null : Math.max(0, t);
+}
+
+/** An integer count, at least `min`, at most `max`. */
+export function checkCount(method: string, what: string, value: unknown, min: number, max = 0x7fffffff): number {
+  if (typeof value !== 'number') {
+    throw new ArgumentTypeError(`${method}: ${what} must be an integer, not ${describe(value)}`);
+  }
+  if (!Number.isInteger(value)) throw new ValueError(`${method}: ${what} must be an integer, not ${value}`);
+  if (value < min) throw new ValueError(`${method}: ${what} must be >= ${min}, not ${value}`);
+  if (value > max) throw new OverflowError(`${method}: ${what} must be <= ${max}, not ${value}`);
+  return value;
+}
+
+/** An optional `AbortSignal`. */
+export function checkAbortSignal(method: string, signal: unknown): AbortSignal | undefined {
+  if (signal === undefined || signal === null) return undefined;
+  if (!(signal instanceof AbortSignal)) {
+    throw new ArgumentTypeError(`${method}: signal must be an AbortSignal, not ${describe(signal)}`);
+  }
+  return signal;
+}
+
+/** A function argument. */
+export function checkFunction<F>(method: string, what: string, value: unknown): F {
+  if (typeof value !== 'function') {
+    throw new ArgumentTypeError(`${method}: ${what} must be a function, not ${describe(value)}`);
+  }
+  return value as F;
+}
