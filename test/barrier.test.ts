@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+
+import { Barrier, BrokenBarrierError, ValueError } from 'pthreading';
+
+import { onThread, parked, timed } from './helpers';
+
+const N = 4;
+
+describe('Barrier#wait()', () => {
+  it('releases all parties together, with distinct indexes, again and again', async () => {
+    const b = new Barrier(N);
+    const phases = new Int32Array(new SharedArrayBuffer(4 * 4));
+    const threads = Array.from({ length: N - 1 }, () =>
+      onThread((d) => {
+        const indexes: number[] = [];
+        for (let round = 0; round < 3; round++) {
+          Atomics.add(d.phases, round, 1);
+          indexes.push(d.b.wait(30));
+          // Nobody gets past a barrier before all have reached it.
+          if (Atomics.load(d.phases, round) !== d.n) throw new Error('passed the barrier early');
+        }
+        return indexes;
+      }, { b, phases, n: N }),
+    );
+    const mine: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      Atomics.add(phases, round, 1);
+      mine.push(await b.waitAsync(30));
+      expect(Atomics.load(phases, round)).toBe(N);
+    }
+    const all = [mine, ...(await Promise.all(threads.map((t) => t.done)))];
+    for (let round = 0; round < 3; round++) {
+      expect(all.map((ix) => ix[round]).sort()).toEqual([0, 1, 2, 3]);
+    }
+    expect(b.nWaiting).toBe(0);
+    expect(b.broken).toBe(false);
+  });
+
+  it('runs the action once per round, in one of the parties', async () => {
+    const calls = new Int32Array(new SharedArrayBuffer(4));
+    // The action is sent to other threads as source: it reaches `calls`
+    // through a global the threads set up.
+    (globalThis as { calls?: Int32Array }).calls = calls;
+    const b = new Barrier(2, () => {
+      Atomics.add((globalThis as unknown as { calls: Int32Array }).calls, 0, 1);
+    });
+    const t = onThread((d) => {
+      (globalThis as { calls?: Int32Array }).calls = d.calls;
+      d.b.wait(30);
+      d.b.wait(30);
+    }, { b, calls });
+    await b.waitAsync(30);
+    await b.waitAsync(30);
+    await t.done;
+    expect(calls[0]).toBe(2);
+  });
+
+  it('breaks when the action throws; every party gets the error or BrokenBarrierError', async () => {
+    const b = new Barrier(2, () => {
+      throw new Error('action failed');
+    });
+    const t = onThread((d) => {
+      try {
+        d.b.wait(30);
+        return 'passed';
+      } catch (e) {
+        return (e as Error).name + ': ' + (e as Error).message;
+      }
+    }, { b });
+    const mine = await b.waitAsync(30).then(
+      () => 'passed',
+      (e: Error) => e.name + ': ' + e.message,
+    );
+    const theirs = await t.done;
+    expect([mine, theirs].sort()).toEqual(['BrokenBarrierError: the barrier is broken', 'Error: action failed']);
+    expect(b.broken).toBe(true);
+  });
+
+  it('abort() breaks it: waiting and later parties get BrokenBarrierError', async () => {
+    const b = new Barrier(3);
+    const t = onThread((d) => {
+      try {
+        d.b.wait(30);
+        return 'passed';
+      } catch (e) {
+        return (e as Error).name;
+      }
+    }, { b });
+    await parked(1);
+    expect(b.nWaiting).toBe(1);
+    b.abort();
+    expect(await t.done).toBe('BrokenBarrierError');
+    expect(b.broken).toBe(true);
+    expect(() => b.wait()).toThrow(BrokenBarrierError);
+    b.reset();
+    expect(b.broken).toBe(false);
+  });
+
+  it('reset() sends waiting parties BrokenBarrierError and leaves it usable', async () => {
+    const b = new Barrier(2);
+    const t = onThread((d) => {
+      try {
+        d.b.wait(30);
+        return 'passed';
+      } catch (e) {
+        return (e as Error).name;
+      }
+    }, { b });
+    await parked(1);
+    b.reset();
+    expect(await t.done).toBe('BrokenBarrierError');
+    expect(b.broken).toBe(false);
+    const again = onThread((d) => d.b.wait(30), { b });
+    const mine = b.wait(30);
+    expect([mine, await again.done].sort()).toEqual([0, 1]);
+  });
+
+  it('a timeout breaks the barrier', () => {
+    const b = new Barrier(2);
+    const [error, took] = timed(() => {
+      try {
+        b.wait(0.1);
+        return null;
+      } catch (e) {
+        return e;
+      }
+    });
+    expect(error).toBeInstanceOf(BrokenBarrierError);
+    expect(took).toBeGreaterThanOrEqual(0.09);
+    expect(took).toBeLessThan(1);
+    expect(b.broken).toBe(true);
+  });
+
+  it('uses the default timeout given to the constructor', () => {
+    const b = new Barrier(2, null, 0.05);
+    expect(() => b.wait()).toThrow(BrokenBarrierError);
+  });
+
+  it('with one party returns 0 at once', () => {
+    const b = new Barrier(1);
+    expect(b.wait()).toBe(0);
+    expect(b.wait()).toBe(0);
+    expect(b.parties).toBe(1);
+  });
+
+  it('refuses fewer than one party', () => {
+    expect(() => new Barrier(0)).toThrow(ValueError);
+    expect(() => new Barrier(2, 'x' as unknown as () => void)).toThrow(TypeError);
+  });
+});

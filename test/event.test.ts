@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+
+import { Event, OverflowError, ValueError } from 'pthreading';
+
+import { onThread, parked, timed, timedAsync } from './helpers';
+
+describe('Event', () => {
+  it('starts clear; set() and clear() flip isSet()', () => {
+    const e = new Event();
+    expect(e.isSet()).toBe(false);
+    e.set();
+    expect(e.isSet()).toBe(true);
+    e.set();
+    expect(e.isSet()).toBe(true);
+    e.clear();
+    expect(e.isSet()).toBe(false);
+    e.clear();
+    expect(e.isSet()).toBe(false);
+  });
+
+  it('wait() returns true at once when set', () => {
+    const e = new Event();
+    e.set();
+    expect(e.wait()).toBe(true);
+    expect(e.wait(0)).toBe(true);
+    expect(e.wait(-1)).toBe(true);
+  });
+
+  it('wait(timeout) returns false after the timeout when never set', async () => {
+    const e = new Event();
+    const [got, took] = timed(() => e.wait(0.1));
+    expect(got).toBe(false);
+    expect(took).toBeGreaterThanOrEqual(0.09);
+    expect(took).toBeLessThan(1);
+    expect(e.wait(-5)).toBe(false);
+    const [gotAsync, tookAsync] = await timedAsync(() => e.waitAsync(0.1));
+    expect(gotAsync).toBe(false);
+    expect(tookAsync).toBeGreaterThanOrEqual(0.09);
+    expect(tookAsync).toBeLessThan(1);
+  });
+
+  it('set() wakes every waiting thread, sync and async', async () => {
+    const e = new Event();
+    const threads = Array.from({ length: 4 }, (_, i) =>
+      onThread((d) => (d.i % 2 ? d.e.waitAsync(30) : d.e.wait(30)), { e, i }),
+    );
+    const mine = e.waitAsync(30);
+    await parked(5);
+    e.set();
+    expect(await Promise.all(threads.map((t) => t.done))).toEqual([true, true, true, true]);
+    expect(await mine).toBe(true);
+  });
+
+  it('a waiter woken by set() returns true even if clear() follows at once', async () => {
+    const e = new Event();
+    const threads = Array.from({ length: 3 }, () => onThread((d) => d.e.wait(30), { e }));
+    await parked(3);
+    e.set();
+    e.clear();
+    expect(await Promise.all(threads.map((t) => t.done))).toEqual([true, true, true]);
+    expect(e.isSet()).toBe(false);
+  });
+
+  it('survives set/clear races without losing a wake-up', async () => {
+    const e = new Event();
+    const rounds = 200;
+    const ack = new Int32Array(new SharedArrayBuffer(4));
+    const t = onThread((d) => {
+      for (let i = 0; i < d.rounds; i++) {
+        if (!d.e.wait(10)) return i;
+        d.e.clear();
+        Atomics.add(d.ack, 0, 1);
+        Atomics.notify(d.ack, 0);
+      }
+      return d.rounds;
+    }, { e, rounds, ack });
+    for (let i = 0; i < rounds; i++) {
+      e.set();
+      while (Atomics.load(ack, 0) <= i) await new Promise((r) => setImmediate(r));
+    }
+    expect(await t.done).toBe(rounds);
+  });
+
+  it('rejects bad timeouts with typed errors', () => {
+    const e = new Event();
+    expect(() => e.wait(NaN)).toThrow(ValueError);
+    expect(() => e.wait(1e300)).toThrow(OverflowError);
+    expect(() => e.wait('1' as unknown as number)).toThrow(TypeError);
+    expect(e.isSet()).toBe(false);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Test helpers: run a function on a worker thread with pthreading loaded,
+ * and wait for an observable state without sleeping blindly.
+ */
+import { Worker } from 'node:worker_threads';
+import path from 'node:path';
+
+import { nativeStats } from 'pthreading';
+
+const root = path.join(__dirname, '..');
+
+/** A running worker: `done` settles with the function's return value. */
+export interface Running<T> {
+  worker: Worker;
+  done: Promise<T>;
+  messages: unknown[];
+}
+
+/**
+ * Runs `fn(data, pthreading)` on a new worker thread. `fn` is sent as
+ * source, so it must not close over local variables; `data` is cloned and
+ * its primitives arrive as the same objects. `fn` may be async.
+ */
+export function onThread<D, T>(fn: (data: D, p: typeof import('pthreading')) => T | Promise<T>, data?: D): Running<Awaited<T>> {
+  const source = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    const p = require(${JSON.stringify(root)});
+    Promise.resolve((${fn.toString()})(workerData, p)).then(
+      (value) => parentPort.postMessage({ done: true, value }),
+      (error) => parentPort.postMessage({ done: true, error }),
+    );
+  `;
+  const worker = new Worker(source, { eval: true, workerData: data });
+  const messages: unknown[] = [];
+  const done = new Promise<Awaited<T>>((resolve, reject) => {
+    let result: { value?: Awaited<T>; error?: unknown } | undefined;
+    worker.on('message', (m: { done?: boolean; value?: Awaited<T>; error?: unknown }) => {
+      if (m && m.done === true) result = m;
+      else messages.push(m);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (result?.error !== undefined) reject(result.error);
+      else if (result) resolve(result.value as Awaited<T>);
+      else reject(new Error(`worker exited with code ${code} before finishing`));
+    });
+  });
+  return { worker, done, messages };
+}
+
+/** Resolves once `predicate()` holds; rejects after `ms` milliseconds. */
+export async function until(predicate: () => boolean, ms = 10_000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!predicate()) {
+    if (performance.now() > end) throw new Error(`condition not reached within ${ms} ms: ${predicate}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** Resolves once `n` waiters (any thread) are parked in native queues. */
+export function parked(n: number): Promise<void> {
+  return until(() => nativeStats().queuedWaiters >= n);
+}
+
+/** Seconds taken by `fn`. */
+export function timed<T>(fn: () => T): [T, number] {
+  const t = performance.now();
+  const r = fn();
+  return [r, (performance.now() - t) / 1000];
+}
+
+/** Seconds taken by an async `fn`. */
+export async function timedAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const r = await fn();
+  return [r, (performance.now() - t) / 1000];
+}
