@@ -17,7 +17,7 @@ import { Condition } from './condition';
 import { Lock, locking } from './lock';
 import { Waiting, checkSignal, runAsync, runSync } from './native';
 import { registerKind, sharedWords } from './shared';
-import { checkAbortSignal, checkCount, checkFunction, waitTimeout } from './validate';
+import { asyncSignal, checkCount, checkFunction, waitTimeout } from './validate';
 
 const STATE = 0;
 const COUNT = 1;
@@ -79,7 +79,7 @@ export class Barrier {
    * an `AbortError`.
    */
   async waitAsync(timeout?: number | null, options?: AsyncOptions): Promise<number> {
-    const signal = checkAbortSignal('Barrier.waitAsync', options?.signal);
+    const signal = asyncSignal('Barrier.waitAsync', options);
     checkSignal(signal);
     return runAsync(this.waiting('Barrier.waitAsync', timeout), signal);
   }

@@ -13,7 +13,7 @@ import { Lock, locking } from './lock';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
 import { RLock } from './rlock';
 import { registerKind, sharedWords } from './shared';
-import { checkAbortSignal, checkCount, checkFunction, waitTimeout } from './validate';
+import { asyncSignal, checkCount, checkFunction, waitTimeout } from './validate';
 
 const WAITERS = 1;
 
@@ -73,7 +73,7 @@ export class Condition extends Acquirable {
    */
   async waitAsync(timeout?: number | null, options?: AsyncOptions): Promise<boolean> {
     const seconds = waitTimeout('Condition.waitAsync', timeout);
-    const signal = checkAbortSignal('Condition.waitAsync', options?.signal);
+    const signal = asyncSignal('Condition.waitAsync', options);
     this.checkOwned('wait');
     checkSignal(signal);
     return runAsync(this._waiting(deadlineAfter(seconds)), signal);
@@ -94,7 +94,7 @@ export class Condition extends Acquirable {
   async waitForAsync<T>(predicate: () => T, timeout?: number | null, options?: AsyncOptions): Promise<T> {
     const seconds = waitTimeout('Condition.waitForAsync', timeout);
     checkFunction('Condition.waitForAsync', 'predicate', predicate);
-    const signal = checkAbortSignal('Condition.waitForAsync', options?.signal);
+    const signal = asyncSignal('Condition.waitForAsync', options);
     this.checkOwned('wait');
     checkSignal(signal);
     return runAsync(this._waitingFor(predicate, seconds), signal);

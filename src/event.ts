@@ -7,7 +7,7 @@
 import { AsyncOptions } from './guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
 import { registerKind, sharedWords } from './shared';
-import { checkAbortSignal, waitTimeout } from './validate';
+import { asyncSignal, waitTimeout } from './validate';
 
 const FLAG = 0;
 const WAITERS = 1;
@@ -66,7 +66,7 @@ export class Event {
   /** As {@link wait}, without blocking the event loop. */
   async waitAsync(timeout?: number | null, options?: AsyncOptions): Promise<boolean> {
     const seconds = waitTimeout('Event.waitAsync', timeout);
-    const signal = checkAbortSignal('Event.waitAsync', options?.signal);
+    const signal = asyncSignal('Event.waitAsync', options);
     checkSignal(signal);
     if (this.isSet()) return true;
     if (seconds === 0) return false;

@@ -13,7 +13,7 @@ import { RuntimeError } from './errors';
 import { Acquirable, AsyncOptions } from './guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
 import { registerKind, sharedWords } from './shared';
-import { checkAbortSignal, checkBlocking, lockTimeout } from './validate';
+import { asyncSignal, checkBlocking, lockTimeout } from './validate';
 
 const LOCKED = 1;
 
@@ -96,7 +96,7 @@ export class Lock extends Acquirable {
    * with an `AbortError` and the lock is left as it was.
    */
   async acquireAsync(blocking?: boolean, timeout?: number | null, options?: AsyncOptions): Promise<boolean> {
-    const signal = checkAbortSignal('Lock.acquireAsync', options?.signal);
+    const signal = asyncSignal('Lock.acquireAsync', options);
     checkSignal(signal);
     const result = acquireWords('Lock.acquireAsync', this._words, blocking, timeout);
     return typeof result === 'boolean' ? result : runAsync(result, signal);

@@ -13,7 +13,7 @@ import { Acquirable, AsyncOptions } from './guard';
 import { acquireWords, unlock } from './lock';
 import { checkSignal, runAsync, runSync, Waiting } from './native';
 import { registerKind, sharedWords } from './shared';
-import { checkAbortSignal, checkBlocking, lockTimeout } from './validate';
+import { asyncSignal, checkBlocking, lockTimeout } from './validate';
 
 const OWNER = 1;
 const COUNT = 2;
@@ -44,7 +44,7 @@ export class RLock extends Acquirable {
 
   /** As {@link acquire}, without blocking the event loop. */
   async acquireAsync(blocking?: boolean, timeout?: number | null, options?: AsyncOptions): Promise<boolean> {
-    const signal = checkAbortSignal('RLock.acquireAsync', options?.signal);
+    const signal = asyncSignal('RLock.acquireAsync', options);
     checkSignal(signal);
     const result = this.enter('RLock.acquireAsync', blocking, timeout);
     return typeof result === 'boolean' ? result : this.own(await runAsync(result, signal));

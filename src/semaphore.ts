@@ -10,7 +10,7 @@ import { ValueError } from './errors';
 import { Acquirable, AsyncOptions } from './guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
 import { registerKind, sharedWords } from './shared';
-import { checkAbortSignal, checkBlocking, checkCount, waitTimeout } from './validate';
+import { asyncSignal, checkBlocking, checkCount, waitTimeout } from './validate';
 
 const VALUE = 0;
 const WAITERS = 1;
@@ -69,7 +69,7 @@ export class Semaphore extends Acquirable {
 
   /** As {@link acquire}, without blocking the event loop. */
   async acquireAsync(blocking?: boolean, timeout?: number | null, options?: AsyncOptions): Promise<boolean> {
-    const signal = checkAbortSignal(`${this._kind}.acquireAsync`, options?.signal);
+    const signal = asyncSignal(`${this._kind}.acquireAsync`, options);
     checkSignal(signal);
     const result = this.start('acquireAsync', blocking, timeout);
     return typeof result === 'boolean' ? result : runAsync(result, signal);

@@ -65,11 +65,16 @@ export function checkCount(method: string, what: string, value: unknown, min: nu
   return value;
 }
 
-/** An optional `AbortSignal`. */
-export function checkAbortSignal(method: string, signal: unknown): AbortSignal | undefined {
+/** The `options` of an `…Async` method: returns its `signal`, if any. */
+export function asyncSignal(method: string, options: unknown): AbortSignal | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object') {
+    throw new ArgumentTypeError(`${method}: options must be an object like { signal }, not ${describe(options)}`);
+  }
+  const signal = (options as { signal?: unknown }).signal;
   if (signal === undefined || signal === null) return undefined;
   if (!(signal instanceof AbortSignal)) {
-    throw new ArgumentTypeError(`${method}: signal must be an AbortSignal, not ${describe(signal)}`);
+    throw new ArgumentTypeError(`${method}: options.signal must be an AbortSignal, not ${describe(signal)}`);
   }
   return signal;
 }
