@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/parking.cc",
         "native/registry.cc",
+        "native/threads.cc",
         "native/ops.cc",
         "native/lock.cc",
         "native/semaphore.cc",

@@ -7,6 +7,7 @@
 
 #include "ops.h"
 #include "registry.h"
+#include "threads.h"
 
 namespace pthreading {
 
@@ -45,67 +46,123 @@ void ReleaseLock(void* ctx) { UnlockWord(static_cast<int32_t*>(ctx)); }
 struct ParkArgs {
   int op = 0;
   int32_t* word = nullptr;
+  int32_t expected = 0;  // kOpFutex only
   ParkCallbacks cb;
 };
 
-// Parses (op, words, ..., lockWords?) with lockWords at `lock_index`.
-bool ParsePark(const Napi::CallbackInfo& info, size_t lock_index, ParkArgs* out) {
+// Parses (op, words, ..., extra) where `extra`, at `extra_index`, is the
+// lock's words for kOpCondition and the expected value for kOpFutex.
+bool ParsePark(const Napi::CallbackInfo& info, size_t extra_index, ParkArgs* out) {
   out->op = OpOf(info[0]);
   if (!out->op) return false;
   out->word = WordsOf(info[1], SlotsFor(out->op));
   if (!out->word) return false;
   out->cb = CallbacksFor(out->op);
   if (out->op == kOpCondition) {
-    int32_t* lock = WordsOf(info[lock_index], 1);
+    int32_t* lock = WordsOf(info[extra_index], 1);
     if (!lock) return false;
     out->cb.before_sleep = ReleaseLock;
     out->cb.ctx = lock;
+  } else if (out->op == kOpFutex) {
+    if (!info[extra_index].IsNumber()) return false;
+    out->expected = info[extra_index].As<Napi::Number>().Int32Value();
   }
   return true;
 }
 
-// registerThread(threadId, dispatch(list)) -> undefined
+// Queues an async waiter for `args`; returns its id, or 0 if not parked.
+uint32_t QueueAsync(EnvState& state, ParkArgs& args, std::shared_ptr<void> keepalive) {
+  Waiter* w = state.NewAsyncWaiter();
+  w->key = reinterpret_cast<uintptr_t>(args.word);
+  w->word = args.word;
+  w->op = args.op;
+  w->keepalive = std::move(keepalive);
+  w->expected = args.expected;
+  if (args.op == kOpFutex) args.cb.ctx = &w->expected;
+  if (!ParkAsync(w, args.cb)) {
+    state.DropAsyncWaiter(w->async_id);
+    return 0;
+  }
+  return w->async_id;
+}
+
+// registerThread(threadId, ident, dispatch(list)) -> undefined
 Napi::Value RegisterThread(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsFunction())
-    return Fail(env, "registerThread(threadId, dispatch)");
+  if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsFunction())
+    return Fail(env, "registerThread(threadId, ident, dispatch)");
   std::shared_ptr<EnvState> state;
-  if (EnvState::Create(env, info[0].As<Napi::Number>().DoubleValue(), info[1], &state) != napi_ok) {
+  if (EnvState::Create(env, info[0].As<Napi::Number>().DoubleValue(), info[1].As<Napi::Number>().DoubleValue(),
+                       info[2], &state) != napi_ok) {
     Napi::Error::New(env, "pthreading: cannot set up this thread").ThrowAsJavaScriptException();
   }
   return env.Undefined();
 }
 
-// park(op, words, timeoutSeconds, lockWords?) -> Status
+// park(op, words, timeoutSeconds, extra?) -> Status
 Napi::Value Park(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ParkArgs args;
   if (!ParsePark(info, 3, &args) || !info[2].IsNumber())
-    return Fail(env, "park(op, words, timeout, lockWords?)");
+    return Fail(env, "park(op, words, timeout, extra?)");
   auto state = StateOrThrow(env);
   if (!state) return env.Undefined();
   if (args.op == kOpLock && SpinForLock(args.word)) return Napi::Number::New(env, kInvalid);
+  if (args.op == kOpFutex) args.cb.ctx = &args.expected;
   const Deadline deadline = DeadlineAfter(info[2].As<Napi::Number>().DoubleValue());
   return Napi::Number::New(env, ParkSync(state, args.word, args.op, args.cb, deadline));
 }
 
-// parkAsync(op, words, lockWords?) -> waiter id, or 0 when not parked.
+// parkAsync(op, words, extra?) -> waiter id, or 0 when not parked.
 // The caller keeps `words` alive until the id is dispatched or cancelled.
 Napi::Value ParkAsyncFn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ParkArgs args;
-  if (!ParsePark(info, 2, &args)) return Fail(env, "parkAsync(op, words, lockWords?)");
+  if (!ParsePark(info, 2, &args)) return Fail(env, "parkAsync(op, words, extra?)");
   auto state = StateOrThrow(env);
   if (!state) return env.Undefined();
-  Waiter* w = state->NewAsyncWaiter();
-  w->key = reinterpret_cast<uintptr_t>(args.word);
-  w->word = args.word;
-  w->op = args.op;
-  if (!ParkAsync(w, args.cb)) {
-    state->DropAsyncWaiter(w->async_id);
-    return Napi::Number::New(env, 0);
-  }
-  return Napi::Number::New(env, w->async_id);
+  return Napi::Number::New(env, QueueAsync(*state, args, nullptr));
+}
+
+// The join word of thread `ident` as futex park arguments; false once the
+// thread has finished (or was never known).
+bool JoinArgs(double ident, ParkArgs* args, std::shared_ptr<ThreadEntry>* entry) {
+  *entry = JoinTarget(ident);
+  if (!*entry) return false;
+  args->op = kOpFutex;
+  args->word = &(*entry)->state;
+  args->expected = Slot(args->word, 0).load();
+  if (args->expected == kFinished) return false;
+  args->cb = CallbacksFor(kOpFutex);
+  return true;
+}
+
+// joinPark(ident, timeoutSeconds) -> kUnparked once finished, kInvalid
+// (state moved on: look again), kTimedOut or kCancelled.
+Napi::Value JoinPark(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsNumber()) return Fail(env, "joinPark(ident, timeout)");
+  auto state = StateOrThrow(env);
+  if (!state) return env.Undefined();
+  ParkArgs args;
+  std::shared_ptr<ThreadEntry> entry;
+  if (!JoinArgs(info[0].As<Napi::Number>().DoubleValue(), &args, &entry)) return Napi::Number::New(env, kUnparked);
+  args.cb.ctx = &args.expected;
+  const Deadline deadline = DeadlineAfter(info[1].As<Napi::Number>().DoubleValue());
+  return Napi::Number::New(env, ParkSync(state, args.word, args.op, args.cb, deadline));
+}
+
+// joinParkAsync(ident) -> waiter id, or 0 if the thread already finished
+// or its state moved on (look again).
+Napi::Value JoinParkAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) return Fail(env, "joinParkAsync(ident)");
+  auto state = StateOrThrow(env);
+  if (!state) return env.Undefined();
+  ParkArgs args;
+  std::shared_ptr<ThreadEntry> entry;
+  if (!JoinArgs(info[0].As<Napi::Number>().DoubleValue(), &args, &entry)) return Napi::Number::New(env, 0);
+  return Napi::Number::New(env, QueueAsync(*state, args, entry));
 }
 
 // cancelAsync(id) -> true if the waiter was still queued and is now gone.
@@ -136,6 +193,99 @@ Napi::Value Wake(const Napi::CallbackInfo& info) {
   if (!(n >= 0)) return Fail(info.Env(), "wake(words, n)");
   const size_t count = n >= 1e15 ? SIZE_MAX : static_cast<size_t>(n);
   return Napi::Number::New(info.Env(), static_cast<double>(WakeWaiters(word, count)));
+}
+
+// wakeFutex(words) -> number of futex waiters woken on words[0].
+Napi::Value WakeFutex(const Napi::CallbackInfo& info) {
+  int32_t* word = WordsOf(info[0], 1);
+  if (!word) return Fail(info.Env(), "wakeFutex(words)");
+  return Napi::Number::New(info.Env(), static_cast<double>(UnparkSome(word, SIZE_MAX, nullptr)));
+}
+
+// --- the thread table (threads.h) ---
+
+bool IdentOf(Napi::Value v, double* out) {
+  if (!v.IsNumber()) return false;
+  *out = v.As<Napi::Number>().DoubleValue();
+  return *out >= 0 && std::isfinite(*out);
+}
+
+Napi::Value NextThreadNumberFn(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), NextThreadNumber());
+}
+
+Napi::Value NextIdentFn(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), NextIdent());
+}
+
+// addThread(ident, name, daemon, dummy)
+Napi::Value AddThreadFn(const Napi::CallbackInfo& info) {
+  double ident;
+  if (!IdentOf(info[0], &ident) || !info[1].IsString() || !info[2].IsBoolean() || !info[3].IsBoolean())
+    return Fail(info.Env(), "addThread(ident, name, daemon, dummy)");
+  AddThread(ident, info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Boolean>().Value(),
+            info[3].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
+// threadRunning(ident): on the thread itself.
+Napi::Value ThreadRunningFn(const Napi::CallbackInfo& info) {
+  double ident;
+  if (!IdentOf(info[0], &ident)) return Fail(info.Env(), "threadRunning(ident)");
+  ThreadRunning(ident);
+  return info.Env().Undefined();
+}
+
+Napi::Value ThreadFinishedFn(const Napi::CallbackInfo& info) {
+  double ident;
+  if (!IdentOf(info[0], &ident)) return Fail(info.Env(), "threadFinished(ident)");
+  ThreadFinished(ident);
+  return info.Env().Undefined();
+}
+
+Napi::Value RenameThreadFn(const Napi::CallbackInfo& info) {
+  double ident;
+  if (!IdentOf(info[0], &ident) || !info[1].IsString()) return Fail(info.Env(), "renameThread(ident, name)");
+  return Napi::Boolean::New(info.Env(), RenameThread(ident, info[1].As<Napi::String>().Utf8Value()));
+}
+
+Napi::Value SetThreadDaemonFn(const Napi::CallbackInfo& info) {
+  double ident;
+  if (!IdentOf(info[0], &ident) || !info[1].IsBoolean()) return Fail(info.Env(), "setThreadDaemon(ident, daemon)");
+  return Napi::Boolean::New(info.Env(), SetThreadDaemon(ident, info[1].As<Napi::Boolean>().Value()));
+}
+
+Napi::Object EntryToJs(Napi::Env env, const ThreadEntry& e) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("ident", e.ident);
+  o.Set("name", e.name);
+  o.Set("daemon", e.daemon);
+  o.Set("dummy", e.dummy);
+  o.Set("nativeId", e.native_id);
+  o.Set("running", e.state == kRunning);
+  return o;
+}
+
+// findThread(ident) -> { ident, name, daemon, dummy, nativeId, running } | null
+Napi::Value FindThreadFn(const Napi::CallbackInfo& info) {
+  double ident;
+  if (!IdentOf(info[0], &ident)) return Fail(info.Env(), "findThread(ident)");
+  auto e = FindThread(ident);
+  if (!e) return info.Env().Null();
+  return EntryToJs(info.Env(), *e);
+}
+
+// listThreads() -> the rows of every known, unfinished thread, by ident.
+Napi::Value ListThreadsFn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto rows = ListThreads();
+  Napi::Array out = Napi::Array::New(env, rows.size());
+  for (uint32_t i = 0; i < rows.size(); ++i) out.Set(i, EntryToJs(env, rows[i]));
+  return out;
+}
+
+Napi::Value NativeThreadIdFn(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), CurrentNativeId());
 }
 
 // cancelThread(threadId) -> whether such a thread was known.
@@ -172,6 +322,19 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cancelThread", Napi::Function::New(env, CancelThreadFn, "cancelThread"));
   exports.Set("cancelOthers", Napi::Function::New(env, CancelOthers, "cancelOthers"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+  exports.Set("joinPark", Napi::Function::New(env, JoinPark, "joinPark"));
+  exports.Set("joinParkAsync", Napi::Function::New(env, JoinParkAsync, "joinParkAsync"));
+  exports.Set("wakeFutex", Napi::Function::New(env, WakeFutex, "wakeFutex"));
+  exports.Set("nextIdent", Napi::Function::New(env, NextIdentFn, "nextIdent"));
+  exports.Set("nextThreadNumber", Napi::Function::New(env, NextThreadNumberFn, "nextThreadNumber"));
+  exports.Set("addThread", Napi::Function::New(env, AddThreadFn, "addThread"));
+  exports.Set("threadRunning", Napi::Function::New(env, ThreadRunningFn, "threadRunning"));
+  exports.Set("threadFinished", Napi::Function::New(env, ThreadFinishedFn, "threadFinished"));
+  exports.Set("renameThread", Napi::Function::New(env, RenameThreadFn, "renameThread"));
+  exports.Set("setThreadDaemon", Napi::Function::New(env, SetThreadDaemonFn, "setThreadDaemon"));
+  exports.Set("findThread", Napi::Function::New(env, FindThreadFn, "findThread"));
+  exports.Set("listThreads", Napi::Function::New(env, ListThreadsFn, "listThreads"));
+  exports.Set("nativeThreadId", Napi::Function::New(env, NativeThreadIdFn, "nativeThreadId"));
   return exports;
 }
 

@@ -22,8 +22,15 @@ ParkCallbacks CallbacksFor(int op) {
       cb.validate = ValidateCondition;
       cb.timed_out = CountedTimedOut;
       break;
+    case kOpFutex:
+      cb.validate = ValidateFutex;
+      break;
   }
   return cb;
+}
+
+bool ValidateFutex(int32_t* word, void* expected) {
+  return Slot(word, 0).load() == *static_cast<int32_t*>(expected);
 }
 
 }  // namespace pthreading

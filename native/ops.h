@@ -23,9 +23,11 @@ enum Op : int {
   kOpSemaphore = 2,
   kOpEvent = 3,
   kOpCondition = 4,
+  // Sleep while the word equals an expected value (ctx): sleep(), join().
+  kOpFutex = 5,
 };
 
-inline bool IsOp(int op) { return op >= kOpLock && op <= kOpCondition; }
+inline bool IsOp(int op) { return op >= kOpLock && op <= kOpFutex; }
 
 // Every access to shared memory goes through these, sequentially consistent
 // like JavaScript's Atomics, so JS and C++ agree on one order of operations.
@@ -34,7 +36,7 @@ inline std::atomic_ref<int32_t> Slot(int32_t* word, int index) {
 }
 
 // Number of Int32 slots each op needs.
-inline int SlotsFor(int op) { return op == kOpLock ? 1 : 2; }
+inline int SlotsFor(int op) { return op == kOpLock || op == kOpFutex ? 1 : 2; }
 
 // Validate and timed_out callbacks for `op` (ctx unused by these).
 ParkCallbacks CallbacksFor(int op);
@@ -58,5 +60,6 @@ void LockTimedOut(int32_t* word, bool was_last);
 bool ValidateSemaphore(int32_t* word, void*);
 bool ValidateEvent(int32_t* word, void*);
 bool ValidateCondition(int32_t* word, void*);
+bool ValidateFutex(int32_t* word, void* expected);
 
 }  // namespace pthreading

@@ -54,6 +54,10 @@ struct Waiter {
   // Owner environment; the unparker copies it under the bucket lock so it
   // can deliver the wake-up after releasing that lock.
   std::shared_ptr<EnvState> env;
+  // Keeps native-owned words (a thread's join word) alive while queued.
+  std::shared_ptr<void> keepalive;
+  // The expected value of a futex park (kOpFutex's ctx points here).
+  int32_t expected = 0;
 };
 
 // What an unpark callback learns, under the bucket lock.

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "ops.h"
+#include "threads.h"
 
 namespace pthreading {
 
@@ -23,7 +24,7 @@ void FinalizeHolder(napi_env, void* data, void*) { delete static_cast<Holder*>(d
 
 size_t EnvState::LiveEnvs() { return g_live_envs.load(std::memory_order_relaxed); }
 
-napi_status EnvState::Create(napi_env env, double thread_id, napi_value dispatch,
+napi_status EnvState::Create(napi_env env, double thread_id, double ident, napi_value dispatch,
                              std::shared_ptr<EnvState>* out) {
   if (auto existing = Of(env)) {
     *out = existing;
@@ -31,6 +32,7 @@ napi_status EnvState::Create(napi_env env, double thread_id, napi_value dispatch
   }
   auto state = std::make_shared<EnvState>(env);
   state->thread_id_ = thread_id;
+  state->ident_ = ident;
   napi_status s = napi_create_reference(env, dispatch, 1, &state->dispatch_);
   if (s != napi_ok) return s;
   napi_value name;
@@ -167,6 +169,9 @@ void EnvState::Cleanup(void* arg) {
     RemoveWaiter(w.get(), CallbacksFor(w->op).timed_out);
   for (auto& [id, w] : self->async_waiters_) w->env.reset();  // break the cycle
   self->async_waiters_.clear();
+  // However this thread ends (run() returned, an error, terminate()), its
+  // joiners wake now.
+  ThreadFinished(self->ident_);
   napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
   napi_delete_reference(self->env_, self->dispatch_);
   self->dispatch_ = nullptr;

@@ -26,10 +26,11 @@ class EnvState {
  public:
   explicit EnvState(napi_env env) : env_(env) {}
 
-  // Creates the state for `env`, registers it as Node thread `thread_id`,
+  // Creates the state for `env`, registers it as Node thread `thread_id`
+  // (pthreading thread `ident`),
   // and installs the cleanup hook. `dispatch(id, status)` is called on this
   // thread for every async waiter that is woken.
-  static napi_status Create(napi_env env, double thread_id, napi_value dispatch,
+  static napi_status Create(napi_env env, double thread_id, double ident, napi_value dispatch,
                             std::shared_ptr<EnvState>* out);
   // The state of `env`, or null before Create().
   static std::shared_ptr<EnvState> Of(napi_env env);
@@ -60,7 +61,8 @@ class EnvState {
   void RefLoop(bool ref);
 
   napi_env env_;
-  double thread_id_ = 0;
+  double thread_id_ = 0;  // Node's threadId: how Worker#terminate finds us
+  double ident_ = 0;      // pthreading's ident: our row in the thread table
   Parker parker_;
   std::atomic<bool> cancelled_{false};
 

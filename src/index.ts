@@ -4,7 +4,9 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 
+import { setThreadInfo } from './logging';
 import { revive } from './shared';
+import { currentThread, getIdent } from './thread';
 
 export { Lock } from './lock';
 export { RLock } from './rlock';
@@ -12,6 +14,23 @@ export { Condition } from './condition';
 export { Semaphore, BoundedSemaphore } from './semaphore';
 export { Event } from './event';
 export { Barrier } from './barrier';
+export {
+  Thread,
+  currentThread,
+  mainThread,
+  enumerate,
+  activeCount,
+  getIdent,
+  getNativeId,
+  stackSize,
+  setExcepthook,
+  getExcepthook,
+} from './thread';
+export type { ThreadOptions, ModuleTarget, Target, ExceptHookArgs } from './thread';
+export { Timer } from './timer';
+export { local, Local } from './local';
+export { sleep, sleepAsync } from './sleep';
+export * as logging from './logging';
 export type { AsyncOptions, Held, HeldAsync } from './guard';
 export {
   PthreadingError,
@@ -28,6 +47,8 @@ export { TIMEOUT_MAX } from './validate';
 export { revive } from './shared';
 export { nativeStats } from './native';
 export type { NativeStats } from './native';
+
+setThreadInfo(() => ({ name: currentThread().name, ident: getIdent() }));
 
 // A worker that loads pthreading gets the primitives in its workerData back
 // as working objects.

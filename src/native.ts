@@ -11,20 +11,43 @@
  * waiter sleeps differs.
  */
 import path from 'node:path';
-import { isMainThread, threadId, Worker } from 'node:worker_threads';
+import { isMainThread, threadId, Worker, workerData } from 'node:worker_threads';
 
 import { AbortError, RuntimeError, ThreadExitError } from './errors';
 
 interface Binding {
-  registerThread(threadId: number, dispatch: (list: number[]) => void): void;
-  park(op: Op, words: Int32Array, timeoutSeconds: number, lock?: Int32Array): Status;
-  parkAsync(op: Op, words: Int32Array, lock?: Int32Array): number;
+  registerThread(threadId: number, ident: number, dispatch: (list: number[]) => void): void;
+  nextIdent(): number;
+  park(op: Op, words: Int32Array, timeoutSeconds: number, extra?: Int32Array | number): Status;
+  parkAsync(op: Op, words: Int32Array, extra?: Int32Array | number): number;
+  joinPark(ident: number, timeoutSeconds: number): Status;
+  joinParkAsync(ident: number): number;
+  wakeFutex(words: Int32Array): number;
+  nextThreadNumber(): number;
+  addThread(ident: number, name: string, daemon: boolean, dummy: boolean): void;
+  threadRunning(ident: number): void;
+  threadFinished(ident: number): void;
+  renameThread(ident: number, name: string): boolean;
+  setThreadDaemon(ident: number, daemon: boolean): boolean;
+  findThread(ident: number): ThreadRow | null;
+  listThreads(): ThreadRow[];
+  nativeThreadId(): number;
   cancelAsync(id: number): boolean;
   unlock(words: Int32Array): boolean;
   wake(words: Int32Array, n: number): number;
   cancelThread(threadId: number): boolean;
   cancelOthers(): void;
   stats(): NativeStats;
+}
+
+/** A row of the process-wide thread table (native/threads.h). */
+export interface ThreadRow {
+  ident: number;
+  name: string;
+  daemon: boolean;
+  dummy: boolean;
+  nativeId: number;
+  running: boolean;
 }
 
 /** Live native counts, for leak checks. */
@@ -49,6 +72,8 @@ export const enum Op {
   Semaphore = 2,
   Event = 3,
   Condition = 4,
+  /** Sleep while words[0] equals `expected` (sleep); or, with `ident`, until that thread finishes (join). */
+  Futex = 5,
 }
 
 /** Park outcomes (native/parking.h), plus `Aborted`, which only JS makes. */
@@ -67,6 +92,10 @@ export interface Park {
   words: Int32Array;
   /** Condition only: the lock released once the waiter is queued. */
   lock?: Int32Array;
+  /** Futex only: sleep while words[0] is this. */
+  expected?: number;
+  /** Futex only: instead of words, wait for this thread to finish. */
+  ident?: number;
   /** `performance.now()` milliseconds; `Infinity` for none. */
   deadline: number;
   /** Whether an `AbortSignal` may cut this sleep short. */
@@ -103,7 +132,8 @@ export function runSync<T>(waiting: Waiting<T>): T {
     const left = secondsLeft(park.deadline);
     let status: Status;
     if (left === 0 && !park.lock) status = Status.TimedOut;
-    else status = binding.park(park.op, park.words, left, park.lock);
+    else if (park.ident !== undefined) status = binding.joinPark(park.ident, left);
+    else status = binding.park(park.op, park.words, left, park.lock ?? park.expected);
     if (status === Status.Cancelled) throw new ThreadExitError();
     step = waiting.next(status);
   }
@@ -137,7 +167,10 @@ const pending: Map<number, Pending> = (globalSlots[pendingKey] ??= new Map());
 function parkAsync(park: Park, signal?: AbortSignal): Status | Promise<Status> {
   const early = park.abortable && signal?.aborted ? Status.Aborted : secondsLeft(park.deadline) === 0 && !park.lock ? Status.TimedOut : -1;
   if (early !== -1) return early;
-  const id = binding.parkAsync(park.op, park.words, park.lock);
+  const id =
+    park.ident !== undefined
+      ? binding.joinParkAsync(park.ident)
+      : binding.parkAsync(park.op, park.words, park.lock ?? park.expected);
   if (id === 0) return Status.Invalid;
   return new Promise<Status>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
@@ -181,7 +214,37 @@ export function checkSignal(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError(signal.reason);
 }
 
-binding.registerThread(threadId, dispatch);
+/** The main thread's ident (Python's `threading.main_thread().ident`). */
+export const MAIN_IDENT = 1;
+
+/** What a thread started by pthreading finds in its workerData. */
+export interface ThreadBoot {
+  ident: number;
+}
+
+/** The payload key of a pthreading thread's workerData. */
+export const BOOT_KEY = '__pthreading';
+
+function resolveIdent(): number {
+  const boot = (workerData as Record<string, ThreadBoot> | null)?.[BOOT_KEY];
+  if (boot && typeof boot.ident === 'number') return boot.ident;
+  // Not started by pthreading: the main thread, or a raw Worker (Python's
+  // _DummyThread, a daemon named Dummy-N).
+  const ident = isMainThread ? MAIN_IDENT : binding.nextIdent();
+  const name = isMainThread ? 'MainThread' : `Dummy-${binding.nextThreadNumber()}`;
+  binding.addThread(ident, name, !isMainThread, true);
+  binding.threadRunning(ident);
+  return ident;
+}
+
+// One ident per thread, even if two copies of this module are loaded in it.
+const identKey = Symbol.for('pthreading.ident');
+const identSlot = globalThis as unknown as Record<symbol, number | undefined>;
+
+/** This thread's ident (Python's `threading.get_ident()`). */
+export const ident: number = (identSlot[identKey] ??= resolveIdent());
+
+binding.registerThread(threadId, ident, dispatch);
 
 // Every native wait waits for "woken or cancelled". Cancel a worker's waits
 // before Node terminates it (otherwise a worker asleep in native code never

@@ -2,22 +2,20 @@
  * `RLock`: Python's reentrant lock. The lock word of {@link Lock}, plus the
  * owning thread and the recursion count in two more shared slots.
  *
- * Slots: [0] lock word (see native/lock.cc), [1] owner (Node thread id + 1,
+ * Slots: [0] lock word (see native/lock.cc), [1] owner (the thread ident,
  * 0 when free), [2] recursion count. Only the owner writes slots 1 and 2,
  * and always while holding the lock word.
  */
-import { threadId } from 'node:worker_threads';
-
 import { RuntimeError } from './errors';
 import { Acquirable, AsyncOptions } from './guard';
 import { acquireWords, unlock } from './lock';
-import { checkSignal, runAsync, runSync, Waiting } from './native';
+import { checkSignal, ident, runAsync, runSync, Waiting } from './native';
 import { registerKind, sharedWords } from './shared';
 import { asyncSignal, checkBlocking, lockTimeout } from './validate';
 
 const OWNER = 1;
 const COUNT = 2;
-const me = threadId + 1;
+const me = ident;
 
 /**
  * A reentrant lock: the thread that holds it may acquire it again, and must

@@ -11,11 +11,21 @@
  */
 import { ArgumentTypeError, describe } from './errors';
 
-const kinds = new Map<string, object>();
+interface Kind {
+  prototype: object;
+  /** Whether the object keeps its state in `_words` (default true). */
+  shared?: boolean;
+  onRevive?: (value: object) => void;
+}
 
-/** Registers the prototype that objects tagged `kind` are revived to. */
-export function registerKind(kind: string, prototype: object): void {
-  kinds.set(kind, prototype);
+const kinds = new Map<string, Kind>();
+
+/**
+ * Registers the prototype that objects tagged `kind` are revived to, and
+ * what else reviving one does.
+ */
+export function registerKind(kind: string, prototype: object, options: Omit<Kind, 'prototype'> = {}): void {
+  kinds.set(kind, { prototype, ...options });
 }
 
 /** Allocates the shared words of a new primitive. */
@@ -23,7 +33,7 @@ export function sharedWords(count: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(count * Int32Array.BYTES_PER_ELEMENT));
 }
 
-function isTagged(value: object): value is { _kind: string; _words: unknown } {
+function isTagged(value: object): value is { _kind: string; _words?: unknown } {
   const kind = (value as { _kind?: unknown })._kind;
   return typeof kind === 'string' && kinds.has(kind);
 }
@@ -47,12 +57,14 @@ function reviveInto(value: unknown, seen: Set<object>): void {
   seen.add(value);
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return;
   if (isTagged(value)) {
-    const prototype = kinds.get(value._kind) as object;
-    if (Object.getPrototypeOf(value) !== prototype) {
-      if (!(value._words instanceof Int32Array) || !(value._words.buffer instanceof SharedArrayBuffer)) {
-        throw new ArgumentTypeError(`revive: a ${value._kind} must carry its shared memory, got ${describe(value._words)}`);
+    const kind = kinds.get(value._kind) as Kind;
+    if (Object.getPrototypeOf(value) !== kind.prototype) {
+      const words = value._words;
+      if (kind.shared !== false && (!(words instanceof Int32Array) || !(words.buffer instanceof SharedArrayBuffer))) {
+        throw new ArgumentTypeError(`revive: a ${value._kind} must carry its shared memory, got ${describe(words)}`);
       }
-      Object.setPrototypeOf(value, prototype);
+      Object.setPrototypeOf(value, kind.prototype);
+      kind.onRevive?.(value);
     }
   } else if (value instanceof Map) {
     for (const [k, v] of value) {

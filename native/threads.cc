@@ -1,0 +1,139 @@
+#include "threads.h"
+
+#include <map>
+#include <mutex>
+
+#if defined(__linux__)
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#elif defined(__APPLE__)
+#include <pthread.h>
+#endif
+
+#include "ops.h"
+#include "parking.h"
+
+namespace pthreading {
+
+namespace {
+
+std::mutex g_mutex;
+std::map<double, std::shared_ptr<ThreadEntry>> g_table;  // ordered by ident
+std::atomic<double> g_counter{0};
+// Ident 1 is the main thread's; others count from 2.
+std::atomic<double> g_idents{1};
+
+void NameOsThread(const ThreadEntry& e) {
+#if defined(__linux__)
+  // The kernel keeps 15 bytes; cut at a UTF-8 boundary.
+  std::string name = e.name.substr(0, 15);
+  while (!name.empty() && (static_cast<unsigned char>(name.back()) & 0xC0) == 0x80) name.pop_back();
+  if (!name.empty() && (static_cast<unsigned char>(name.back()) & 0x80)) name.pop_back();
+  if (e.has_handle) pthread_setname_np(static_cast<pthread_t>(e.handle), name.c_str());
+#else
+  (void)e;
+#endif
+}
+
+}  // namespace
+
+double NextThreadNumber() { return g_counter.fetch_add(1) + 1; }
+
+double NextIdent() { return g_idents.fetch_add(1) + 1; }
+
+double CurrentNativeId() {
+#if defined(__linux__)
+  return static_cast<double>(syscall(SYS_gettid));
+#elif defined(__APPLE__)
+  uint64_t tid = 0;
+  pthread_threadid_np(nullptr, &tid);
+  return static_cast<double>(tid);
+#else
+  return 0;
+#endif
+}
+
+void AddThread(double ident, const std::string& name, bool daemon, bool dummy) {
+  auto e = std::make_shared<ThreadEntry>();
+  e->ident = ident;
+  e->name = name;
+  e->daemon = daemon;
+  e->dummy = dummy;
+  std::lock_guard<std::mutex> guard(g_mutex);
+  g_table.emplace(ident, std::move(e));
+}
+
+void ThreadRunning(double ident) {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  auto it = g_table.find(ident);
+  if (it == g_table.end()) return;
+  ThreadEntry& e = *it->second;
+  e.native_id = CurrentNativeId();
+#if defined(__linux__) || defined(__APPLE__)
+  e.handle = static_cast<uint64_t>(pthread_self());
+  e.has_handle = true;
+#endif
+#if defined(__linux__)
+  NameOsThread(e);
+#elif defined(__APPLE__)
+  pthread_setname_np(e.name.substr(0, 63).c_str());
+#endif
+  Slot(&e.state, 0).store(kRunning);
+}
+
+void ThreadFinished(double ident) {
+  std::shared_ptr<ThreadEntry> e;
+  {
+    std::lock_guard<std::mutex> guard(g_mutex);
+    auto it = g_table.find(ident);
+    if (it == g_table.end()) return;
+    e = it->second;
+    e->has_handle = false;  // the OS thread may be gone soon: never rename it
+    // Under the table mutex, like every write of `state`, so that copies
+    // made under it never race; joiners read it atomically.
+    Slot(&e->state, 0).store(kFinished);
+    g_table.erase(it);
+  }
+  UnparkSome(&e->state, SIZE_MAX, nullptr);
+}
+
+bool RenameThread(double ident, const std::string& name) {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  auto it = g_table.find(ident);
+  if (it == g_table.end()) return false;
+  it->second->name = name;
+  NameOsThread(*it->second);
+  return true;
+}
+
+bool SetThreadDaemon(double ident, bool daemon) {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  auto it = g_table.find(ident);
+  if (it == g_table.end()) return false;
+  it->second->daemon = daemon;
+  return true;
+}
+
+std::shared_ptr<ThreadEntry> FindThread(double ident) {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  auto it = g_table.find(ident);
+  if (it == g_table.end()) return nullptr;
+  return std::make_shared<ThreadEntry>(*it->second);
+}
+
+std::vector<ThreadEntry> ListThreads() {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  std::vector<ThreadEntry> out;
+  out.reserve(g_table.size());
+  for (const auto& [ident, e] : g_table) out.push_back(*e);
+  return out;
+}
+
+std::shared_ptr<ThreadEntry> JoinTarget(double ident) {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  auto it = g_table.find(ident);
+  return it == g_table.end() ? nullptr : it->second;
+}
+
+}  // namespace pthreading

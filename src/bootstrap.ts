@@ -1,0 +1,129 @@
+/**
+ * The entry point of every thread pthreading starts: rebuilds the Thread
+ * object from its workerData, runs it, reports an escaping error to the
+ * excepthook, waits for the non-daemon threads it started, and ends.
+ */
+import Module, { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { workerData } from 'node:worker_threads';
+
+import * as pthreading from './index';
+import { applyLoggingConfig } from './logging';
+import { BOOT_KEY, binding } from './native';
+import { installSyncOutput } from './output';
+import { Boot, RunSpec, Thread, adoptCurrent, callExcepthook, liveChildren, setExcepthook, setLocal } from './thread';
+import { Timer } from './timer';
+
+const boot = (workerData as Record<string, Boot>)[BOOT_KEY];
+
+installSyncOutput();
+// Everything pthreading exports is usable in a target without an import.
+Object.assign(globalThis, pthreading, { threading: pthreading, pthreading });
+binding.threadRunning(boot.ident);
+applyLoggingConfig(boot.logging);
+
+type ModuleInternals = Module & { _compile(code: string, filename: string): void };
+const ModuleClass = Module as unknown as {
+  new (id: string, parent?: Module | null): ModuleInternals;
+  _nodeModulePaths(dir: string): string[];
+};
+
+/**
+ * Evaluates `expression` as if written in the creating file: `require`,
+ * `import()`, `__dirname` and `module` resolve from there.
+ */
+function compile<T>(expression: string): T {
+  const m = new ModuleClass(boot.creator, null);
+  m.filename = boot.creator;
+  m.paths = ModuleClass._nodeModulePaths(path.dirname(boot.creator));
+  m._compile(`module.exports = (${expression}\n);`, boot.creator);
+  return m.exports as T;
+}
+
+function compileFunction(source: string, name: string): (...args: unknown[]) => unknown {
+  try {
+    return compile(source);
+  } catch (error) {
+    // A method used as a target prints as `name() { ... }`.
+    if (!(error instanceof SyntaxError)) throw error;
+    try {
+      return compile<Record<string, (...args: unknown[]) => unknown>>(`{ ${source} }`)[name];
+    } catch {
+      throw new SyntaxError(
+        `the thread's target cannot be rebuilt from its source (${error.message}). A function target is ` +
+          'sent to the thread as source text: use a plain or arrow function, not a bound or native one, ' +
+          'or a module target { module, export }',
+      );
+    }
+  }
+}
+
+async function loadModuleTarget(specifier: string, exportName: string): Promise<(...args: unknown[]) => unknown> {
+  let url = specifier;
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(specifier)) {
+    url = pathToFileURL(createRequire(boot.creator).resolve(specifier)).href;
+  }
+  const load = compile<(u: string) => Promise<Record<string, unknown>>>('(u) => import(u)');
+  const mod = await load(url);
+  const fn = mod[exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[exportName];
+  if (typeof fn !== 'function') {
+    throw new TypeError(`Thread target: ${specifier} has no function export '${exportName}'`);
+  }
+  return fn as (...args: unknown[]) => unknown;
+}
+
+async function build(spec: RunSpec): Promise<Thread> {
+  let proto: object = spec.base === 'Timer' ? Timer.prototype : Thread.prototype;
+  for (const level of spec.levels) {
+    const members = Object.values(level).join(',\n');
+    proto = compile<(base: object) => object>(`function (__base) { return { __proto__: __base,\n${members}\n}; }`)(proto);
+  }
+  const self = Object.create(proto) as Thread;
+  Object.assign(self, spec.state);
+  let target = null;
+  if (spec.target?.kind === 'function') target = compileFunction(spec.target.source, spec.target.name);
+  else if (spec.target?.kind === 'module') target = await loadModuleTarget(spec.target.module, spec.target.export);
+  setLocal(self, { target, args: spec.args, kwargs: spec.kwargs });
+  return self;
+}
+
+// A target that used a variable of the creating thread fails here with a
+// ReferenceError: say what happened and what to do instead.
+function explain(error: unknown): unknown {
+  const match = error instanceof ReferenceError && /^(\S+) is not defined$/.exec(error.message);
+  if (!match) return error;
+  const name = match[1];
+  const explained = new ReferenceError(
+    `${name} is not defined in this thread: a thread's target is sent as source text, so it cannot use ` +
+      `'${name}' from the code that created it. Pass ${name} to the thread in args (or kwargs), ` +
+      'require() it inside the target, or use a module target.',
+  );
+  explained.stack = `${explained.name}: ${explained.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
+  return explained;
+}
+
+async function main(): Promise<void> {
+  if (boot.excepthook) {
+    try {
+      setExcepthook(compileFunction(boot.excepthook, 'excepthook') as Parameters<typeof setExcepthook>[0]);
+    } catch {
+      // An excepthook that cannot be rebuilt here leaves the default.
+    }
+  }
+  let self: Thread | null = null;
+  try {
+    self = await build(boot.spec);
+    adoptCurrent(self);
+    await self.run();
+  } catch (error) {
+    callExcepthook(explain(error), self);
+  }
+  // Python's threads outlive the thread that started them; a Worker's
+  // Workers stop with it. So wait for them here.
+  for (const child of liveChildren()) await child.joinAsync();
+  binding.threadFinished(boot.ident);
+  process.exit(0);
+}
+
+void main();

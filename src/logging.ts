@@ -1,0 +1,221 @@
+/**
+ * `logging`: the part of Python's logging module that threaded programs
+ * lean on — `basicConfig`, the level functions, `getLogger`, and
+ * `%(name)s`-style formats with widths (`%(threadName)-10s`) and
+ * `%`-arguments (`logging.debug('%s by %s', a, b)`), formatted by
+ * sprintf-js. Records go to stderr, as Python's default handler does.
+ *
+ * A configuration made with `basicConfig()` applies to every thread started
+ * afterwards: it travels with the thread.
+ */
+import { sprintf } from 'sprintf-js';
+
+import { ArgumentTypeError, describe } from './errors';
+
+export const CRITICAL = 50;
+export const ERROR = 40;
+export const WARNING = 30;
+export const INFO = 20;
+export const DEBUG = 10;
+export const NOTSET = 0;
+
+const levelNames = new Map<number, string>([
+  [CRITICAL, 'CRITICAL'],
+  [ERROR, 'ERROR'],
+  [WARNING, 'WARNING'],
+  [INFO, 'INFO'],
+  [DEBUG, 'DEBUG'],
+  [NOTSET, 'NOTSET'],
+]);
+
+/** Python's `logging.BASIC_FORMAT`. */
+export const BASIC_FORMAT = '%(levelname)s:%(name)s:%(message)s';
+
+/** What `basicConfig()` sets; sent to threads started afterwards. */
+export interface LoggingConfig {
+  level: number;
+  format: string;
+  datefmt: string | null;
+}
+
+let config: LoggingConfig | null = null;
+let rootLevel = WARNING;
+
+/** The thread fields of a record; set by the thread module at load. */
+let threadInfo: () => { name: string; ident: number } = () => ({ name: 'MainThread', ident: 0 });
+
+/** @internal */
+export function setThreadInfo(fn: () => { name: string; ident: number }): void {
+  threadInfo = fn;
+}
+
+/** @internal The configuration to send to a new thread. */
+export function loggingConfig(): LoggingConfig | null {
+  return config ? { ...config } : null;
+}
+
+/** @internal Applies the configuration a thread was started with. */
+export function applyLoggingConfig(c: LoggingConfig | null): void {
+  if (!c) return;
+  config = { ...c };
+  rootLevel = c.level;
+}
+
+function toLevel(level: unknown): number {
+  if (typeof level === 'number' && Number.isInteger(level)) return level;
+  if (typeof level === 'string') {
+    for (const [n, name] of levelNames) if (name === level.toUpperCase()) return n;
+  }
+  throw new ArgumentTypeError(`logging: unknown level ${describe(level)}`);
+}
+
+/**
+ * Configures the root logger once, as Python's `logging.basicConfig`:
+ * `level` (a number or a name like 'DEBUG'), `format` (default
+ * `BASIC_FORMAT`), `datefmt` (strftime-style, for `%(asctime)s`). Later
+ * calls do nothing unless `force` is true.
+ */
+export function basicConfig(options: { level?: number | string; format?: string; datefmt?: string; force?: boolean } = {}): void {
+  if (config && !options.force) return;
+  if (options.format !== undefined && typeof options.format !== 'string') {
+    throw new ArgumentTypeError(`logging.basicConfig: format must be a string, not ${describe(options.format)}`);
+  }
+  const level = options.level === undefined ? WARNING : toLevel(options.level);
+  config = { level, format: options.format ?? BASIC_FORMAT, datefmt: options.datefmt ?? null };
+  rootLevel = level;
+}
+
+/** The name Python prints for a level number. */
+export function getLevelName(level: number): string {
+  return levelNames.get(level) ?? `Level ${level}`;
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+function formatTime(created: number, datefmt: string | null): string {
+  const d = new Date(created);
+  const base = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  if (!datefmt) return `${base},${pad(d.getMilliseconds(), 3)}`;
+  const fields: Record<string, string> = {
+    Y: String(d.getFullYear()),
+    m: pad(d.getMonth() + 1),
+    d: pad(d.getDate()),
+    H: pad(d.getHours()),
+    M: pad(d.getMinutes()),
+    S: pad(d.getSeconds()),
+    '%': '%',
+  };
+  return datefmt.replace(/%([YmdHMS%])/g, (_m, f: string) => fields[f]);
+}
+
+/** Python's `str()` of a value, for `%s` arguments: lists print as `['a', 'b']`. */
+export function pyStr(value: unknown): unknown {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  return value;
+}
+
+function pyRepr(value: unknown): string {
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return String(pyStr(value));
+}
+
+/** A named logger, as Python's `logging.Logger`. */
+export class Logger {
+  /** 0 (NOTSET) defers to the root level. */
+  level = NOTSET;
+
+  constructor(readonly name: string) {}
+
+  /** Sets this logger's level (a number or a name). */
+  setLevel(level: number | string): void {
+    this.level = toLevel(level);
+  }
+
+  /** Whether a record at `level` would be emitted. */
+  isEnabledFor(level: number): boolean {
+    return level >= (this.level || rootLevel);
+  }
+
+  /** Logs `msg % args` at `level`. */
+  log(level: number, msg: unknown, ...args: unknown[]): void {
+    if (!this.isEnabledFor(level)) return;
+    const created = Date.now();
+    const thread = threadInfo();
+    try {
+      const message = args.length ? sprintf(String(msg), ...args.map(pyStr)) : String(msg);
+      const record = {
+        name: this.name,
+        levelname: getLevelName(level),
+        levelno: level,
+        message,
+        msg: String(msg),
+        asctime: formatTime(created, config?.datefmt ?? null),
+        created: created / 1000,
+        msecs: created % 1000,
+        relativeCreated: performance.now(),
+        threadName: thread.name,
+        thread: thread.ident,
+        process: process.pid,
+        processName: 'MainProcess',
+      };
+      process.stderr.write(`${sprintf(config?.format ?? BASIC_FORMAT, record)}\n`);
+    } catch (error) {
+      process.stderr.write(`--- Logging error ---\n${(error as Error).message}\nMessage: ${String(msg)}\nArguments: ${JSON.stringify(args)}\n`);
+    }
+  }
+
+  debug(msg: unknown, ...args: unknown[]): void {
+    this.log(DEBUG, msg, ...args);
+  }
+
+  info(msg: unknown, ...args: unknown[]): void {
+    this.log(INFO, msg, ...args);
+  }
+
+  warning(msg: unknown, ...args: unknown[]): void {
+    this.log(WARNING, msg, ...args);
+  }
+
+  error(msg: unknown, ...args: unknown[]): void {
+    this.log(ERROR, msg, ...args);
+  }
+
+  critical(msg: unknown, ...args: unknown[]): void {
+    this.log(CRITICAL, msg, ...args);
+  }
+}
+
+const root = new Logger('root');
+const loggers = new Map<string, Logger>([['root', root]]);
+
+/** The logger called `name` (the root logger without a name). */
+export function getLogger(name?: string): Logger {
+  if (name === undefined || name === 'root' || name === '') return root;
+  let logger = loggers.get(name);
+  if (!logger) loggers.set(name, (logger = new Logger(name)));
+  return logger;
+}
+
+/** Logs on the root logger at DEBUG. */
+export function debug(msg: unknown, ...args: unknown[]): void {
+  root.log(DEBUG, msg, ...args);
+}
+/** Logs on the root logger at INFO. */
+export function info(msg: unknown, ...args: unknown[]): void {
+  root.log(INFO, msg, ...args);
+}
+/** Logs on the root logger at WARNING. */
+export function warning(msg: unknown, ...args: unknown[]): void {
+  root.log(WARNING, msg, ...args);
+}
+/** Logs on the root logger at ERROR. */
+export function error(msg: unknown, ...args: unknown[]): void {
+  root.log(ERROR, msg, ...args);
+}
+/** Logs on the root logger at CRITICAL. */
+export function critical(msg: unknown, ...args: unknown[]): void {
+  root.log(CRITICAL, msg, ...args);
+}

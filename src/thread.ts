@@ -1,0 +1,532 @@
+/**
+ * `Thread`: Python's `threading.Thread`, on a `worker_threads` Worker — a
+ * real OS thread with its own JavaScript heap.
+ *
+ * What runs on the thread is sent there: a function target as its source
+ * text (so it may not close over local variables; everything pthreading
+ * exports is a global there, and `require` resolves from the file that
+ * created the thread), a module target by specifier, and a subclass as the
+ * source of its methods plus its instance data. Arguments are structured-
+ * cloned; pthreading primitives among them arrive as the same objects.
+ *
+ * Every thread of the process is in one native table (native/threads.h), so
+ * `currentThread()`, `enumerate()` and `join()` work from any thread.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+import { ArgumentTypeError, RuntimeError, ValueError, describe } from './errors';
+import { AsyncOptions } from './guard';
+import {
+  BOOT_KEY,
+  MAIN_IDENT,
+  Op,
+  Status,
+  ThreadRow,
+  Waiting,
+  binding,
+  checkSignal,
+  deadlineAfter,
+  ident as myIdent,
+  runAsync,
+  runSync,
+  throwIfAborted,
+} from './native';
+import { loggingConfig, type LoggingConfig } from './logging';
+import { registerKind } from './shared';
+import { asyncSignal, checkCount, waitTimeout } from './validate';
+
+/** A target loaded from a module on the thread: `export` defaults to 'default'. */
+export interface ModuleTarget {
+  module: string | URL;
+  export?: string;
+}
+
+/** What a target may be. */
+export type Target = ((...args: any[]) => unknown) | ModuleTarget; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Python's `Thread(group, target, name, args, kwargs, *, daemon)`. */
+export interface ThreadOptions {
+  /** The function (sent as source) or module export the thread runs. */
+  target?: Target | null;
+  /** The thread's name; `Thread-N` by default. */
+  name?: string | null;
+  /** Positional arguments of the target. */
+  args?: readonly unknown[] | null;
+  /** Keyword arguments: passed to the target as one last argument. */
+  kwargs?: Record<string, unknown> | null;
+  /** Whether the thread is a daemon; inherited from the creating thread by default. */
+  daemon?: boolean | null;
+}
+
+/** What `excepthook` receives, as Python's `threading.ExceptHookArgs`. */
+export interface ExceptHookArgs {
+  excType: string;
+  excValue: unknown;
+  excTraceback: string | undefined;
+  thread: Thread | null;
+}
+
+/** The description of what a thread runs, sent in its workerData. */
+export interface RunSpec {
+  base: 'Thread' | 'Timer';
+  /** Subclass methods, base-most class first: name -> source. */
+  levels: Record<string, string>[];
+  /** The instance's own data (cloned). */
+  state: Record<string, unknown>;
+  target: { kind: 'function'; source: string; name: string } | { kind: 'module'; module: string; export: string } | null;
+  args: unknown[];
+  kwargs: Record<string, unknown> | null;
+}
+
+/** The whole workerData of a pthreading thread. */
+export interface Boot {
+  ident: number;
+  spec: RunSpec;
+  creator: string;
+  logging: LoggingConfig | null;
+  excepthook: string | null;
+}
+
+interface Local {
+  target: Target | ((...args: unknown[]) => unknown) | null;
+  args: unknown[];
+  kwargs: Record<string, unknown> | null;
+  worker?: Worker;
+}
+
+// Per-object data that must not travel with a structured clone.
+const locals = new WeakMap<Thread, Local>();
+// This thread's handles, one per ident, so `t === mainThread()` holds.
+const handles = new Map<number, Thread>();
+// Non-daemon threads started from this thread: a worker waits for them.
+const children = new Set<Thread>();
+
+let stackBytes = 0;
+
+const bootstrap = path.join(__dirname, 'bootstrap.js');
+const libraryDir = __dirname;
+
+/**
+ * A thread of control. Create it with a target, or subclass it and
+ * override `run()`; then `start()` it, and `join()` it to wait for its end.
+ */
+export class Thread {
+  /** @internal */ readonly _kind: string = 'Thread';
+  /** @internal */ _ident: number | null = null;
+  /** @internal */ _name: string;
+  /** @internal */ _daemon: boolean;
+  /** @internal */ _started = false;
+  /** @internal */ _nativeId: number | null = null;
+  /** @internal */ _creator: string;
+
+  /**
+   * @param options `{ target, name, args, kwargs, daemon }`, as Python's
+   *   keyword arguments.
+   * @throws TypeError for a target that is neither a function nor
+   *   `{ module, export }`, or arguments of the wrong type.
+   */
+  constructor(options: ThreadOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ArgumentTypeError(`Thread: options must be an object like { target, args }, not ${describe(options)}`);
+    }
+    const { target = null, name = null, args = null, kwargs = null, daemon = null } = options;
+    if (target !== null && typeof target !== 'function' && !isModuleTarget(target)) {
+      throw new ArgumentTypeError(`Thread: target must be a function or { module, export }, not ${describe(target)}`);
+    }
+    if (name !== null && typeof name !== 'string') {
+      throw new ArgumentTypeError(`Thread: name must be a string, not ${describe(name)}`);
+    }
+    if (args !== null && !Array.isArray(args)) {
+      throw new ArgumentTypeError(`Thread: args must be an array, not ${describe(args)}`);
+    }
+    if (kwargs !== null && (typeof kwargs !== 'object' || Array.isArray(kwargs))) {
+      throw new ArgumentTypeError(`Thread: kwargs must be an object, not ${describe(kwargs)}`);
+    }
+    if (daemon !== null && typeof daemon !== 'boolean') {
+      throw new ArgumentTypeError(`Thread: daemon must be a boolean, not ${describe(daemon)}`);
+    }
+    this._name = name ?? `Thread-${binding.nextThreadNumber()}`;
+    this._daemon = daemon ?? currentThread().daemon;
+    this._creator = creatorFile();
+    locals.set(this, { target, args: args ? [...args] : [], kwargs });
+  }
+
+  /**
+   * Starts the thread: `run()` is called on a new OS thread.
+   * @throws RuntimeError if called more than once.
+   * @throws TypeError if the arguments or the instance's data cannot be
+   *   sent to a thread (functions, class instances other than pthreading's).
+   */
+  start(): void {
+    if (this._started) throw new RuntimeError('threads can only be started once');
+    const local = locals.get(this) ?? { target: null, args: [], kwargs: null };
+    const ident = binding.nextIdent();
+    const boot: Boot = {
+      ident,
+      spec: runSpec(this, local, ident),
+      creator: this._creator,
+      logging: loggingConfig(),
+      excepthook: excepthook === defaultExcepthook ? null : String(excepthook),
+    };
+    binding.addThread(ident, this._name, this._daemon, false);
+    let worker: Worker;
+    try {
+      worker = new Worker(bootstrap, {
+        workerData: { [BOOT_KEY]: boot },
+        stdout: false,
+        stderr: false,
+        ...(stackBytes ? { resourceLimits: { stackSizeMb: stackBytes / 2 ** 20 } } : {}),
+      });
+    } catch (error) {
+      binding.threadFinished(ident);
+      if ((error as Error).name === 'DataCloneError') {
+        throw new ArgumentTypeError(
+          `Thread.start: ${(error as Error).message}. Thread args, kwargs and instance data are ` +
+            `structured-cloned: pass data and pthreading primitives, not functions or class instances`,
+        );
+      }
+      throw error;
+    }
+    this._ident = ident;
+    this._started = true;
+    handles.set(ident, this);
+    local.worker = worker;
+    worker.on('error', (error) => callExcepthook(error, this));
+    worker.on('exit', () => {
+      binding.threadFinished(ident);
+      children.delete(this);
+    });
+    if (this._daemon) worker.unref();
+    else children.add(this);
+  }
+
+  /**
+   * What the thread does: calls the target with `args` (and `kwargs` as a
+   * last argument, if given). Override it in a subclass; the override is
+   * sent to the thread as source.
+   */
+  run(): unknown {
+    const local = locals.get(this);
+    const target = local?.target;
+    if (typeof target !== 'function') return undefined;
+    return target(...local!.args, ...(local!.kwargs ? [local!.kwargs] : []));
+  }
+
+  /**
+   * Waits until the thread ends, or `timeout` seconds pass (`null`:
+   * forever). Returns nothing, as in Python: check `isAlive()` after a
+   * timed join. Blocks the calling thread; see {@link joinAsync}.
+   * @throws RuntimeError before start(), or to join the current thread.
+   */
+  join(timeout?: number | null): void {
+    const seconds = waitTimeout('Thread.join', timeout);
+    runSync(joining(this.checkJoin(), deadlineAfter(seconds)));
+  }
+
+  /** As {@link join}, without blocking the event loop. */
+  async joinAsync(timeout?: number | null, options?: AsyncOptions): Promise<void> {
+    const seconds = waitTimeout('Thread.joinAsync', timeout);
+    const signal = asyncSignal('Thread.joinAsync', options);
+    const ident = this.checkJoin();
+    checkSignal(signal);
+    await runAsync(joining(ident, deadlineAfter(seconds)), signal);
+  }
+
+  private checkJoin(): number {
+    if (!this._started || this._ident === null) throw new RuntimeError('cannot join thread before it is started');
+    if (this._ident === myIdent) throw new RuntimeError('cannot join current thread');
+    return this._ident;
+  }
+
+  /** Whether the thread has started and not yet ended. */
+  isAlive(): boolean {
+    return this._started && this._ident !== null && binding.findThread(this._ident) !== null;
+  }
+
+  /** The thread's name: any string, not necessarily unique. */
+  get name(): string {
+    if (this._ident !== null) {
+      const row = binding.findThread(this._ident);
+      if (row) this._name = row.name;
+    }
+    return this._name;
+  }
+
+  set name(name: string) {
+    if (typeof name !== 'string') throw new ArgumentTypeError(`Thread.name must be a string, not ${describe(name)}`);
+    this._name = name;
+    if (this._ident !== null) binding.renameThread(this._ident, name);
+  }
+
+  /** Python's old getter for `name`. */
+  getName(): string {
+    return this.name;
+  }
+
+  /** Python's old setter for `name`. */
+  setName(name: string): void {
+    this.name = name;
+  }
+
+  /** The thread's identifier, or null before start(). */
+  get ident(): number | null {
+    return this._ident;
+  }
+
+  /** The OS thread id (Linux TID), or null until the thread runs. */
+  get nativeId(): number | null {
+    if (this._nativeId === null && this._ident !== null) {
+      const row = binding.findThread(this._ident);
+      if (row && row.nativeId) this._nativeId = row.nativeId;
+    }
+    return this._nativeId;
+  }
+
+  /**
+   * Whether this is a daemon thread: daemon threads do not keep the process
+   * alive and are stopped when it exits. Set it before start().
+   */
+  get daemon(): boolean {
+    return this._daemon;
+  }
+
+  set daemon(daemon: boolean) {
+    if (typeof daemon !== 'boolean') throw new ArgumentTypeError(`Thread.daemon must be a boolean, not ${describe(daemon)}`);
+    if (this._started) throw new RuntimeError('cannot set daemon status of active thread');
+    this._daemon = daemon;
+  }
+
+  /** Python's old getter for `daemon`. */
+  isDaemon(): boolean {
+    return this.daemon;
+  }
+
+  /** Python's old setter for `daemon`. */
+  setDaemon(daemon: boolean): void {
+    this.daemon = daemon;
+  }
+
+  toString(): string {
+    const status = !this._started ? 'initial' : this.isAlive() ? 'started' : 'stopped';
+    return `<${this.constructor.name}(${this.name}, ${status}${this._daemon ? ' daemon' : ''} ${this._ident ?? ''})>`.replace(' )', ')');
+  }
+}
+
+registerKind('Thread', Thread.prototype, { shared: false });
+
+function isModuleTarget(value: unknown): value is ModuleTarget {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = (value as ModuleTarget).module;
+  return typeof m === 'string' || m instanceof URL;
+}
+
+// The join wait: sleep on the thread's row until it finishes.
+function* joining(ident: number, deadline: number): Waiting<void> {
+  const park = { op: Op.Futex, words: joinWords, ident, deadline, abortable: true };
+  while (binding.findThread(ident) !== null) {
+    const status: Status = yield park;
+    if (status === Status.TimedOut) return;
+    throwIfAborted(status);
+  }
+}
+const joinWords = new Int32Array(1);
+
+// The library's own classes a subclass may extend (rebuilt on the thread).
+const bases = new Map<object, RunSpec['base']>([[Thread.prototype, 'Thread']]);
+
+/** @internal Registers a library subclass of Thread (Timer). */
+export function registerBase(prototype: object, base: RunSpec['base']): void {
+  bases.set(prototype, base);
+}
+
+function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
+  const levels: Record<string, string>[] = [];
+  let proto = Object.getPrototypeOf(thread) as object;
+  while (!bases.has(proto)) {
+    const methods: Record<string, string> = {};
+    for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+      if (key === 'constructor') continue;
+      if (typeof d.value === 'function') methods[key] = String(d.value);
+      else if (d.get || d.set) {
+        methods[key] = [d.get && String(d.get), d.set && String(d.set)].filter(Boolean).join(', ');
+      }
+    }
+    levels.unshift(methods);
+    proto = Object.getPrototypeOf(proto);
+    if (proto === null) throw new RuntimeError('Thread.start: not a Thread');
+  }
+  const state: Record<string, unknown> = {};
+  for (const key of Object.keys(thread)) state[key] = (thread as unknown as Record<string, unknown>)[key];
+  state._started = true;
+  state._ident = ident;
+  const target = local.target;
+  let spec: RunSpec['target'] = null;
+  if (typeof target === 'function') {
+    spec = { kind: 'function', source: String(target), name: target.name };
+  } else if (target) {
+    const m = target.module;
+    spec = { kind: 'module', module: m instanceof URL ? m.href : m, export: target.export ?? 'default' };
+  }
+  return { base: bases.get(proto)!, levels, state, target: spec, args: local.args, kwargs: local.kwargs };
+}
+
+// The file that created a thread: `require` and `import()` in its target
+// resolve from there.
+function creatorFile(): string {
+  const saved = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_e, frames) => frames;
+    const frames = new Error().stack as unknown as NodeJS.CallSite[];
+    for (const frame of frames) {
+      let file = frame.getFileName();
+      if (!file) continue;
+      if (file.startsWith('file://')) file = fileURLToPath(file);
+      if (file.startsWith('node:') || file.startsWith(libraryDir)) continue;
+      if (path.isAbsolute(file)) return file;
+    }
+  } finally {
+    Error.prepareStackTrace = saved;
+  }
+  return path.join(process.cwd(), '[thread]');
+}
+
+// ---------------------------------------------------------------------------
+// The threading module's functions.
+
+function handleFor(row: ThreadRow): Thread {
+  let t = handles.get(row.ident);
+  if (!t) {
+    t = Object.create(Thread.prototype) as Thread;
+    Object.assign(t, {
+      _kind: 'Thread',
+      _ident: row.ident,
+      _name: row.name,
+      _daemon: row.daemon,
+      _started: true,
+      _nativeId: row.nativeId || null,
+      _creator: '',
+    });
+    handles.set(row.ident, t);
+  } else {
+    t._name = row.name;
+  }
+  return t;
+}
+
+/** @internal The bootstrap sets what a rebuilt Thread runs. */
+export function setLocal(t: Thread, local: Local): void {
+  locals.set(t, local);
+}
+
+/** @internal Makes `t` the handle of this thread (the thread's own object). */
+export function adoptCurrent(t: Thread): void {
+  handles.set(myIdent, t);
+}
+
+/**
+ * The Thread object of the calling thread. For a thread not started by
+ * pthreading (a raw Worker), a daemon "dummy" thread named `Dummy-N`.
+ */
+export function currentThread(): Thread {
+  const own = handles.get(myIdent);
+  if (own) return own;
+  const row = binding.findThread(myIdent) ?? { ident: myIdent, name: 'MainThread', daemon: false, dummy: true, nativeId: 0, running: true };
+  return handleFor(row);
+}
+
+/** The main thread's Thread object, from any thread. */
+export function mainThread(): Thread {
+  const row = binding.findThread(MAIN_IDENT) ?? { ident: MAIN_IDENT, name: 'MainThread', daemon: false, dummy: true, nativeId: 0, running: true };
+  return handleFor(row);
+}
+
+/** Every thread alive in the process, from whichever thread asks. */
+export function enumerate(): Thread[] {
+  return binding.listThreads().map(handleFor);
+}
+
+/** How many threads are alive: `enumerate().length`. */
+export function activeCount(): number {
+  return binding.listThreads().length;
+}
+
+/** The calling thread's ident (Python's `get_ident()`). */
+export function getIdent(): number {
+  return myIdent;
+}
+
+/** The calling thread's OS thread id (Linux TID). */
+export function getNativeId(): number {
+  return binding.nativeThreadId();
+}
+
+/** @internal Non-daemon threads started here that are still running. */
+export function liveChildren(): Thread[] {
+  return [...children].filter((t) => t.isAlive());
+}
+
+/**
+ * The stack size of threads created from now on, in bytes (0: the
+ * default). With an argument, sets it and returns the previous value.
+ * @throws ValueError for a size other than 0 below 32 KiB.
+ */
+export function stackSize(size?: number): number {
+  const previous = stackBytes;
+  if (size !== undefined) {
+    checkCount('stackSize', 'size', size, 0, Number.MAX_SAFE_INTEGER);
+    if (size !== 0 && size < 32768) throw new ValueError(`size not valid: ${size} bytes`);
+    stackBytes = size;
+  }
+  return previous;
+}
+
+// ---------------------------------------------------------------------------
+// excepthook
+
+function writeErr(text: string): void {
+  process.stderr.write(text);
+}
+
+/** The default hook: `Exception in thread NAME:` and the stack, to stderr. */
+export function defaultExcepthook(args: ExceptHookArgs): void {
+  const name = args.thread ? args.thread.name : String(getIdent());
+  const value = args.excValue as { stack?: string } | undefined;
+  writeErr(`Exception in thread ${name}:\n${args.excTraceback ?? value?.stack ?? String(args.excValue)}\n`);
+}
+
+let excepthook: (args: ExceptHookArgs) => void = defaultExcepthook;
+
+/**
+ * Replaces the hook called with an error that escapes a thread's run().
+ * Threads started afterwards get it as source text (so, like a target, it
+ * must be self-contained); it runs on the failing thread.
+ */
+export function setExcepthook(hook: ((args: ExceptHookArgs) => void) | null): void {
+  if (hook !== null && typeof hook !== 'function') {
+    throw new ArgumentTypeError(`setExcepthook: hook must be a function, not ${describe(hook)}`);
+  }
+  excepthook = hook ?? defaultExcepthook;
+}
+
+/** The current excepthook. */
+export function getExcepthook(): (args: ExceptHookArgs) => void {
+  return excepthook;
+}
+
+/** @internal Reports an error that escaped `thread`'s run(). */
+export function callExcepthook(error: unknown, thread: Thread | null): void {
+  const args: ExceptHookArgs = {
+    excType: (error as Error)?.constructor?.name ?? typeof error,
+    excValue: error,
+    excTraceback: (error as Error)?.stack,
+    thread,
+  };
+  try {
+    excepthook(args);
+  } catch (hookError) {
+    writeErr('Exception in threading.excepthook:\n');
+    defaultExcepthook({ ...args, excValue: hookError, excTraceback: (hookError as Error)?.stack });
+  }
+}
