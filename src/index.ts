@@ -31,6 +31,10 @@ export { Timer } from './timer';
 export { local, Local } from './local';
 export { sleep, sleepAsync } from './sleep';
 export * as logging from './logging';
+export { Value } from './value';
+export type { Typecode } from './value';
+export { SharedList, SharedDict } from './containers';
+export { Queue, Empty, Full } from './queue';
 export type { AsyncOptions, Held, HeldAsync } from './guard';
 export {
   PthreadingError,

@@ -1,0 +1,32 @@
+// Runs every port of the reference document's examples, in the document's
+// order, each in its own process, with a heading per example.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const examples = [
+  'threading_simple',
+  'threading_names',
+  'threading_names_log',
+  'threading_daemon',
+  'threading_daemon_join',
+  'threading_daemon_join_timeout',
+  'threading_enumerate',
+  'threading_subclass',
+  'threading_timer',
+  'threading_event',
+  'threading_lock',
+  'threading_lock_with',
+  'threading_semaphore',
+];
+
+let failed = 0;
+for (const name of examples) {
+  process.stdout.write(`\n=== ${name}.js (port of ${name}.py) ===\n`);
+  const r = spawnSync(process.execPath, [path.join(__dirname, `${name}.js`)], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    process.stdout.write(`!!! ${name} exited with ${r.status ?? r.signal}\n`);
+  }
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,27 @@
+// threading_timer.py
+const threading = require('pthreading');
+const { logging, sleep } = threading;
+
+function delayed() {
+  logging.debug('worker running');
+}
+
+logging.basicConfig({
+  level: logging.DEBUG,
+  format: '(%(threadName)-10s) %(message)s',
+});
+
+const t1 = new threading.Timer(0.3, delayed);
+t1.setName('t1');
+const t2 = new threading.Timer(0.3, delayed);
+t2.setName('t2');
+
+logging.debug('starting timers');
+t1.start();
+t2.start();
+
+logging.debug('waiting before canceling %s', t2.getName());
+sleep(0.2);
+logging.debug('canceling %s', t2.getName());
+t2.cancel();
+logging.debug('done');

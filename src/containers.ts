@@ -1,0 +1,340 @@
+/**
+ * `SharedList` and `SharedDict`: a list and a dict of structured-cloneable
+ * values that every thread sees, in the shape of the proxies Python's
+ * `multiprocessing.Manager()` hands out.
+ *
+ * The whole container is serialized (v8's structured-clone format) into a
+ * SharedArrayBuffer under the container's RLock; each thread keeps the
+ * decoded copy of the version it saw last, so reads without a change in
+ * between decode nothing. Writes cost O(size): this is for the shared state
+ * of a threaded program (a registry, a result list), not a database.
+ *
+ * Layout: Int32 [0] version, [1] byte length; the serialized bytes follow.
+ * pthreading primitives cannot be stored inside (v8's serializer has no
+ * SharedArrayBuffer support): pass those to threads directly.
+ */
+import v8 from 'node:v8';
+
+import { ArgumentTypeError, ValueError, describe } from './errors';
+import { RLock } from './rlock';
+import { registerKind } from './shared';
+import { checkCount } from './validate';
+
+const HEADER = 8;
+const VERSION = 0;
+const LENGTH = 1;
+
+// The decoded copy this thread last saw, per buffer.
+const cache = new WeakMap<SharedArrayBuffer, { version: number; value: unknown }>();
+
+abstract class SharedStore<T> {
+  /** @internal */ readonly _buffer: SharedArrayBuffer;
+  /** @internal */ readonly _lock: RLock = new RLock();
+
+  constructor(capacity: unknown, initial: T) {
+    checkCount(new.target.name, 'capacity', capacity, 64, 2 ** 31 - 1);
+    this._buffer = new SharedArrayBuffer(HEADER + (capacity as number));
+    this.store(initial);
+  }
+
+  /** The lock that makes a sequence of operations atomic. */
+  getLock(): RLock {
+    return this._lock;
+  }
+
+  /** @internal The current contents (a private copy: mutate, then store). */
+  protected load(): T {
+    const header = new Int32Array(this._buffer, 0, 2);
+    const version = Atomics.load(header, VERSION);
+    const seen = cache.get(this._buffer);
+    if (seen && seen.version === version) return v8.deserialize(v8.serialize(seen.value)) as T;
+    return this.locked(() => {
+      const v = Atomics.load(header, VERSION);
+      const bytes = new Uint8Array(this._buffer, HEADER, header[LENGTH]);
+      const value = v8.deserialize(Buffer.from(bytes)) as T;
+      cache.set(this._buffer, { version: v, value });
+      return v8.deserialize(v8.serialize(value)) as T;
+    });
+  }
+
+  /** @internal Reads without copying; the caller must not mutate it. */
+  protected peek(): T {
+    const header = new Int32Array(this._buffer, 0, 2);
+    const seen = cache.get(this._buffer);
+    if (seen && seen.version === Atomics.load(header, VERSION)) return seen.value as T;
+    this.load();
+    return cache.get(this._buffer)!.value as T;
+  }
+
+  /** @internal Replaces the contents. */
+  protected store(value: T): void {
+    let bytes: Buffer;
+    try {
+      bytes = v8.serialize(value);
+    } catch (error) {
+      throw new ArgumentTypeError(`${this.constructor.name}: a value cannot be stored: ${(error as Error).message}`);
+    }
+    const capacity = this._buffer.byteLength - HEADER;
+    if (bytes.length > capacity) {
+      throw new ValueError(`${this.constructor.name} is full: ${bytes.length} bytes needed, capacity is ${capacity}`, 'ERR_FULL');
+    }
+    this.locked(() => {
+      const header = new Int32Array(this._buffer, 0, 2);
+      new Uint8Array(this._buffer, HEADER, bytes.length).set(bytes);
+      header[LENGTH] = bytes.length;
+      const version = Atomics.add(header, VERSION, 1) + 1;
+      cache.set(this._buffer, { version, value: v8.deserialize(bytes) });
+    });
+  }
+
+  /** @internal Runs `fn` holding the lock. */
+  protected locked<R>(fn: () => R): R {
+    this._lock.acquire();
+    try {
+      return fn();
+    } finally {
+      this._lock.release();
+    }
+  }
+
+  /** @internal Read-modify-write under the lock. */
+  protected update<R>(fn: (value: T) => R): R {
+    return this.locked(() => {
+      const value = this.load();
+      const result = fn(value);
+      this.store(value);
+      return result;
+    });
+  }
+}
+
+function checkIndex(method: string, index: unknown, length: number, allowEnd = false): number {
+  if (typeof index !== 'number' || !Number.isInteger(index)) {
+    throw new ArgumentTypeError(`${method}: index must be an integer, not ${describe(index)}`);
+  }
+  const i = index < 0 ? index + length : index;
+  if (i < 0 || i > length || (i === length && !allowEnd)) throw new ValueError(`${method}: list index out of range`, 'ERR_INDEX');
+  return i;
+}
+
+/** A list shared by every thread: Python's `Manager().list()`. */
+export class SharedList<T = unknown> extends SharedStore<T[]> {
+  /** @internal */ readonly _kind: string = 'SharedList';
+
+  /**
+   * @param items initial items (structured-cloneable).
+   * @param options `capacity`: bytes reserved for the serialized list
+   *   (default 1 MiB; memory is committed only as it is used).
+   */
+  constructor(items: Iterable<T> = [], options: { capacity?: number } = {}) {
+    super(options.capacity ?? 2 ** 20, [...items]);
+  }
+
+  /** The number of items. */
+  get length(): number {
+    return this.peek().length;
+  }
+
+  /** The item at `index` (negative counts from the end). */
+  get(index: number): T {
+    const items = this.peek();
+    return structuredClone(items[checkIndex('SharedList.get', index, items.length)]);
+  }
+
+  /** Replaces the item at `index`. */
+  set(index: number, item: T): void {
+    this.update((items) => {
+      items[checkIndex('SharedList.set', index, items.length)] = item;
+    });
+  }
+
+  /** Adds an item at the end. */
+  append(item: T): void {
+    this.update((items) => {
+      items.push(item);
+    });
+  }
+
+  /** Adds every item of `items` at the end. */
+  extend(items: Iterable<T>): void {
+    const added = [...items];
+    this.update((list) => {
+      list.push(...added);
+    });
+  }
+
+  /** Inserts `item` before `index`. */
+  insert(index: number, item: T): void {
+    this.update((items) => {
+      const i = Math.max(0, Math.min(items.length, index < 0 ? index + items.length : index));
+      items.splice(i, 0, item);
+    });
+  }
+
+  /** Removes and returns the item at `index` (default: the last). */
+  pop(index = -1): T {
+    return this.update((items) => {
+      if (items.length === 0) throw new ValueError('pop from empty list', 'ERR_INDEX');
+      return items.splice(checkIndex('SharedList.pop', index, items.length), 1)[0];
+    });
+  }
+
+  /** Removes the first item equal to `item` (deep equality for objects). */
+  remove(item: T): void {
+    this.update((items) => {
+      const i = indexOf(items, item);
+      if (i < 0) throw new ValueError('list.remove(x): x not in list');
+      items.splice(i, 1);
+    });
+  }
+
+  /** The index of the first item equal to `item`. */
+  index(item: T): number {
+    const i = indexOf(this.peek(), item);
+    if (i < 0) throw new ValueError(`${describe(item)} is not in list`);
+    return i;
+  }
+
+  /** How many items equal `item`. */
+  count(item: T): number {
+    return this.peek().filter((x) => equal(x, item)).length;
+  }
+
+  /** Removes every item. */
+  clear(): void {
+    this.update((items) => {
+      items.length = 0;
+    });
+  }
+
+  /** A copy of the items, as a plain array. */
+  toArray(): T[] {
+    return this.load();
+  }
+
+  [Symbol.iterator](): Iterator<T> {
+    return this.load()[Symbol.iterator]();
+  }
+
+  override toString(): string {
+    return `SharedList(${JSON.stringify(this.peek())})`;
+  }
+}
+
+/** A dict shared by every thread: Python's `Manager().dict()`, string keys. */
+export class SharedDict<V = unknown> extends SharedStore<Record<string, V>> {
+  /** @internal */ readonly _kind: string = 'SharedDict';
+
+  /**
+   * @param entries initial entries (an object or [key, value] pairs).
+   * @param options `capacity` in bytes, as for SharedList.
+   */
+  constructor(entries: Record<string, V> | Iterable<[string, V]> = {}, options: { capacity?: number } = {}) {
+    const initial = Symbol.iterator in Object(entries) ? Object.fromEntries(entries as Iterable<[string, V]>) : { ...(entries as Record<string, V>) };
+    super(options.capacity ?? 2 ** 20, initial);
+  }
+
+  /** The value for `key`, or `fallback` if absent. */
+  get(key: string, fallback?: V): V | undefined {
+    const d = this.peek();
+    return Object.hasOwn(d, key) ? structuredClone(d[key]) : fallback;
+  }
+
+  /** Sets `key` to `value`. */
+  set(key: string, value: V): void {
+    checkKey('SharedDict.set', key);
+    this.update((d) => {
+      d[key] = value;
+    });
+  }
+
+  /** Whether `key` is present. */
+  has(key: string): boolean {
+    return Object.hasOwn(this.peek(), key);
+  }
+
+  /** Removes `key`; returns whether it was present. */
+  delete(key: string): boolean {
+    return this.update((d) => {
+      const had = Object.hasOwn(d, key);
+      delete d[key];
+      return had;
+    });
+  }
+
+  /** Removes `key` and returns its value, or `fallback`. @throws ValueError if absent and no fallback. */
+  pop(key: string, ...fallback: [V?]): V | undefined {
+    return this.update((d) => {
+      if (!Object.hasOwn(d, key)) {
+        if (fallback.length) return fallback[0];
+        throw new ValueError(`KeyError: ${JSON.stringify(key)}`, 'ERR_KEY');
+      }
+      const v = d[key];
+      delete d[key];
+      return v;
+    });
+  }
+
+  /** `d[key]` if present; else sets it to `value` and returns that. */
+  setdefault(key: string, value: V): V {
+    checkKey('SharedDict.setdefault', key);
+    return this.update((d) => (Object.hasOwn(d, key) ? d[key] : (d[key] = value)));
+  }
+
+  /** Merges `entries` in. */
+  updateFrom(entries: Record<string, V>): void {
+    this.update((d) => {
+      Object.assign(d, entries);
+    });
+  }
+
+  /** The number of keys. */
+  get size(): number {
+    return Object.keys(this.peek()).length;
+  }
+
+  keys(): string[] {
+    return Object.keys(this.peek());
+  }
+
+  values(): V[] {
+    return Object.values(this.load());
+  }
+
+  items(): [string, V][] {
+    return Object.entries(this.load());
+  }
+
+  /** Removes every key. */
+  clear(): void {
+    this.update((d) => {
+      for (const k of Object.keys(d)) delete d[k];
+    });
+  }
+
+  /** A copy, as a plain object. */
+  toObject(): Record<string, V> {
+    return this.load();
+  }
+
+  override toString(): string {
+    return `SharedDict(${JSON.stringify(this.peek())})`;
+  }
+}
+
+function checkKey(method: string, key: unknown): void {
+  if (typeof key !== 'string') throw new ArgumentTypeError(`${method}: key must be a string, not ${describe(key)}`);
+}
+
+function equal(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return v8.serialize(a).equals(v8.serialize(b));
+}
+
+function indexOf<T>(items: T[], item: T): number {
+  return items.findIndex((x) => equal(x, item));
+}
+
+registerKind('SharedList', SharedList.prototype, { shared: false });
+registerKind('SharedDict', SharedDict.prototype, { shared: false });

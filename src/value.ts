@@ -1,0 +1,94 @@
+/**
+ * `Value`: a number in shared memory, in the shape of Python's
+ * `multiprocessing.Value` — the standard port of a Python global that
+ * threads update, since JavaScript threads share no heap.
+ */
+import { ArgumentTypeError, ValueError, describe } from './errors';
+import { Lock } from './lock';
+import { RLock } from './rlock';
+import { registerKind } from './shared';
+
+const typecodes = {
+  b: Int8Array,
+  B: Uint8Array,
+  h: Int16Array,
+  H: Uint16Array,
+  i: Int32Array,
+  I: Uint32Array,
+  f: Float32Array,
+  d: Float64Array,
+} as const;
+
+/** The C types a Value may hold, by Python's array typecodes. */
+export type Typecode = keyof typeof typecodes;
+
+type Numbers = InstanceType<(typeof typecodes)[Typecode]>;
+
+/**
+ * A shared number. `value` reads and writes it under the Value's lock (an
+ * RLock by default), so a single read or write is atomic; hold `getLock()`
+ * around a read-modify-write such as `v.value += 1`.
+ */
+export class Value {
+  /** @internal */ readonly _kind: string = 'Value';
+  /** @internal */ readonly _typecode: Typecode;
+  /** @internal */ readonly _data: Numbers;
+  /** @internal */ readonly _lock: Lock | RLock | null;
+
+  /**
+   * @param typecode 'b' 'B' 'h' 'H' 'i' 'I' (integers), 'f' 'd' (floats).
+   * @param initial the starting value (default 0).
+   * @param options `lock`: true (a new RLock, the default), false (no lock:
+   *   Python's RawValue), or a Lock or RLock to use.
+   */
+  constructor(typecode: Typecode = 'd', initial = 0, options: { lock?: boolean | Lock | RLock } = {}) {
+    const Ctor = typecodes[typecode];
+    if (!Ctor) throw new ValueError(`Value: unsupported typecode ${describe(typecode)}; use one of ${Object.keys(typecodes).join(' ')}`);
+    if (typeof initial !== 'number') throw new ArgumentTypeError(`Value: initial must be a number, not ${describe(initial)}`);
+    const lock = options.lock ?? true;
+    if (typeof lock !== 'boolean' && !(lock instanceof Lock) && !(lock instanceof RLock)) {
+      throw new ArgumentTypeError(`Value: lock must be a boolean, a Lock or an RLock, not ${describe(lock)}`);
+    }
+    this._typecode = typecode;
+    this._data = new (Ctor as new (b: ArrayBufferLike, offset: number, length: number) => Numbers)(new SharedArrayBuffer(8), 0, 1);
+    this._data[0] = initial;
+    this._lock = lock === true ? new RLock() : lock === false ? null : lock;
+  }
+
+  /** The number; read and written under the lock. */
+  get value(): number {
+    if (!this._lock) return this._data[0];
+    this._lock.acquire();
+    try {
+      return this._data[0];
+    } finally {
+      this._lock.release();
+    }
+  }
+
+  set value(v: number) {
+    if (typeof v !== 'number') throw new ArgumentTypeError(`Value.value must be a number, not ${describe(v)}`);
+    if (!this._lock) {
+      this._data[0] = v;
+      return;
+    }
+    this._lock.acquire();
+    try {
+      this._data[0] = v;
+    } finally {
+      this._lock.release();
+    }
+  }
+
+  /** The lock guarding the value, for read-modify-write sequences. */
+  getLock(): Lock | RLock {
+    if (!this._lock) throw new ValueError('Value: created with lock: false, it has no lock');
+    return this._lock;
+  }
+
+  toString(): string {
+    return `<Value('${this._typecode}', ${this._data[0]})>`;
+  }
+}
+
+registerKind('Value', Value.prototype, { shared: false });
