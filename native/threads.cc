@@ -36,6 +36,22 @@ void NameOsThread(const ThreadEntry& e) {
 #endif
 }
 
+// Records the calling thread's native id and handle, names the OS thread
+// and marks the row running. Under the table mutex.
+void MarkRunning(ThreadEntry& e) {
+  e.native_id = CurrentNativeId();
+#if defined(__linux__) || defined(__APPLE__)
+  e.handle = static_cast<uint64_t>(pthread_self());
+  e.has_handle = true;
+#endif
+#if defined(__linux__)
+  NameOsThread(e);
+#elif defined(__APPLE__)
+  pthread_setname_np(e.name.substr(0, 63).c_str());
+#endif
+  Slot(&e.state, 0).store(kRunning);
+}
+
 }  // namespace
 
 double NextThreadNumber() { return g_counter.fetch_add(1) + 1; }
@@ -65,21 +81,16 @@ void AddThread(double ident, const std::string& name, bool daemon, bool dummy) {
 }
 
 void ThreadRunning(double ident) {
-  std::lock_guard<std::mutex> guard(g_mutex);
-  auto it = g_table.find(ident);
-  if (it == g_table.end()) return;
-  ThreadEntry& e = *it->second;
-  e.native_id = CurrentNativeId();
-#if defined(__linux__) || defined(__APPLE__)
-  e.handle = static_cast<uint64_t>(pthread_self());
-  e.has_handle = true;
-#endif
-#if defined(__linux__)
-  NameOsThread(e);
-#elif defined(__APPLE__)
-  pthread_setname_np(e.name.substr(0, 63).c_str());
-#endif
-  Slot(&e.state, 0).store(kRunning);
+  std::shared_ptr<ThreadEntry> entry;
+  {
+    std::lock_guard<std::mutex> guard(g_mutex);
+    auto it = g_table.find(ident);
+    if (it == g_table.end()) return;
+    entry = it->second;
+    MarkRunning(*entry);
+  }
+  // Wake start(), which waits for this, as Python's does.
+  UnparkSome(&entry->state, SIZE_MAX, nullptr);
 }
 
 void ThreadFinished(double ident) {

@@ -6,20 +6,42 @@
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { workerData } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import * as pthreading from './index';
+import { ThreadExitError } from './errors';
 import { applyLoggingConfig } from './logging';
-import { BOOT_KEY, binding } from './native';
+import { BOOT_KEY, Op, Waiting, binding, runSync } from './native';
+import { revive } from './shared';
 import { installSyncOutput } from './output';
-import { Boot, RunSpec, Thread, adoptCurrent, callExcepthook, liveChildren, setExcepthook, setLocal } from './thread';
+import { Boot, RunSpec, SpareBoot, Thread, adoptCurrent, callExcepthook, liveChildren, setExcepthook, setLocal } from './thread';
 import { Timer } from './timer';
-
-const boot = (workerData as Record<string, Boot>)[BOOT_KEY];
 
 installSyncOutput();
 // Everything pthreading exports is usable in a target without an import.
 Object.assign(globalThis, pthreading, { threading: pthreading, pthreading });
+
+// A warm worker sleeps until start() posts its job (see Warm workers in
+// thread.ts); a ThreadExitError here means the process is exiting first.
+function awaitJob(spare: SpareBoot['spare']): Boot {
+  const park = { op: Op.Futex, words: spare.words, expected: 0, deadline: Infinity, abortable: false };
+  try {
+    runSync(
+      (function* (): Waiting<void> {
+        while (Atomics.load(spare.words, 0) === 0) yield park;
+      })(),
+    );
+  } catch {
+    process.exit(0);
+  }
+  const job = receiveMessageOnPort(spare.port);
+  spare.port.close();
+  if (!job) process.exit(0);
+  return revive(job.message as Boot);
+}
+
+const given = (workerData as Record<string, Boot | SpareBoot>)[BOOT_KEY];
+const boot: Boot = 'spare' in given ? awaitJob(given.spare) : given;
 binding.threadRunning(boot.ident);
 applyLoggingConfig(boot.logging);
 
@@ -117,6 +139,9 @@ async function main(): Promise<void> {
     adoptCurrent(self);
     await self.run();
   } catch (error) {
+    // A wait cut short because the process is exiting is not an error of
+    // the thread's: a daemon just stops there, as in Python.
+    if (error instanceof ThreadExitError) process.exit(0);
     callExcepthook(explain(error), self);
   }
   // Python's threads outlive the thread that started them; a Worker's

@@ -23,6 +23,7 @@ export {
   getIdent,
   getNativeId,
   stackSize,
+  setSpareThreads,
   setExcepthook,
   getExcepthook,
 } from './thread';

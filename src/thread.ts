@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
 
 import { ArgumentTypeError, RuntimeError, ValueError, describe } from './errors';
 import { AsyncOptions } from './guard';
@@ -154,15 +154,30 @@ export class Thread {
   }
 
   /**
-   * Starts the thread: `run()` is called on a new OS thread.
+   * Starts the thread: `run()` is called on a new OS thread. As in Python,
+   * returns once the thread is running.
    * @throws RuntimeError if called more than once.
    * @throws TypeError if the arguments or the instance's data cannot be
    *   sent to a thread (functions, class instances other than pthreading's).
    */
   start(): void {
+    runSync(starting(this.launch()));
+  }
+
+  /**
+   * As {@link start}, but resolves once the thread runs instead of
+   * blocking the calling thread until then.
+   */
+  async startAsync(): Promise<void> {
+    await runAsync(starting(this.launch()));
+  }
+
+  // Creates the thread; start() then waits until it runs.
+  private launch(): number {
     if (this._started) throw new RuntimeError('threads can only be started once');
     const local = locals.get(this) ?? { target: null, args: [], kwargs: null };
-    const ident = binding.nextIdent();
+    const spare = takeSpare();
+    const ident = spare.ident;
     const boot: Boot = {
       ident,
       spec: runSpec(this, local, ident),
@@ -170,17 +185,10 @@ export class Thread {
       logging: loggingConfig(),
       excepthook: excepthook === defaultExcepthook ? null : String(excepthook),
     };
-    binding.addThread(ident, this._name, this._daemon, false);
-    let worker: Worker;
     try {
-      worker = new Worker(bootstrap, {
-        workerData: { [BOOT_KEY]: boot },
-        stdout: false,
-        stderr: false,
-        ...(stackBytes ? { resourceLimits: { stackSizeMb: stackBytes / 2 ** 20 } } : {}),
-      });
+      spare.port.postMessage(boot);
     } catch (error) {
-      binding.threadFinished(ident);
+      spares.push(spare); // unused: keep it for the next start()
       if ((error as Error).name === 'DataCloneError') {
         throw new ArgumentTypeError(
           `Thread.start: ${(error as Error).message}. Thread args, kwargs and instance data are ` +
@@ -189,17 +197,27 @@ export class Thread {
       }
       throw error;
     }
+    binding.addThread(ident, this._name, this._daemon, false);
+    // The worker sleeps on this word until its job is posted.
+    Atomics.store(spare.words, 0, 1);
+    binding.wakeFutex(spare.words);
+    spare.port.close();
     this._ident = ident;
     this._started = true;
     handles.set(ident, this);
+    const worker = spare.worker;
     local.worker = worker;
     worker.on('error', (error) => callExcepthook(error, this));
     worker.on('exit', () => {
       binding.threadFinished(ident);
       children.delete(this);
     });
-    if (this._daemon) worker.unref();
-    else children.add(this);
+    if (!this._daemon) {
+      worker.ref();
+      children.add(this);
+    }
+    fillSpares();
+    return ident;
   }
 
   /**
@@ -320,6 +338,86 @@ function isModuleTarget(value: unknown): value is ModuleTarget {
   if (typeof value !== 'object' || value === null) return false;
   const m = (value as ModuleTarget).module;
   return typeof m === 'string' || m instanceof URL;
+}
+
+// ---------------------------------------------------------------------------
+// Warm workers. A Worker takes tens of milliseconds to boot; so that start()
+// does not, each thread that starts threads keeps a few booted workers
+// waiting (asleep in a native wait, unref'd, invisible to enumerate()).
+// start() posts its job to one and wakes it, then boots a replacement.
+// Each worker still runs exactly one thread, as a fresh Python thread would.
+
+/** A booted worker waiting for its thread. */
+interface Spare {
+  worker: Worker;
+  ident: number;
+  port: MessagePort;
+  words: Int32Array;
+  stackBytes: number;
+}
+
+/** What a waiting worker finds in its workerData. */
+export interface SpareBoot {
+  ident: number;
+  spare: { port: MessagePort; words: Int32Array };
+}
+
+let spareCount = 2;
+const spares: Spare[] = [];
+
+function spawnSpare(): Spare {
+  const ident = binding.nextIdent();
+  const { port1, port2 } = new MessageChannel();
+  const words = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(bootstrap, {
+    workerData: { [BOOT_KEY]: { ident, spare: { port: port2, words } } satisfies SpareBoot },
+    transferList: [port2],
+    stdout: false,
+    stderr: false,
+    ...(stackBytes ? { resourceLimits: { stackSizeMb: stackBytes / 2 ** 20 } } : {}),
+  });
+  worker.unref();
+  port1.unref();
+  const spare = { worker, ident, port: port1, words, stackBytes };
+  // A spare that fails to boot is dropped; start() never picks a dead one.
+  const drop = (): void => {
+    const i = spares.indexOf(spare);
+    if (i >= 0) spares.splice(i, 1);
+  };
+  worker.once('error', drop);
+  worker.once('exit', drop);
+  return spare;
+}
+
+function takeSpare(): Spare {
+  while (spares.length) {
+    const spare = spares.shift()!;
+    if (spare.stackBytes === stackBytes) return spare;
+    void spare.worker.terminate();
+  }
+  return spawnSpare();
+}
+
+function fillSpares(): void {
+  while (spares.length < spareCount) spares.push(spawnSpare());
+}
+
+/**
+ * How many booted workers each thread keeps ready for start() (default 2;
+ * 0 turns warm starts off). Returns the previous value.
+ */
+export function setSpareThreads(count: number): number {
+  checkCount('setSpareThreads', 'count', count, 0, 64);
+  const previous = spareCount;
+  spareCount = count;
+  while (spares.length > count) void spares.pop()!.worker.terminate();
+  return previous;
+}
+
+// The start wait: sleep on the thread's row until it runs (or is gone).
+function* starting(ident: number): Waiting<void> {
+  const park = { op: Op.Futex, words: joinWords, ident, deadline: Infinity, abortable: false };
+  for (let row = binding.findThread(ident); row && !row.running; row = binding.findThread(ident)) yield park;
 }
 
 // The join wait: sleep on the thread's row until it finishes.
