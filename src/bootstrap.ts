@@ -14,12 +14,14 @@ import { applyLoggingConfig } from './logging';
 import { BOOT_KEY, Op, Waiting, binding, runSync } from './native';
 import { revive } from './shared';
 import { installSyncOutput } from './output';
-import { Boot, RunSpec, SpareBoot, Thread, adoptCurrent, callExcepthook, liveChildren, setExcepthook, setLocal } from './thread';
+import { Boot, RunSpec, SpareBoot, Thread, adoptCurrent, currentThread, callExcepthook, liveChildren, setExcepthook, setLocal } from './thread';
 import { Timer } from './timer';
 
 installSyncOutput();
 // Everything pthreading exports is usable in a target without an import.
-Object.assign(globalThis, pthreading, { threading: pthreading, pthreading });
+// TypeScript compiled to CommonJS reaches a named import as `pthreading_1.x`.
+const aliases = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`pthreading_${i + 1}`, pthreading]));
+Object.assign(globalThis, pthreading, aliases, { threading: pthreading, pthreading });
 
 // A warm worker sleeps until start() posts its job (see Warm workers in
 // thread.ts); a ThreadExitError here means the process is exiting first.
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
     // A wait cut short because the process is exiting is not an error of
     // the thread's: a daemon just stops there, as in Python.
     if (error instanceof ThreadExitError) process.exit(0);
-    callExcepthook(explain(error), self);
+    callExcepthook(explain(error), self ?? currentThread());
   }
   // Python's threads outlive the thread that started them; a Worker's
   // Workers stop with it. So wait for them here.
