@@ -75,3 +75,28 @@ export async function timedAsync<T>(fn: () => Promise<T>): Promise<[T, number]> 
   const r = await fn();
   return [r, (performance.now() - t) / 1000];
 }
+
+/**
+ * Resolves with `n` once a 1 ms interval has fired `n` times while
+ * `pending` is still unsettled; rejects if it settles first. Shows the
+ * event loop is free while something waits.
+ */
+export function ticksWhilePending(pending: Promise<unknown>, n: number): Promise<number> {
+  let settled = false;
+  pending.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return new Promise((resolve, reject) => {
+    let ticks = 0;
+    const interval = setInterval(() => {
+      if (settled) {
+        clearInterval(interval);
+        reject(new Error(`settled after only ${ticks} ticks`));
+      } else if (++ticks === n) {
+        clearInterval(interval);
+        resolve(ticks);
+      }
+    }, 1);
+  });
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { Event, Lock, OverflowError, RuntimeError, TIMEOUT_MAX, ValueError } from 'pthreading';
 
-import { onThread, parked, timed, timedAsync } from './helpers';
+import { onThread, parked, ticksWhilePending, timed, timedAsync } from './helpers';
 
 describe('Lock#acquire()', () => {
   it('acquires a free lock and reports it locked', () => {
@@ -136,14 +136,10 @@ describe('Lock#acquireAsync()', () => {
   it('waits without blocking the event loop until released', async () => {
     const lock = new Lock();
     lock.acquire();
-    let ticks = 0;
-    const interval = setInterval(() => ticks++, 1);
     const p = lock.acquireAsync();
-    await new Promise((r) => setTimeout(r, 30));
-    expect(ticks).toBeGreaterThan(2);
+    expect(await ticksWhilePending(p, 3)).toBe(3);
     lock.release();
     expect(await p).toBe(true);
-    clearInterval(interval);
     expect(lock.locked()).toBe(true);
   });
 
