@@ -307,6 +307,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   auto state = EnvState::Of(env);
   Napi::Object out = Napi::Object::New(env);
   out.Set("queuedWaiters", static_cast<double>(QueuedWaiters()));
+  out.Set("futexWaiters", static_cast<double>(QueuedFutexWaiters()));
   out.Set("asyncWaiters", static_cast<double>(state ? state->AsyncWaiterCount() : 0));
   out.Set("liveEnvs", static_cast<double>(EnvState::LiveEnvs()));
   return out;

@@ -24,6 +24,7 @@
 #define PT_CPU_RELAX() std::this_thread::yield()
 #endif
 
+#include "ops.h"
 #include "registry.h"
 
 namespace pthreading {
@@ -151,7 +152,11 @@ struct alignas(64) Bucket {
 
 constexpr size_t kBucketBits = 10;
 Bucket g_buckets[size_t{1} << kBucketBits];
+// Waiters on primitives, and futex waiters (sleep, join, warm workers).
 std::atomic<size_t> g_queued{0};
+std::atomic<size_t> g_futex_queued{0};
+
+std::atomic<size_t>& CounterFor(const Waiter* w) { return w->op == kOpFutex ? g_futex_queued : g_queued; }
 
 Bucket& BucketFor(uintptr_t key) {
   // Fibonacci hashing; the low two bits of an int32 address are always 0.
@@ -165,7 +170,7 @@ void Enqueue(Bucket& b, Waiter* w) {
   if (b.tail) b.tail->next = w; else b.head = w;
   b.tail = w;
   w->queued = true;
-  g_queued.fetch_add(1, std::memory_order_relaxed);
+  CounterFor(w).fetch_add(1, std::memory_order_relaxed);
 }
 
 void Dequeue(Bucket& b, Waiter* w) {
@@ -173,7 +178,7 @@ void Dequeue(Bucket& b, Waiter* w) {
   if (w->next) w->next->prev = w->prev; else b.tail = w->prev;
   w->prev = w->next = nullptr;
   w->queued = false;
-  g_queued.fetch_sub(1, std::memory_order_relaxed);
+  CounterFor(w).fetch_sub(1, std::memory_order_relaxed);
 }
 
 bool HasKey(const Bucket& b, uintptr_t key) {
@@ -327,5 +332,7 @@ size_t UnparkSome(int32_t* word, size_t count,
 }
 
 size_t QueuedWaiters() { return g_queued.load(std::memory_order_relaxed); }
+
+size_t QueuedFutexWaiters() { return g_futex_queued.load(std::memory_order_relaxed); }
 
 }  // namespace pthreading

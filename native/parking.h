@@ -102,8 +102,10 @@ size_t UnparkOne(int32_t* word,
 size_t UnparkSome(int32_t* word, size_t count,
                   void (*callback)(int32_t* word, const UnparkResult&));
 
-// Live counts, for tests and leak checks.
+// Live counts, for tests and leak checks: waiters on primitives, and
+// futex waiters (sleep, join, warm workers waiting for a thread).
 size_t QueuedWaiters();
+size_t QueuedFutexWaiters();
 
 }  // namespace pthreading
 

@@ -13,11 +13,12 @@
  * pthreading primitives cannot be stored inside (v8's serializer has no
  * SharedArrayBuffer support): pass those to threads directly.
  */
+import { isDeepStrictEqual } from 'node:util';
 import v8 from 'node:v8';
 
 import { ArgumentTypeError, ValueError, describe } from './errors';
 import { RLock } from './rlock';
-import { registerKind } from './shared';
+import { refuseShared, registerKind } from './shared';
 import { checkCount } from './validate';
 
 const HEADER = 8;
@@ -68,6 +69,7 @@ abstract class SharedStore<T> {
 
   /** @internal Replaces the contents. */
   protected store(value: T): void {
+    refuseShared(this.constructor.name, value);
     let bytes: Buffer;
     try {
       bytes = v8.serialize(value);
@@ -327,9 +329,7 @@ function checkKey(method: string, key: unknown): void {
 }
 
 function equal(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return v8.serialize(a).equals(v8.serialize(b));
+  return Object.is(a, b) || isDeepStrictEqual(a, b);
 }
 
 function indexOf<T>(items: T[], item: T): number {

@@ -161,7 +161,11 @@ export class Logger {
         process: process.pid,
         processName: 'MainProcess',
       };
-      process.stderr.write(`${sprintf(config?.format ?? BASIC_FORMAT, record)}\n`);
+      const format = config?.format ?? BASIC_FORMAT;
+      for (const [, key] of format.matchAll(/%\((\w+)\)/g)) {
+        if (!(key in record)) throw new Error(`KeyError: '${key}' is not a field of a log record`);
+      }
+      process.stderr.write(`${sprintf(format, record)}\n`);
     } catch (error) {
       process.stderr.write(`--- Logging error ---\n${(error as Error).message}\nMessage: ${String(msg)}\nArguments: ${JSON.stringify(args)}\n`);
     }

@@ -52,8 +52,10 @@ export interface ThreadRow {
 
 /** Live native counts, for leak checks. */
 export interface NativeStats {
-  /** Waiters (sync and async, all threads) queued in the parking lot. */
+  /** Waiters (sync and async, all threads) queued on primitives. */
   queuedWaiters: number;
+  /** Threads in sleep(), join(), or warm workers waiting for a thread. */
+  futexWaiters: number;
   /** Async waiters owned by the calling thread. */
   asyncWaiters: number;
   /** Threads (JS environments) with the addon loaded. */

@@ -18,7 +18,7 @@ import { Condition } from './condition';
 import { AsyncOptions } from './guard';
 import { Lock, locking } from './lock';
 import { Waiting, checkSignal, deadlineAfter, runAsync, runSync } from './native';
-import { registerKind } from './shared';
+import { refuseShared, registerKind } from './shared';
 import { asyncSignal, checkBlocking, checkCount, waitTimeout } from './validate';
 
 const HEAD = 0;
@@ -166,6 +166,7 @@ export class Queue<T = unknown> {
   }
 
   private encode(item: T): Uint8Array {
+    refuseShared('Queue.put', item);
     let bytes: Uint8Array;
     try {
       bytes = v8.serialize(item);

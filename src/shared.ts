@@ -81,3 +81,34 @@ function reviveInto(value: unknown, seen: Set<object>): void {
   }
   for (const key of Object.keys(value)) reviveInto((value as Record<string, unknown>)[key], seen);
 }
+
+/**
+ * Throws if `value` holds shared memory (a pthreading primitive, a
+ * SharedArrayBuffer or a view of one): serializing it for a Queue or a
+ * shared container would store a copy that no longer shares anything.
+ */
+export function refuseShared(method: string, value: unknown): void {
+  const seen = new Set<object>();
+  const visit = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (v instanceof SharedArrayBuffer || (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer)) {
+      throw new ArgumentTypeError(
+        `${method}: cannot store shared memory or a pthreading primitive (it would arrive as a copy); ` +
+          'pass it to threads in args or by postMessage instead',
+      );
+    }
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return;
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        visit(k);
+        visit(x);
+      }
+    } else if (v instanceof Set) {
+      for (const x of v) visit(x);
+    } else {
+      for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key]);
+    }
+  };
+  visit(value);
+}

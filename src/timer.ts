@@ -1,8 +1,8 @@
 /**
  * `Timer`: Python's `threading.Timer`, a Thread that calls a function
- * after `interval` seconds unless cancel()ed first. It waits on an
- * {@link Event} that cancel() sets, with a deadline fixed at start(), so
- * the thread's own start-up time does not delay it.
+ * after `interval` seconds unless cancel()ed first. Its thread waits on an
+ * {@link Event} that cancel() sets. As in Python, the interval counts from
+ * when the thread runs, which is when start() returns.
  */
 import { ValueError } from './errors';
 import { Event } from './event';
@@ -10,14 +10,11 @@ import { registerKind } from './shared';
 import { Thread, registerBase } from './thread';
 import { checkFunction, waitTimeout } from './validate';
 
-const now = (): number => performance.timeOrigin + performance.now();
-
 /** Calls `fn(...args)` on a new thread after `interval` seconds. */
 export class Timer extends Thread {
   /** @internal */ override readonly _kind: string = 'Timer';
   /** @internal */ _interval: number;
   /** @internal */ readonly _finished: Event = new Event();
-  /** @internal */ _fireAt = 0;
 
   /**
    * @param interval seconds to wait, from start().
@@ -32,11 +29,6 @@ export class Timer extends Thread {
     this._interval = seconds;
   }
 
-  override start(): void {
-    this._fireAt = now() + this._interval * 1000;
-    super.start();
-  }
-
   /** Stops the timer if it has not fired yet. */
   cancel(): void {
     this._finished.set();
@@ -44,7 +36,7 @@ export class Timer extends Thread {
 
   /** @internal On the thread: wait, then call the function unless cancelled. */
   override run(): unknown {
-    this._finished.wait(Math.max(0, (this._fireAt - now()) / 1000));
+    this._finished.wait(this._interval);
     let result: unknown;
     if (!this._finished.isSet()) result = super.run();
     this._finished.set();

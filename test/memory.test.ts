@@ -23,7 +23,7 @@ describe('memory', () => {
       // 100,000 leaked SharedArrayBuffers would be far more than this.
       expect(out[kind], kind).toBeLessThan(24);
     }
-    expect(out.stats).toEqual({ queuedWaiters: 0, asyncWaiters: 0, liveEnvs: 1 });
+    expect(out.stats).toEqual({ queuedWaiters: 0, futexWaiters: 0, asyncWaiters: 0, liveEnvs: 1 });
   });
 
   it('the addon loads in 4 workers at once and again after they exit', async () => {

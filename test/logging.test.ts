@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+import { logging } from 'pthreading';
+
+function script(source: string): { stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['-e', source], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 30_000 });
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('logging', () => {
+  it('formats %(name)s fields with widths and %-args, to stderr', () => {
+    const { stderr } = script(`
+      const { logging } = require('pthreading');
+      logging.basicConfig({ level: logging.DEBUG, format: '[%(levelname)s] (%(threadName)-10s) %(name)s %(message)s' });
+      logging.debug('%s by %d', 'x', 3);
+      logging.info('list %s', ['0', '1']);
+      logging.warning('%0.02f and %s', 0.5, true);
+      logging.getLogger('app').error('plain %s');
+    `);
+    expect(stderr.split('\n')).toEqual([
+      '[DEBUG] (MainThread) root x by 3',
+      "[INFO] (MainThread) root list ['0', '1']",
+      '[WARNING] (MainThread) root 0.50 and True',
+      '[ERROR] (MainThread) app plain %s',
+      '',
+    ]);
+  });
+
+  it('filters by level; the default is WARNING with BASIC_FORMAT', () => {
+    const { stderr } = script(`
+      const { logging } = require('pthreading');
+      logging.debug('hidden');
+      logging.info('hidden');
+      logging.warning('shown');
+      logging.critical('shown too');
+    `);
+    expect(stderr).toBe('WARNING:root:shown\nCRITICAL:root:shown too\n');
+  });
+
+  it('a configuration made on the main thread applies in threads, with their names and idents', () => {
+    const { stderr } = script(`
+      const { logging, Thread } = require('pthreading');
+      logging.basicConfig({ level: 'DEBUG', format: '%(threadName)s %(thread)d %(levelname)s %(message)s' });
+      const t = new Thread({ name: 'worker', target: () => logging.debug('from %s', 'thread') });
+      t.start(); t.join();
+      console.error(t.ident);
+    `);
+    const [line, ident] = stderr.trim().split('\n');
+    expect(line).toBe(`worker ${ident} DEBUG from thread`);
+  });
+
+  it('%(asctime)s looks like Python time stamps', () => {
+    const { stderr } = script(`
+      const { logging } = require('pthreading');
+      logging.basicConfig({ format: '%(asctime)s %(message)s' });
+      logging.error('x');
+    `);
+    expect(stderr).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} x\n$/);
+  });
+
+  it('a bad format prints a logging error instead of throwing', () => {
+    const { stderr } = script(`
+      const { logging } = require('pthreading');
+      logging.basicConfig({ format: '%(nosuchfield)s' });
+      logging.error('x');
+      console.error('after');
+    `);
+    expect(stderr).toContain('--- Logging error ---');
+    expect(stderr).toContain('after');
+  });
+
+  it('getLogger returns one logger per name; setLevel and isEnabledFor', () => {
+    const a = logging.getLogger('a');
+    expect(logging.getLogger('a')).toBe(a);
+    expect(logging.getLogger()).toBe(logging.getLogger('root'));
+    a.setLevel('ERROR');
+    expect(a.isEnabledFor(logging.WARNING)).toBe(false);
+    expect(a.isEnabledFor(logging.CRITICAL)).toBe(true);
+    expect(() => a.setLevel('LOUD')).toThrow(TypeError);
+    expect(logging.getLevelName(logging.DEBUG)).toBe('DEBUG');
+  });
+});
