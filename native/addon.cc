@@ -294,6 +294,13 @@ Napi::Value CancelThreadFn(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), CancelThread(info[0].As<Napi::Number>().DoubleValue()));
 }
 
+// forgetCancel(threadId) -> undefined: the Worker has exited.
+Napi::Value ForgetCancelFn(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) return Fail(info.Env(), "forgetCancel(threadId)");
+  ForgetCancel(info[0].As<Napi::Number>().DoubleValue());
+  return info.Env().Undefined();
+}
+
 // cancelOthers() -> undefined: every other thread's sync waits give up.
 Napi::Value CancelOthers(const Napi::CallbackInfo& info) {
   auto state = EnvState::Of(info.Env());
@@ -321,6 +328,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unlock", Napi::Function::New(env, Unlock, "unlock"));
   exports.Set("wake", Napi::Function::New(env, Wake, "wake"));
   exports.Set("cancelThread", Napi::Function::New(env, CancelThreadFn, "cancelThread"));
+  exports.Set("forgetCancel", Napi::Function::New(env, ForgetCancelFn, "forgetCancel"));
   exports.Set("cancelOthers", Napi::Function::New(env, CancelOthers, "cancelOthers"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("joinPark", Napi::Function::New(env, JoinPark, "joinPark"));

@@ -1,6 +1,7 @@
 #include "registry.h"
 
 #include <cstdint>
+#include <unordered_set>
 
 #include "ops.h"
 #include "threads.h"
@@ -12,6 +13,9 @@ namespace {
 // Node thread id -> environment, for cross-thread cancellation.
 std::mutex g_threads_mutex;
 std::unordered_map<int64_t, std::weak_ptr<EnvState>> g_threads;
+// Threads cancelled before they registered (terminate() raced their
+// start-up): they start cancelled. Cleared when the Worker exits.
+std::unordered_set<int64_t> g_cancelled_early;
 std::atomic<size_t> g_live_envs{0};
 
 struct Holder {
@@ -59,6 +63,7 @@ napi_status EnvState::Create(napi_env env, double thread_id, double ident, napi_
   {
     std::lock_guard<std::mutex> guard(g_threads_mutex);
     g_threads[static_cast<int64_t>(thread_id)] = state;
+    if (g_cancelled_early.erase(static_cast<int64_t>(thread_id))) state->cancelled_.store(true);
   }
   g_live_envs.fetch_add(1, std::memory_order_relaxed);
   *out = std::move(state);
@@ -184,10 +189,16 @@ bool CancelThread(double thread_id) {
     std::lock_guard<std::mutex> guard(g_threads_mutex);
     auto it = g_threads.find(static_cast<int64_t>(thread_id));
     if (it != g_threads.end()) env = it->second.lock();
+    if (!env) g_cancelled_early.insert(static_cast<int64_t>(thread_id));
   }
   if (!env) return false;
   env->Cancel();
   return true;
+}
+
+void ForgetCancel(double thread_id) {
+  std::lock_guard<std::mutex> guard(g_threads_mutex);
+  g_cancelled_early.erase(static_cast<int64_t>(thread_id));
 }
 
 void CancelAllExcept(const EnvState* self) {

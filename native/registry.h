@@ -80,8 +80,11 @@ class EnvState {
   std::vector<std::pair<uint32_t, int32_t>> ready_;
 };
 
-// Cancels the sync waits of Node thread `thread_id`; false if unknown.
+// Cancels the sync waits of Node thread `thread_id`. False if it has not
+// registered yet: it will start cancelled (until ForgetCancel).
 bool CancelThread(double thread_id);
+// Drops a pending early cancel (the Worker has exited).
+void ForgetCancel(double thread_id);
 // Cancels every thread's sync waits except the caller's environment.
 void CancelAllExcept(const EnvState* self);
 

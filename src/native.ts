@@ -36,6 +36,7 @@ interface Binding {
   unlock(words: Int32Array): boolean;
   wake(words: Int32Array, n: number): number;
   cancelThread(threadId: number): boolean;
+  forgetCancel(threadId: number): void;
   cancelOthers(): void;
   stats(): NativeStats;
 }
@@ -257,7 +258,9 @@ const proto = Worker.prototype as Worker & Record<symbol, boolean>;
 if (!proto[patched]) {
   const terminate = proto.terminate;
   proto.terminate = function (this: Worker): Promise<number> {
-    if (this.threadId >= 0) binding.cancelThread(this.threadId);
+    const id = this.threadId;
+    // A worker still starting up is cancelled as soon as it registers.
+    if (id >= 0 && !binding.cancelThread(id)) this.once('exit', () => binding.forgetCancel(id));
     return terminate.call(this);
   };
   proto[patched] = true;

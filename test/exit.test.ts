@@ -45,6 +45,23 @@ describe('process exit with threads blocked in native waits', () => {
 });
 
 describe('Worker#terminate() while blocked in a native wait', () => {
+  it('stops a worker terminated before it has even loaded pthreading', async () => {
+    // terminate() can win the race with the worker's start-up: the worker
+    // must then start cancelled, not sleep forever in its first wait.
+    const { Worker } = await import('node:worker_threads');
+    const event = new Event();
+    for (let i = 0; i < 20; i++) {
+      const w = new Worker(
+        "const { workerData } = require('node:worker_threads'); require('pthreading'); workerData.event.wait();",
+        { eval: true, workerData: { event } },
+      );
+      w.on('error', () => undefined);
+      if (i % 2) await new Promise((r) => setImmediate(r));
+      expect(typeof (await w.terminate())).toBe('number'); // it ends, whatever its code
+    }
+    expect(nativeStats().queuedWaiters).toBe(0);
+  });
+
   it.each([
     ['Lock.acquire', (p: Prims) => p.lock.acquire()],
     ['Event.wait', (p: Prims) => p.event.wait()],
