@@ -16,6 +16,9 @@ std::unordered_map<int64_t, std::weak_ptr<EnvState>> g_threads;
 // Threads cancelled before they registered (terminate() raced their
 // start-up): they start cancelled. Cleared when the Worker exits.
 std::unordered_set<int64_t> g_cancelled_early;
+// Set once the process is exiting: threads that register afterwards (a
+// worker still booting) start cancelled too.
+bool g_exiting = false;
 std::atomic<size_t> g_live_envs{0};
 
 struct Holder {
@@ -63,7 +66,7 @@ napi_status EnvState::Create(napi_env env, double thread_id, double ident, napi_
   {
     std::lock_guard<std::mutex> guard(g_threads_mutex);
     g_threads[static_cast<int64_t>(thread_id)] = state;
-    if (g_cancelled_early.erase(static_cast<int64_t>(thread_id))) state->cancelled_.store(true);
+    if (g_cancelled_early.erase(static_cast<int64_t>(thread_id)) || g_exiting) state->cancelled_.store(true);
   }
   g_live_envs.fetch_add(1, std::memory_order_relaxed);
   *out = std::move(state);
@@ -205,6 +208,7 @@ void CancelAllExcept(const EnvState* self) {
   std::vector<std::shared_ptr<EnvState>> envs;
   {
     std::lock_guard<std::mutex> guard(g_threads_mutex);
+    g_exiting = true;
     for (auto& [id, weak] : g_threads)
       if (auto env = weak.lock(); env && env.get() != self) envs.push_back(env);
   }

@@ -85,7 +85,8 @@ class EnvState {
 bool CancelThread(double thread_id);
 // Drops a pending early cancel (the Worker has exited).
 void ForgetCancel(double thread_id);
-// Cancels every thread's sync waits except the caller's environment.
+// Cancels every thread's sync waits except the caller's environment, and
+// those of every thread that registers from now on (the process is exiting).
 void CancelAllExcept(const EnvState* self);
 
 }  // namespace pthreading
