@@ -4,21 +4,7 @@
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
-const examples = [
-  'threading_simple',
-  'threading_names',
-  'threading_names_log',
-  'threading_daemon',
-  'threading_daemon_join',
-  'threading_daemon_join_timeout',
-  'threading_enumerate',
-  'threading_subclass',
-  'threading_timer',
-  'threading_event',
-  'threading_lock',
-  'threading_lock_with',
-  'threading_semaphore',
-];
+const examples = require('./list.json');
 
 let failed = 0;
 for (const name of examples) {

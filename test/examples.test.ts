@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -27,21 +28,8 @@ const prelude = [
   "runpy.run_path(sys.argv[1], run_name='__main__')",
 ].join('\n');
 
-const names = [
-  'threading_simple',
-  'threading_names',
-  'threading_names_log',
-  'threading_daemon',
-  'threading_daemon_join',
-  'threading_daemon_join_timeout',
-  'threading_enumerate',
-  'threading_subclass',
-  'threading_timer',
-  'threading_event',
-  'threading_lock',
-  'threading_lock_with',
-  'threading_semaphore',
-];
+// The reference document's examples, in its order.
+const names: string[] = JSON.parse(readFileSync(path.join(examples, 'list.json'), 'utf8'));
 
 /** What may differ between two correct runs. */
 function normalize(line: string): string {
