@@ -51,7 +51,8 @@ struct ParkArgs {
 };
 
 // Parses (op, words, ..., extra) where `extra`, at `extra_index`, is the
-// lock's words for kOpCondition and the expected value for kOpFutex.
+// lock's words for kOpCondition and the expected value of slot 0 for
+// kOpFutex and kOpEvent.
 bool ParsePark(const Napi::CallbackInfo& info, size_t extra_index, ParkArgs* out) {
   out->op = OpOf(info[0]);
   if (!out->op) return false;
@@ -63,7 +64,7 @@ bool ParsePark(const Napi::CallbackInfo& info, size_t extra_index, ParkArgs* out
     if (!lock) return false;
     out->cb.before_sleep = ReleaseLock;
     out->cb.ctx = lock;
-  } else if (out->op == kOpFutex) {
+  } else if (TakesExpected(out->op)) {
     if (!info[extra_index].IsNumber()) return false;
     out->expected = info[extra_index].As<Napi::Number>().Int32Value();
   }
@@ -78,7 +79,7 @@ uint32_t QueueAsync(EnvState& state, ParkArgs& args, std::shared_ptr<void> keepa
   w->op = args.op;
   w->keepalive = std::move(keepalive);
   w->expected = args.expected;
-  if (args.op == kOpFutex) args.cb.ctx = &w->expected;
+  if (TakesExpected(args.op)) args.cb.ctx = &w->expected;
   if (!ParkAsync(w, args.cb)) {
     state.DropAsyncWaiter(w->async_id);
     return 0;
@@ -108,7 +109,7 @@ Napi::Value Park(const Napi::CallbackInfo& info) {
   auto state = StateOrThrow(env);
   if (!state) return env.Undefined();
   if (args.op == kOpLock && SpinForLock(args.word)) return Napi::Number::New(env, kInvalid);
-  if (args.op == kOpFutex) args.cb.ctx = &args.expected;
+  if (TakesExpected(args.op)) args.cb.ctx = &args.expected;
   const Deadline deadline = DeadlineAfter(info[2].As<Napi::Number>().DoubleValue());
   return Napi::Number::New(env, ParkSync(state, args.word, args.op, args.cb, deadline));
 }

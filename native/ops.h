@@ -4,7 +4,7 @@
 // files of the same name read and CAS the same slots):
 //   Lock / RLock  [0] state: LOCKED_BIT 1 | PARKED_BIT 2
 //   Semaphore     [0] value           [1] parked waiters
-//   Event         [0] flag (0 or 1)   [1] parked waiters
+//   Event         [0] generation << 1 | flag              [1] parked waiters
 //   Condition     [0] key only        [1] parked waiters
 //
 // The "parked waiters" slot is maintained here, under the bucket lock, so
@@ -38,6 +38,9 @@ inline std::atomic_ref<int32_t> Slot(int32_t* word, int index) {
 // Number of Int32 slots each op needs.
 inline int SlotsFor(int op) { return op == kOpLock || op == kOpFutex ? 1 : 2; }
 
+// Whether `op` takes an expected value (a number) as its extra argument.
+inline bool TakesExpected(int op) { return op == kOpFutex || op == kOpEvent; }
+
 // Validate and timed_out callbacks for `op` (ctx unused by these).
 ParkCallbacks CallbacksFor(int op);
 
@@ -58,7 +61,7 @@ void CountedUnparked(int32_t* word, const UnparkResult& result);
 bool ValidateLock(int32_t* word, void*);
 void LockTimedOut(int32_t* word, bool was_last);
 bool ValidateSemaphore(int32_t* word, void*);
-bool ValidateEvent(int32_t* word, void*);
+bool ValidateEvent(int32_t* word, void* seen);
 bool ValidateCondition(int32_t* word, void*);
 bool ValidateFutex(int32_t* word, void* expected);
 

@@ -56,7 +56,7 @@ struct Waiter {
   std::shared_ptr<EnvState> env;
   // Keeps native-owned words (a thread's join word) alive while queued.
   std::shared_ptr<void> keepalive;
-  // The expected value of a futex park (kOpFutex's ctx points here).
+  // The expected value of a futex or event park (the op's ctx points here).
   int32_t expected = 0;
 };
 

@@ -1,25 +1,31 @@
 /**
  * `Event`: Python's one-shot flag that threads wait on.
  *
- * Slots: [0] the flag, [1] how many threads are parked. set() enters
- * native code only when somebody sleeps.
+ * Slots: [0] the flag in bit 0 and, above it, a generation counting set()
+ * calls; [1] how many threads are parked. set() changes both in one CAS;
+ * a waiter sleeps only while slot 0 is what it saw when its wait began, so
+ * it wakes for exactly the set() calls made since (native/event.cc). set()
+ * enters native code only when somebody sleeps.
  */
 import { AsyncOptions } from './guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
 import { registerKind, sharedWords } from './shared';
 import { asyncSignal, waitTimeout } from './validate';
 
-const FLAG = 0;
+const STATE = 0;
 const WAITERS = 1;
+const FLAG = 1;
 
 function* waiting(words: Int32Array, deadline: number): Waiting<boolean> {
-  const park = { op: Op.Event, words, deadline, abortable: true };
+  const seen = Atomics.load(words, STATE);
+  if (seen & FLAG) return true;
+  const park = { op: Op.Event, words, expected: seen, deadline, abortable: true };
   for (;;) {
-    if (Atomics.load(words, FLAG) === 1) return true;
     const status = yield park;
-    // Woken by set(): true even if the flag was cleared again since.
-    if (status === Status.Unparked) return true;
-    if (status === Status.TimedOut) return Atomics.load(words, FLAG) === 1;
+    // Any change since the wait began is a set() (and maybe a clear()
+    // after it): true, as Python reports a waiter woken by set().
+    if (Atomics.load(words, STATE) !== seen) return true;
+    if (status === Status.TimedOut) return false;
     throwIfAborted(status);
   }
 }
@@ -34,21 +40,26 @@ export class Event {
 
   /** Whether the flag is true. */
   isSet(): boolean {
-    return Atomics.load(this._words, FLAG) === 1;
+    return (Atomics.load(this._words, STATE) & FLAG) !== 0;
   }
 
   /** Sets the flag and wakes every thread waiting for it. */
   set(): void {
     const w = this._words;
-    Atomics.store(w, FLAG, 1);
-    // Store the flag, then read the waiter count (both seq-cst): pairs with
-    // the waiter's "count, then read the flag" in native/event.cc.
+    // Next generation, flag set: one step, seen whole by every thread.
+    for (let s = Atomics.load(w, STATE); ; ) {
+      const was = Atomics.compareExchange(w, STATE, s, (((s >>> 1) + 1) << 1) | FLAG);
+      if (was === s) break;
+      s = was;
+    }
+    // Change the state, then read the waiter count (both seq-cst): pairs
+    // with the waiter's "count, then read the state" in native/event.cc.
     if (Atomics.load(w, WAITERS) > 0) binding.wake(w, Number.MAX_SAFE_INTEGER);
   }
 
   /** Resets the flag; later wait() calls block until set() again. */
   clear(): void {
-    Atomics.store(this._words, FLAG, 0);
+    Atomics.and(this._words, STATE, ~FLAG);
   }
 
   /**

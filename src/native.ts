@@ -95,7 +95,7 @@ export interface Park {
   words: Int32Array;
   /** Condition only: the lock released once the waiter is queued. */
   lock?: Int32Array;
-  /** Futex only: sleep while words[0] is this. */
+  /** Futex: sleep while words[0] is this. Event: the generation the wait began in. */
   expected?: number;
   /** Futex only: instead of words, wait for this thread to finish. */
   ident?: number;

@@ -81,6 +81,32 @@ describe('Event', () => {
     expect(await t.done).toBe(rounds);
   });
 
+  it('ping-pong between two threads neither loses nor invents a wake-up', async () => {
+    // A: set ping, wait pong, clear pong. B: wait ping, clear ping, set pong.
+    // A set() that B's next wait() could mistake for a new one would let B
+    // run ahead, and one side would then wait forever.
+    const ping = new Event();
+    const pong = new Event();
+    const rounds = 20_000 * Number(process.env.PTHREADING_STRESS ?? 1);
+    const a = onThread((d) => {
+      for (let i = 0; i < d.rounds; i++) {
+        d.ping.set();
+        if (!d.pong.wait(10)) return i;
+        d.pong.clear();
+      }
+      return d.rounds;
+    }, { ping, pong, rounds });
+    const b = onThread((d) => {
+      for (let i = 0; i < d.rounds; i++) {
+        if (!d.ping.wait(10)) return i;
+        d.ping.clear();
+        d.pong.set();
+      }
+      return d.rounds;
+    }, { ping, pong, rounds });
+    expect(await Promise.all([a.done, b.done])).toEqual([rounds, rounds]);
+  });
+
   it('rejects bad timeouts with typed errors', () => {
     const e = new Event();
     expect(() => e.wait(NaN)).toThrow(ValueError);

@@ -1,0 +1,62 @@
+// Uncontended Lock acquire+release: pthreading against the hand-written
+// Atomics lock and multithreading's Mutex (blocking forms), and against
+// async-mutex (async forms); Python's threading.Lock when python3 is here.
+'use strict';
+const { Bench } = require('tinybench');
+const { Mutex: AsyncMutex } = require('async-mutex');
+const { Lock } = require('pthreading');
+const { AtomicsLock, multithreading, python } = require('./peers');
+const { report, nsPerOp } = require('./report');
+
+async function main() {
+  const { Mutex: MtMutex } = await multithreading();
+  const lock = new Lock();
+  const atomics = new AtomicsLock();
+  const mt = new MtMutex(0);
+  const am = new AsyncMutex();
+  const bench = new Bench({ time: 500, warmupTime: 200 });
+  bench
+    .add('pthreading Lock', () => {
+      lock.acquire();
+      lock.release();
+    })
+    .add('Atomics CAS lock', () => {
+      atomics.acquire();
+      atomics.release();
+    })
+    .add('multithreading Mutex', () => {
+      mt.blockingLock().dispose();
+    })
+    .add('pthreading Lock async', async () => {
+      await lock.acquireAsync();
+      lock.release();
+    })
+    .add('async-mutex', async () => {
+      const release = await am.acquire();
+      release();
+    });
+  await bench.run();
+  const ns = Object.fromEntries(bench.tasks.map((t) => [t.name, nsPerOp(t)]));
+  const rows = [
+    ['pthreading Lock', 'sync'],
+    ['Atomics CAS lock', 'sync'],
+    ['multithreading Mutex', 'sync'],
+    ['pthreading Lock async', 'async'],
+    ['async-mutex', 'async'],
+  ].map(([peer, kind]) => ({ bench: `uncontended acquire+release (${kind})`, peer, value: ns[peer], unit: 'ns/op', better: 'lower' }));
+  const py = python(`
+import json, threading, timeit
+l = threading.Lock()
+n = 1_000_000
+t = timeit.timeit(lambda: (l.acquire(), l.release()), number=n)
+print(json.dumps(t / n * 1e9))`);
+  if (py !== null) rows.push({ bench: 'uncontended acquire+release (sync)', peer: 'Python threading.Lock', value: py, unit: 'ns/op', better: 'lower' });
+  const syncRatio = ns['pthreading Lock'] / ns['Atomics CAS lock'];
+  const asyncRatio = ns['pthreading Lock async'] / ns['async-mutex'];
+  report(rows, [
+    { name: 'uncontended Lock ≤ 1.2 × Atomics CAS lock', ratio: syncRatio, target: 1.2, ok: syncRatio <= 1.2 },
+    { name: 'uncontended async Lock ≤ 0.5 × async-mutex', ratio: asyncRatio, target: 0.5, ok: asyncRatio <= 0.5 },
+  ]);
+}
+
+main();
