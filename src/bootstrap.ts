@@ -23,9 +23,30 @@ installSyncOutput();
 const aliases = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`pthreading_${i + 1}`, pthreading]));
 Object.assign(globalThis, pthreading, aliases, { threading: pthreading, pthreading });
 
+type ModuleInternals = Module & { _compile(code: string, filename: string): void };
+const ModuleClass = Module as unknown as {
+  new (id: string, parent?: Module | null): ModuleInternals;
+  _nodeModulePaths(dir: string): string[];
+};
+
+/**
+ * Evaluates `expression` as if written in the creating file: `require`,
+ * `import()`, `__dirname` and `module` resolve from there.
+ */
+function compileIn<T>(file: string, expression: string): T {
+  const m = new ModuleClass(file, null);
+  m.filename = file;
+  m.paths = ModuleClass._nodeModulePaths(path.dirname(file));
+  m._compile(`module.exports = (${expression}\n);`, file);
+  return m.exports as T;
+}
+
 // A warm worker sleeps until start() posts its job (see Warm workers in
 // thread.ts); a ThreadExitError here means the process is exiting first.
 function awaitJob(spare: SpareBoot['spare']): Boot {
+  // Warm the paths a job takes while there is time: compiling and reviving.
+  compileIn(__filename, '() => 0');
+  revive({});
   const park = { op: Op.Futex, words: spare.words, expected: 0, deadline: Infinity, abortable: false };
   try {
     runSync(
@@ -44,26 +65,12 @@ function awaitJob(spare: SpareBoot['spare']): Boot {
 
 const given = (workerData as Record<string, Boot | SpareBoot>)[BOOT_KEY];
 const boot: Boot = 'spare' in given ? awaitJob(given.spare) : given;
-binding.threadRunning(boot.ident);
-applyLoggingConfig(boot.logging);
 
-type ModuleInternals = Module & { _compile(code: string, filename: string): void };
-const ModuleClass = Module as unknown as {
-  new (id: string, parent?: Module | null): ModuleInternals;
-  _nodeModulePaths(dir: string): string[];
-};
-
-/**
- * Evaluates `expression` as if written in the creating file: `require`,
- * `import()`, `__dirname` and `module` resolve from there.
- */
+/** Evaluates `expression` as if written in the file that created the thread. */
 function compile<T>(expression: string): T {
-  const m = new ModuleClass(boot.creator, null);
-  m.filename = boot.creator;
-  m.paths = ModuleClass._nodeModulePaths(path.dirname(boot.creator));
-  m._compile(`module.exports = (${expression}\n);`, boot.creator);
-  return m.exports as T;
+  return compileIn(boot.creator, expression);
 }
+applyLoggingConfig(boot.logging);
 
 function compileFunction(source: string, name: string): (...args: unknown[]) => unknown {
   try {
@@ -139,6 +146,9 @@ async function main(): Promise<void> {
   try {
     self = await build(boot.spec);
     adoptCurrent(self);
+    // Now the thread counts as started: start() returns, as Python's does
+    // just before run(). (A failed build is reported below, then finished.)
+    binding.threadRunning(boot.ident);
     await self.run();
   } catch (error) {
     // A wait cut short because the process is exiting is not an error of

@@ -211,12 +211,15 @@ export class Thread {
     worker.on('exit', () => {
       binding.threadFinished(ident);
       children.delete(this);
+      handles.delete(ident);
     });
     if (!this._daemon) {
       worker.ref();
       children.add(this);
     }
-    fillSpares();
+    // Boot the replacement when this thread's event loop is next free, not
+    // now: booting competes for the CPU with the thread just started.
+    scheduleFill();
     return ident;
   }
 
@@ -398,8 +401,15 @@ function takeSpare(): Spare {
   return spawnSpare();
 }
 
-function fillSpares(): void {
-  while (spares.length < spareCount) spares.push(spawnSpare());
+let fillScheduled = false;
+
+function scheduleFill(): void {
+  if (fillScheduled) return;
+  fillScheduled = true;
+  setImmediate(() => {
+    fillScheduled = false;
+    while (spares.length < spareCount) spares.push(spawnSpare());
+  }).unref();
 }
 
 /**
