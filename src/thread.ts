@@ -217,9 +217,12 @@ export class Thread {
       worker.ref();
       children.add(this);
     }
-    // Boot the replacement when this thread's event loop is next free, not
-    // now: booting competes for the CPU with the thread just started.
-    scheduleFill();
+    // Boot replacements. When none is left, now, so they boot while this
+    // thread starts (a script that never yields to its event loop still
+    // gets warm starts); otherwise when the event loop is next free, so
+    // booting does not compete with the thread just started.
+    if (spares.length === 0) fillSpares();
+    else scheduleFill();
     return ident;
   }
 
@@ -401,6 +404,10 @@ function takeSpare(): Spare {
   return spawnSpare();
 }
 
+function fillSpares(): void {
+  while (spares.length < spareCount) spares.push(spawnSpare());
+}
+
 let fillScheduled = false;
 
 function scheduleFill(): void {
@@ -408,7 +415,7 @@ function scheduleFill(): void {
   fillScheduled = true;
   setImmediate(() => {
     fillScheduled = false;
-    while (spares.length < spareCount) spares.push(spawnSpare());
+    fillSpares();
   }).unref();
 }
 
