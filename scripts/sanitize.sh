@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the addon with a sanitizer (address or thread), runs the
+# native-heavy tests against it, then rebuilds the normal addon.
+#   bash scripts/sanitize.sh address   (npm run test:asan)
+#   bash scripts/sanitize.sh thread    (npm run test:tsan)
+# Node itself is not instrumented, so the sanitizer runtime is preloaded;
+# leak detection is off (Node does not free everything at exit; the leak
+# tests measure our memory instead).
+set -euo pipefail
+kind="${1:?address or thread}"
+cd "$(dirname "$0")/.."
+trap 'npx node-gyp rebuild > /dev/null 2>&1' EXIT
+
+case "$kind" in
+  address)
+    lib="$(gcc -print-file-name=libasan.so)"
+    export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:verify_asan_link_order=0"
+    layout=() ;;
+  thread)
+    lib="$(gcc -print-file-name=libtsan.so)"
+    export TSAN_OPTIONS="halt_on_error=1:report_signal_unsafe=0:suppressions=$PWD/scripts/tsan.supp"
+    # ThreadSanitizer needs the address layout it expects: no randomization.
+    layout=(setarch "$(uname -m)" -R) ;;
+  *) echo "unknown sanitizer: $kind" >&2; exit 2 ;;
+esac
+
+# TypeScript first: its build loads the addon, which must not yet be the
+# instrumented one (that loads only with the runtime preloaded).
+npm run build:ts > /dev/null
+npx node-gyp rebuild --sanitize="$kind" > /dev/null
+tests=(test/lock.test.ts test/rlock.test.ts test/condition.test.ts test/semaphore.test.ts
+  test/event.test.ts test/barrier.test.ts test/crossthread.test.ts test/async.test.ts
+  test/exit.test.ts test/queue.test.ts test/thread.test.ts)
+# The runtime is preloaded into node only (not into the shells around it).
+"${layout[@]}" env LD_PRELOAD="$lib" node node_modules/vitest/vitest.mjs run "${tests[@]}"
