@@ -20,6 +20,17 @@ function runFixture(args: string[]): { status: number | null; seconds: number } 
 }
 
 describe('process exit with threads blocked in native waits', () => {
+  it('daemon threads blocked forever in every wait, sync and async, do not delay exit by more than 1 s', () => {
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'fixtures', 'exit-daemons.cjs')], {
+      cwd: path.join(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const ended = Number(r.stdout.trim());
+    expect(r.status).toBe(0);
+    expect(Date.now() - ended).toBeLessThan(1000);
+  });
+
   it('process.exit() exits promptly', () => {
     const { status, seconds } = runFixture(['exit']);
     expect(status).toBe(0);
