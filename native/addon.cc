@@ -24,14 +24,23 @@ std::shared_ptr<EnvState> StateOrThrow(Napi::Env env) {
   return state;
 }
 
-// The primitive's words: an Int32Array with at least `slots` elements.
+// The primitive's words: an Int32Array with at least `slots` elements over
+// a SharedArrayBuffer. A plain ArrayBuffer is refused: it can be detached
+// (transferred) while a waiter is queued on its memory; shared memory
+// never moves and lives while any thread holds it.
 int32_t* WordsOf(Napi::Value value, int slots) {
   if (!value.IsTypedArray()) return nullptr;
-  auto typed = value.As<Napi::TypedArray>();
-  if (typed.TypedArrayType() != napi_int32_array) return nullptr;
-  auto arr = value.As<Napi::Int32Array>();
-  if (arr.ElementLength() < static_cast<size_t>(slots)) return nullptr;
-  return arr.Data();
+  napi_env env = value.Env();
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value buffer;
+  size_t offset = 0;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset) != napi_ok) return nullptr;
+  if (type != napi_int32_array || length < static_cast<size_t>(slots) || data == nullptr) return nullptr;
+  bool plain = true;  // V8's IsArrayBuffer() is false for a SharedArrayBuffer
+  if (napi_is_arraybuffer(env, buffer, &plain) != napi_ok || plain) return nullptr;
+  return static_cast<int32_t*>(data);
 }
 
 int OpOf(Napi::Value value) {

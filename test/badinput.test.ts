@@ -19,6 +19,7 @@ import {
   ValueError,
   revive,
 } from 'pthreading';
+import * as pt from 'pthreading';
 
 type Primitive = { _words: Int32Array };
 type Case = [string, () => Primitive, (x: never) => unknown, new (...a: never[]) => Error, string];
@@ -147,4 +148,71 @@ describe('the native boundary', () => {
       }
     },
   );
+});
+
+describe('bad arguments to the threading module', () => {
+  it.each([
+    ['new Thread(7)', () => new pt.Thread(7 as never), TYPE],
+    ['new Thread({ target: 1 })', () => new pt.Thread({ target: 1 as never }), TYPE],
+    ['new Thread({ target: { module: 5 } })', () => new pt.Thread({ target: { module: 5 } as never }), TYPE],
+    ['new Thread({ args: {} })', () => new pt.Thread({ args: {} as never }), TYPE],
+    ['new Thread({ kwargs: [] })', () => new pt.Thread({ kwargs: [] as never }), TYPE],
+    ['new Thread({ name: null, daemon: 1 })', () => new pt.Thread({ daemon: 1 as never }), TYPE],
+    ['Thread.join() before start', () => new pt.Thread().join(), RUN],
+    ['Thread.join(NaN)', () => new pt.Thread().join(NaN), VALUE],
+    ['Thread.name = 5', () => ((new pt.Thread() as { name: unknown }).name = 5), TYPE],
+    ['Thread.daemon = "x"', () => ((new pt.Thread() as { daemon: unknown }).daemon = 'x'), TYPE],
+    ['new Timer(-1, f)', () => new pt.Timer(-1, () => 0), VALUE],
+    ['new Timer(1, null)', () => new pt.Timer(1, null as never), TYPE],
+    ['sleep(-1)', () => pt.sleep(-1), VALUE],
+    ['sleep("1")', () => pt.sleep('1' as never), TYPE],
+    ['sleep(Infinity)', () => pt.sleep(Infinity), OVER],
+    ['stackSize(100)', () => pt.stackSize(100), VALUE],
+    ['stackSize(-1)', () => pt.stackSize(-1), VALUE],
+    ['stackSize("x")', () => pt.stackSize('x' as never), TYPE],
+    ['setExcepthook(3)', () => pt.setExcepthook(3 as never), TYPE],
+    ['setSpareThreads(-1)', () => pt.setSpareThreads(-1), VALUE],
+    ['new Queue(1.5)', () => new pt.Queue(1.5), TYPE],
+    ['Queue.put(fn)', () => new pt.Queue().put((() => 0) as never), TYPE],
+    ['Queue.get("yes")', () => new pt.Queue().get('yes' as never), TYPE],
+    ['Queue.get(true, NaN)', () => new pt.Queue().get(true, NaN), VALUE],
+    ['Queue.get(false) empty', () => new pt.Queue().get(false), 'ERR_QUEUE_EMPTY'],
+    ['Queue.taskDone() too often', () => new pt.Queue().taskDone(), VALUE],
+    ['new Value("x")', () => new pt.Value('x' as never), VALUE],
+    ['new Value("i", "1")', () => new pt.Value('i', '1' as never), TYPE],
+    ['new SharedList([], { capacity: 1 })', () => new pt.SharedList([], { capacity: 1 }), VALUE],
+    ['SharedList.get(99)', () => new pt.SharedList().get(99), 'ERR_INDEX'],
+    ['SharedDict.set(1, 1)', () => new pt.SharedDict().set(1 as never, 1), TYPE],
+    ['logging.basicConfig({ level: "LOUD", force })', () => pt.logging.basicConfig({ level: 'LOUD', force: true }), TYPE],
+  ] as const)('%s throws a typed error', (_name, call, code) => {
+    expect(call).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('a primitive whose memory is not shared is refused at the native boundary, not crashed on', () => {
+    // A hand-made "Lock" over a plain ArrayBuffer (which could be detached
+    // while a waiter sleeps on it).
+    const fake = Object.create(Lock.prototype) as Lock;
+    Object.assign(fake, { _kind: 'Lock', _words: new Int32Array(1) });
+    fake._words[0] = 1; // looks held, so acquiring must go native
+    expect(() => fake.acquire(true, 0.01)).toThrow(TypeError);
+    expect(() => fake.release()).not.toThrow(); // the JS fast path needs no native memory
+  });
+
+  it('objects revived in another thread are checked the same way', async () => {
+    const lock = new Lock();
+    const { onThread } = await import('./helpers');
+    const out = await onThread((d) => {
+      const errors: string[] = [];
+      for (const f of [() => d.lock.acquire('x' as never), () => d.lock.acquire(true, -7), () => d.lock.release()]) {
+        try {
+          f();
+        } catch (e) {
+          errors.push((e as { code: string }).code);
+        }
+      }
+      return errors;
+    }, { lock }).done;
+    expect(out).toEqual(['ERR_INVALID_ARG_TYPE', 'ERR_VALUE', 'ERR_RUNTIME']);
+    expect(lock.locked()).toBe(false);
+  });
 });
