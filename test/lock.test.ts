@@ -4,6 +4,20 @@ import { Event, Lock, OverflowError, RuntimeError, TIMEOUT_MAX, ValueError } fro
 
 import { onThread, parked, ticksWhilePending, timed, timedAsync } from './helpers';
 
+/** A worker acquires `lock` and holds it until `go` is set. */
+async function heldByWorker(lock: Lock): Promise<{ go: Event; done: Promise<unknown> }> {
+  const held = new Event();
+  const go = new Event();
+  const t = onThread((d) => {
+    d.lock.acquire();
+    d.held.set();
+    d.go.wait();
+    d.lock.release();
+  }, { lock, held, go });
+  await held.waitAsync();
+  return { go, done: t.done };
+}
+
 describe('Lock#acquire()', () => {
   it('acquires a free lock and reports it locked', () => {
     const lock = new Lock();
@@ -108,20 +122,12 @@ describe('Lock#acquire()', () => {
 
   it('blocks the main thread while a worker holds it', async () => {
     const lock = new Lock();
-    const held = new Event();
-    const go = new Event();
-    const t = onThread((d) => {
-      d.lock.acquire();
-      d.held.set();
-      d.go.wait();
-      d.lock.release();
-    }, { lock, held, go });
-    await held.waitAsync();
+    const { go, done } = await heldByWorker(lock);
     // The worker waits on `go`; release it from a second worker while this
     // thread blocks in acquire().
     const releaser = onThread((d) => d.go.set(), { go });
     expect(lock.acquire(true, 10)).toBe(true);
-    await Promise.all([t.done, releaser.done]);
+    await Promise.all([done, releaser.done]);
     lock.release();
   });
 });
@@ -162,20 +168,12 @@ describe('Lock#acquireAsync()', () => {
 
   it('is woken by a release in another thread', async () => {
     const lock = new Lock();
-    const held = new Event();
-    const go = new Event();
-    const t = onThread((d) => {
-      d.lock.acquire();
-      d.held.set();
-      d.go.wait();
-      d.lock.release();
-    }, { lock, held, go });
-    await held.waitAsync();
+    const { go, done } = await heldByWorker(lock);
     const p = lock.acquireAsync(true, 10);
     await parked(2); // the worker on `go`, this thread on the lock
     go.set();
     expect(await p).toBe(true);
-    await t.done;
+    await done;
     lock.release();
   });
 });
