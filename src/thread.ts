@@ -162,6 +162,7 @@ export class Thread {
    */
   start(): void {
     runSync(starting(this.launch()));
+    this.noteNativeId();
   }
 
   /**
@@ -170,6 +171,12 @@ export class Thread {
    */
   async startAsync(): Promise<void> {
     await runAsync(starting(this.launch()));
+    this.noteNativeId();
+  }
+
+  // Python keeps native_id after the thread ends: read it while it runs.
+  private noteNativeId(): void {
+    void this.nativeId;
   }
 
   // Creates the thread; start() then waits until it runs.

@@ -26,6 +26,23 @@ describe('memory', () => {
     expect(out.stats).toEqual({ queuedWaiters: 0, futexWaiters: 0, asyncWaiters: 0, liveEnvs: 1 });
   });
 
+  // 300 by default (each cycle boots a Worker: ~50 ms here); the bench and
+  // PTHREADING_STRESS=4 run 1,000 or more.
+  const threadCycles = 300 * Number(process.env.PTHREADING_STRESS ?? 1);
+  it(`${threadCycles} Thread start/join cycles leave RSS and the live native counts where they were`, () => {
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--expose-gc', path.join(__dirname, 'fixtures', 'thread-churn.cjs'), String(threadCycles)], {
+        cwd: path.join(__dirname, '..'),
+        encoding: 'utf8',
+        timeout: 300_000,
+      }),
+    );
+    expect(out.growth).toBeLessThan(32);
+    expect(out.stats.liveEnvs).toBe(out.envsBefore); // the main thread and its warm workers
+    expect(out.stats.queuedWaiters).toBe(0);
+    expect(out.stats.asyncWaiters).toBe(0);
+  });
+
   it('the addon loads in 4 workers at once and again after they exit', async () => {
     const base = nativeStats().liveEnvs;
     const lock = new Lock();
