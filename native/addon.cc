@@ -134,44 +134,50 @@ Napi::Value ParkAsyncFn(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, QueueAsync(*state, args, nullptr));
 }
 
-// The join word of thread `ident` as futex park arguments; false once the
-// thread has finished (or was never known).
-bool JoinArgs(double ident, ParkArgs* args, std::shared_ptr<ThreadEntry>* entry) {
+// The state word of thread `ident` as futex park arguments: sleep while it
+// is still `seen`, the state the caller last observed (so a change between
+// that look and this park is never slept through). False once the thread
+// has finished (or was never known).
+bool JoinArgs(double ident, int32_t seen, ParkArgs* args, std::shared_ptr<ThreadEntry>* entry) {
   *entry = JoinTarget(ident);
   if (!*entry) return false;
   args->op = kOpFutex;
   args->word = &(*entry)->state;
-  args->expected = Slot(args->word, 0).load();
-  if (args->expected == kFinished) return false;
+  args->expected = seen;
   args->cb = CallbacksFor(kOpFutex);
   return true;
 }
 
-// joinPark(ident, timeoutSeconds) -> kUnparked once finished, kInvalid
-// (state moved on: look again), kTimedOut or kCancelled.
+// joinPark(ident, timeoutSeconds, seenState) -> kUnparked (woken: look
+// again), kInvalid (the state is no longer seenState), kTimedOut or
+// kCancelled. Used by start() (seen = starting) and join() (seen = the
+// state last observed).
 Napi::Value JoinPark(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsNumber()) return Fail(env, "joinPark(ident, timeout)");
+  if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
+    return Fail(env, "joinPark(ident, timeout, seenState)");
   auto state = StateOrThrow(env);
   if (!state) return env.Undefined();
   ParkArgs args;
   std::shared_ptr<ThreadEntry> entry;
-  if (!JoinArgs(info[0].As<Napi::Number>().DoubleValue(), &args, &entry)) return Napi::Number::New(env, kUnparked);
+  if (!JoinArgs(info[0].As<Napi::Number>().DoubleValue(), info[2].As<Napi::Number>().Int32Value(), &args, &entry))
+    return Napi::Number::New(env, kUnparked);
   args.cb.ctx = &args.expected;
   const Deadline deadline = DeadlineAfter(info[1].As<Napi::Number>().DoubleValue());
   return Napi::Number::New(env, ParkSync(state, args.word, args.op, args.cb, deadline));
 }
 
-// joinParkAsync(ident) -> waiter id, or 0 if the thread already finished
-// or its state moved on (look again).
+// joinParkAsync(ident, seenState) -> waiter id, or 0 if the thread already
+// finished or its state is no longer seenState (look again).
 Napi::Value JoinParkAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber()) return Fail(env, "joinParkAsync(ident)");
+  if (!info[0].IsNumber() || !info[1].IsNumber()) return Fail(env, "joinParkAsync(ident, seenState)");
   auto state = StateOrThrow(env);
   if (!state) return env.Undefined();
   ParkArgs args;
   std::shared_ptr<ThreadEntry> entry;
-  if (!JoinArgs(info[0].As<Napi::Number>().DoubleValue(), &args, &entry)) return Napi::Number::New(env, 0);
+  if (!JoinArgs(info[0].As<Napi::Number>().DoubleValue(), info[1].As<Napi::Number>().Int32Value(), &args, &entry))
+    return Napi::Number::New(env, 0);
   return Napi::Number::New(env, QueueAsync(*state, args, entry));
 }
 

@@ -20,8 +20,8 @@ interface Binding {
   nextIdent(): number;
   park(op: Op, words: Int32Array, timeoutSeconds: number, extra?: Int32Array | number): Status;
   parkAsync(op: Op, words: Int32Array, extra?: Int32Array | number): number;
-  joinPark(ident: number, timeoutSeconds: number): Status;
-  joinParkAsync(ident: number): number;
+  joinPark(ident: number, timeoutSeconds: number, seenState: number): Status;
+  joinParkAsync(ident: number, seenState: number): number;
   wakeFutex(words: Int32Array): number;
   nextThreadNumber(): number;
   addThread(ident: number, name: string, daemon: boolean, dummy: boolean): void;
@@ -97,7 +97,7 @@ export interface Park {
   lock?: Int32Array;
   /** Futex: sleep while words[0] is this. Event: the generation the wait began in. */
   expected?: number;
-  /** Futex only: instead of words, wait for this thread to finish. */
+  /** Futex only: instead of words, sleep on this thread's state while it is `expected`. */
   ident?: number;
   /** `performance.now()` milliseconds; `Infinity` for none. */
   deadline: number;
@@ -135,7 +135,7 @@ export function runSync<T>(waiting: Waiting<T>): T {
     const left = secondsLeft(park.deadline);
     let status: Status;
     if (left === 0 && !park.lock) status = Status.TimedOut;
-    else if (park.ident !== undefined) status = binding.joinPark(park.ident, left);
+    else if (park.ident !== undefined) status = binding.joinPark(park.ident, left, park.expected ?? 0);
     else status = binding.park(park.op, park.words, left, park.lock ?? park.expected);
     if (status === Status.Cancelled) throw new ThreadExitError();
     step = waiting.next(status);
@@ -172,7 +172,7 @@ function parkAsync(park: Park, signal?: AbortSignal): Status | Promise<Status> {
   if (early !== -1) return early;
   const id =
     park.ident !== undefined
-      ? binding.joinParkAsync(park.ident)
+      ? binding.joinParkAsync(park.ident, park.expected ?? 0)
       : binding.parkAsync(park.op, park.words, park.lock ?? park.expected);
   if (id === 0) return Status.Invalid;
   return new Promise<Status>((resolve) => {

@@ -438,17 +438,21 @@ export function setSpareThreads(count: number): number {
   return previous;
 }
 
-// The start wait: sleep on the thread's row until it runs (or is gone).
+// Thread states in the native table (native/threads.h).
+const STARTING = 0;
+const RUNNING = 1;
+
+// The start wait: sleep on the thread's row while it is starting. The park
+// carries the state seen here, so a start in between is never slept through.
 function* starting(ident: number): Waiting<void> {
-  const park = { op: Op.Futex, words: joinWords, ident, deadline: Infinity, abortable: false };
+  const park = { op: Op.Futex, words: joinWords, ident, expected: STARTING, deadline: Infinity, abortable: false };
   for (let row = binding.findThread(ident); row && !row.running; row = binding.findThread(ident)) yield park;
 }
 
 // The join wait: sleep on the thread's row until it finishes.
 function* joining(ident: number, deadline: number): Waiting<void> {
-  const park = { op: Op.Futex, words: joinWords, ident, deadline, abortable: true };
-  while (binding.findThread(ident) !== null) {
-    const status: Status = yield park;
+  for (let row = binding.findThread(ident); row !== null; row = binding.findThread(ident)) {
+    const status: Status = yield { op: Op.Futex, words: joinWords, ident, expected: row.running ? RUNNING : STARTING, deadline, abortable: true };
     if (status === Status.TimedOut) return;
     throwIfAborted(status);
   }
