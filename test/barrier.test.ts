@@ -6,6 +6,18 @@ import { onThread, parked, timed } from './helpers';
 
 const N = 4;
 
+/** One party waiting on `b` in a worker: resolves to 'passed' or the error's name. */
+function partyInThread(b: Barrier): { done: Promise<string> } {
+  return onThread((d) => {
+    try {
+      d.b.wait(30);
+      return 'passed';
+    } catch (e) {
+      return (e as Error).name;
+    }
+  }, { b });
+}
+
 describe('Barrier#wait()', () => {
   it('releases all parties together, with distinct indexes, again and again', async () => {
     const b = new Barrier(N);
@@ -78,14 +90,7 @@ describe('Barrier#wait()', () => {
 
   it('abort() breaks it: waiting and later parties get BrokenBarrierError', async () => {
     const b = new Barrier(3);
-    const t = onThread((d) => {
-      try {
-        d.b.wait(30);
-        return 'passed';
-      } catch (e) {
-        return (e as Error).name;
-      }
-    }, { b });
+    const t = partyInThread(b);
     await parked(1);
     expect(b.nWaiting).toBe(1);
     b.abort();
@@ -98,14 +103,7 @@ describe('Barrier#wait()', () => {
 
   it('reset() sends waiting parties BrokenBarrierError and leaves it usable', async () => {
     const b = new Barrier(2);
-    const t = onThread((d) => {
-      try {
-        d.b.wait(30);
-        return 'passed';
-      } catch (e) {
-        return (e as Error).name;
-      }
-    }, { b });
+    const t = partyInThread(b);
     await parked(1);
     b.reset();
     expect(await t.done).toBe('BrokenBarrierError');
