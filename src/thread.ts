@@ -224,12 +224,14 @@ export class Thread {
       worker.ref();
       children.add(this);
     }
-    // Boot replacements. When none is left, now, so they boot while this
-    // thread starts (a script that never yields to its event loop still
-    // gets warm starts); otherwise when the event loop is next free, so
-    // booting does not compete with the thread just started.
-    if (spares.length === 0) fillSpares();
-    else scheduleFill();
+    // Boot replacements when the event loop is next free, so booting does
+    // not compete with the thread just started. The first time, boot them
+    // now, while this thread starts: a script that never yields to its
+    // event loop still gets warm starts for its next threads.
+    if (!primed) {
+      primed = true;
+      fillSpares();
+    } else scheduleFill();
     return ident;
   }
 
@@ -415,6 +417,7 @@ function fillSpares(): void {
   while (spares.length < spareCount) spares.push(spawnSpare());
 }
 
+let primed = false;
 let fillScheduled = false;
 
 function scheduleFill(): void {
