@@ -174,9 +174,9 @@ export class Thread {
     this.noteNativeId();
   }
 
-  // Python keeps native_id after the thread ends: read it while it runs.
+  // Python keeps native_id after the thread ends: record it while it runs.
   private noteNativeId(): void {
-    void this.nativeId;
+    if (this._nativeId === null && this._ident !== null) this._nativeId = binding.findThread(this._ident)?.nativeId || null;
   }
 
   // Creates the thread; start() then waits until it runs.
@@ -310,10 +310,7 @@ export class Thread {
 
   /** The OS thread id (Linux TID), or null until the thread runs. */
   get nativeId(): number | null {
-    if (this._nativeId === null && this._ident !== null) {
-      const row = binding.findThread(this._ident);
-      if (row && row.nativeId) this._nativeId = row.nativeId;
-    }
+    this.noteNativeId();
     return this._nativeId;
   }
 

@@ -57,27 +57,16 @@ export class Value {
 
   /** The number; read and written under the lock. */
   get value(): number {
-    if (!this._lock) return this._data[0];
-    this._lock.acquire();
-    try {
-      return this._data[0];
-    } finally {
-      this._lock.release();
-    }
+    return this._lock ? this._lock.with(() => this._data[0]) : this._data[0];
   }
 
   set value(v: number) {
     if (typeof v !== 'number') throw new ArgumentTypeError(`Value.value must be a number, not ${describe(v)}`);
-    if (!this._lock) {
+    const store = (): void => {
       this._data[0] = v;
-      return;
-    }
-    this._lock.acquire();
-    try {
-      this._data[0] = v;
-    } finally {
-      this._lock.release();
-    }
+    };
+    if (this._lock) this._lock.with(store);
+    else store();
   }
 
   /** The lock guarding the value, for read-modify-write sequences. */
