@@ -115,14 +115,20 @@ bool Parker::ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted) 
   g_spinners.fetch_sub(1, std::memory_order_relaxed);
   for (;;) {
     if (Released()) return true;
-    if (interrupted.load(std::memory_order_acquire)) return false;
+    if (interrupted.load(std::memory_order_seq_cst)) return false;
     if (deadline != kForever && NowNs() >= deadline) return false;
-    FutexWait(&state_, 1, deadline);
+    // Sleeps only while still kParked: an Interrupt() since the look at
+    // `interrupted` has changed the word, and the wait returns at once.
+    FutexWait(&state_, kParked, deadline);
   }
 }
 
 void Parker::WaitUnparked() {
-  while (!Released()) FutexWait(&state_, 1, kForever);
+  for (;;) {
+    const int32_t s = state_.load(std::memory_order_acquire);
+    if (s == 0) return;
+    FutexWait(&state_, s, kForever);
+  }
 }
 
 void Parker::Unpark() {
@@ -132,7 +138,11 @@ void Parker::Unpark() {
   FutexWakeAll(&state_);
 }
 
-void Parker::Interrupt() { FutexWakeAll(&state_); }
+void Parker::Interrupt() {
+  int32_t expected = kParked;
+  if (state_.compare_exchange_strong(expected, kInterrupted, std::memory_order_seq_cst))
+    FutexWakeAll(&state_);
+}
 
 // ---------------------------------------------------------------------------
 // Buckets

@@ -111,13 +111,18 @@ size_t QueuedFutexWaiters();
 
 namespace pthreading {
 
-// One per thread: how that thread's sync waits sleep. The state word is 1
-// while the thread is parked and 0 once an unparker has released it; only
-// the unparker that dequeued the waiter stores 0.
+// One per thread: how that thread's sync waits sleep. The state word is
+// kParked while the thread is parked, kInterrupted once Interrupt() has
+// asked it to re-check its cancel flag, and 0 once an unparker has released
+// it; only the unparker that dequeued the waiter stores 0. Interrupt()
+// changes the word (not only wakes the futex), so an interrupt that lands
+// between the sleeper's look at the flag and its futex wait is not lost.
 class Parker {
  public:
   // Marks the thread as about to sleep; called before the waiter is queued.
-  void Prepare() { state_.store(1, std::memory_order_relaxed); }
+  // Sequentially consistent, like the cancel flag's store and Interrupt()'s
+  // exchange: either the sleeper sees the flag, or Interrupt() sees kParked.
+  void Prepare() { state_.store(kParked, std::memory_order_seq_cst); }
   // Sleeps until Unpark(), the deadline, or `interrupted` becomes true.
   // Spins briefly first (bounded, see parking.cc). Returns true if unparked.
   bool ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted);
@@ -129,6 +134,8 @@ class Parker {
   void Interrupt();
 
  private:
+  static constexpr int32_t kParked = 1;
+  static constexpr int32_t kInterrupted = 2;
   bool Released() const {
     // Acquire: pairs with the release store in Unpark(), so the token
     // written under the bucket lock is visible once we see 0.

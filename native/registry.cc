@@ -80,8 +80,9 @@ std::shared_ptr<EnvState> EnvState::Of(napi_env env) {
 }
 
 void EnvState::Cancel() {
-  // Release: a waiter that sees the flag also sees everything before it.
-  cancelled_.store(true, std::memory_order_release);
+  // Sequentially consistent, paired with Parker::Prepare(): a thread about
+  // to sleep either sees the flag or is seen parked and interrupted.
+  cancelled_.store(true, std::memory_order_seq_cst);
   parker_.Interrupt();
 }
 

@@ -98,6 +98,22 @@ describe('Worker#terminate() while blocked in a native wait', () => {
     prims.cond.release();
   });
 
+  it('a terminate() that lands while the thread is on its way to sleep is not lost', async () => {
+    // The worker says it is about to wait, and terminate() follows at once:
+    // the cancel reaches it before, during or after it falls asleep. Each
+    // time it must go away and leave nothing queued. (Whether it still held
+    // the lock depends on where the cancel caught it, so that is not checked.)
+    for (let i = 0; i < 40; i++) {
+      const cond = new Condition(new Lock());
+      const ready = new Event();
+      const t = onThread((d) => (d.cond.acquire(), d.ready.set(), d.cond.wait()), { cond, ready });
+      t.done.catch(() => undefined);
+      await until(() => ready.isSet());
+      expect(await t.worker.terminate()).toBe(1);
+      await until(() => nativeStats().queuedWaiters === 0);
+    }
+  });
+
   it('an async waiter of a terminated worker leaves the queues', async () => {
     const lock = new Lock();
     lock.acquire();
