@@ -3,12 +3,12 @@
  * object from its workerData, runs it, reports an escaping error to the
  * excepthook, waits for the non-daemon threads it started, and ends.
  */
-import Module, { createRequire } from 'node:module';
-import path from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import * as pthreading from './index';
+import { compileFunction as compileTarget, compileIn, explain } from './compile';
 import { ThreadExitError } from './errors';
 import { applyLoggingConfig } from './logging';
 import { BOOT_KEY, Op, Waiting, binding, runSync } from './native';
@@ -22,24 +22,6 @@ installSyncOutput();
 // TypeScript compiled to CommonJS reaches a named import as `pthreading_1.x`.
 const aliases = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`pthreading_${i + 1}`, pthreading]));
 Object.assign(globalThis, pthreading, aliases, { threading: pthreading, pthreading });
-
-type ModuleInternals = Module & { _compile(code: string, filename: string): void };
-const ModuleClass = Module as unknown as {
-  new (id: string, parent?: Module | null): ModuleInternals;
-  _nodeModulePaths(dir: string): string[];
-};
-
-/**
- * Evaluates `expression` as if written in the creating file: `require`,
- * `import()`, `__dirname` and `module` resolve from there.
- */
-function compileIn<T>(file: string, expression: string): T {
-  const m = new ModuleClass(file, null);
-  m.filename = file;
-  m.paths = ModuleClass._nodeModulePaths(path.dirname(file));
-  m._compile(`module.exports = (${expression}\n);`, file);
-  return m.exports as T;
-}
 
 // A warm worker sleeps until start() posts its job (see Warm workers in
 // thread.ts); a ThreadExitError here means the process is exiting first.
@@ -73,21 +55,7 @@ function compile<T>(expression: string): T {
 applyLoggingConfig(boot.logging);
 
 function compileFunction(source: string, name: string): (...args: unknown[]) => unknown {
-  try {
-    return compile(source);
-  } catch (error) {
-    // A method used as a target prints as `name() { ... }`.
-    if (!(error instanceof SyntaxError)) throw error;
-    try {
-      return compile<Record<string, (...args: unknown[]) => unknown>>(`{ ${source} }`)[name];
-    } catch {
-      throw new SyntaxError(
-        `the thread's target cannot be rebuilt from its source (${error.message}). A function target is ` +
-          'sent to the thread as source text: use a plain or arrow function, not a bound or native one, ' +
-          'or a module target { module, export }',
-      );
-    }
-  }
+  return compileTarget(boot.creator, source, name);
 }
 
 async function loadModuleTarget(specifier: string, exportName: string): Promise<(...args: unknown[]) => unknown> {
@@ -117,21 +85,6 @@ async function build(spec: RunSpec): Promise<Thread> {
   else if (spec.target?.kind === 'module') target = await loadModuleTarget(spec.target.module, spec.target.export);
   setLocal(self, { target, args: spec.args, kwargs: spec.kwargs });
   return self;
-}
-
-// A target that used a variable of the creating thread fails here with a
-// ReferenceError: say what happened and what to do instead.
-function explain(error: unknown): unknown {
-  const match = error instanceof ReferenceError && /^(\S+) is not defined$/.exec(error.message);
-  if (!match) return error;
-  const name = match[1];
-  const explained = new ReferenceError(
-    `${name} is not defined in this thread: a thread's target is sent as source text, so it cannot use ` +
-      `'${name}' from the code that created it. Pass ${name} to the thread in args (or kwargs), ` +
-      'require() it inside the target, or use a module target.',
-  );
-  explained.stack = `${explained.name}: ${explained.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
-  return explained;
 }
 
 async function main(): Promise<void> {

@@ -25,8 +25,8 @@ export class PthreadingError extends Error {
  * state (release of an un-acquired lock, wait on an un-acquired condition).
  */
 export class RuntimeError extends PthreadingError {
-  constructor(message: string, code = 'ERR_RUNTIME') {
-    super(message, code);
+  constructor(message: string, code = 'ERR_RUNTIME', options?: { cause?: unknown }) {
+    super(message, code, options);
   }
 }
 
@@ -84,6 +84,33 @@ export class AbortError extends PthreadingError {
 export class ThreadExitError extends RuntimeError {
   constructor() {
     super('the thread is exiting; blocking waits are cancelled', 'ERR_THREAD_EXITING');
+  }
+}
+
+/** Raised when the result of a cancelled {@link Future} is asked for. */
+export class CancelledError extends PthreadingError {
+  constructor(message = 'the future was cancelled') {
+    super(message, 'ERR_CANCELLED');
+  }
+}
+
+/**
+ * Raised when a {@link Future}'s result, or a set of futures, is not ready
+ * before a timeout (Python's `concurrent.futures.TimeoutError`).
+ */
+export class TimeoutError extends PthreadingError {
+  constructor(message = 'the wait timed out') {
+    super(message, 'ERR_TIMEOUT');
+  }
+}
+
+/**
+ * Raised for the futures of a ThreadPoolExecutor that can no longer run
+ * tasks: its initializer failed, or one of its threads ended abruptly.
+ */
+export class BrokenThreadPool extends RuntimeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_BROKEN_THREAD_POOL', options);
   }
 }
 

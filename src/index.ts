@@ -36,6 +36,11 @@ export { Value } from './value';
 export type { Typecode } from './value';
 export { SharedList, SharedDict } from './containers';
 export { Queue, Empty, Full } from './queue';
+export { ThreadPoolExecutor } from './executor';
+export type { ExecutorOptions } from './executor';
+export { Future, wait, waitAsync, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from './futures';
+export type { DoneAndNotDone, ReturnWhen } from './futures';
+export { taskSignal } from './pool-worker';
 export type { AsyncOptions, Held, HeldAsync } from './guard';
 export {
   PthreadingError,
@@ -47,6 +52,9 @@ export {
   BrokenBarrierError,
   AbortError,
   ThreadExitError,
+  CancelledError,
+  TimeoutError,
+  BrokenThreadPool,
 } from './errors';
 export { TIMEOUT_MAX } from './validate';
 export { revive } from './shared';

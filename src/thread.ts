@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, MessagePort, TransferListItem, Worker } from 'node:worker_threads';
 
 import { ArgumentTypeError, RuntimeError, ValueError, describe } from './errors';
 import { AsyncOptions } from './guard';
@@ -94,6 +94,19 @@ interface Local {
   args: unknown[];
   kwargs: Record<string, unknown> | null;
   worker?: Worker;
+  /** Objects in args to transfer rather than clone (MessagePorts). */
+  transfer?: TransferListItem[];
+}
+
+/** @internal The Worker a started thread runs on (in the thread that started it). */
+export function workerOf(thread: Thread): Worker | undefined {
+  return locals.get(thread)?.worker;
+}
+
+/** @internal Transfers `list` (found in the thread's args) instead of cloning it. */
+export function transferArgs(thread: Thread, list: TransferListItem[]): void {
+  const local = locals.get(thread);
+  if (local) local.transfer = list;
 }
 
 // Per-object data that must not travel with a structured clone.
@@ -193,7 +206,7 @@ export class Thread {
       excepthook: excepthook === defaultExcepthook ? null : String(excepthook),
     };
     try {
-      spare.port.postMessage(boot);
+      spare.port.postMessage(boot, local.transfer ?? []);
     } catch (error) {
       spares.push(spare); // unused: keep it for the next start()
       if ((error as Error).name === 'DataCloneError') {
@@ -500,7 +513,8 @@ function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
 
 // The file that created a thread: `require` and `import()` in its target
 // resolve from there.
-function creatorFile(): string {
+/** @internal The file of the first caller outside this library. */
+export function creatorFile(): string {
   const saved = Error.prepareStackTrace;
   try {
     Error.prepareStackTrace = (_e, frames) => frames;
