@@ -24,7 +24,7 @@ import { AsyncOptions } from './guard';
 import { Future, blockUntil, completions, drains, settleWhen } from './futures';
 import { deadlineAfter } from './native';
 import { Task, errorFromMessage } from './pool-worker';
-import { sharedWords } from './shared';
+import { revive, sharedWords } from './shared';
 import { Thread, creatorFile, transferArgs, workerOf } from './thread';
 import { asyncSignal, waitTimeout } from './validate';
 
@@ -105,10 +105,11 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       throw new ArgumentTypeError(`ThreadPoolExecutor: options must be an object, not ${describe(options)}`);
     }
     if (maxWorkers === undefined || maxWorkers === null) maxWorkers = Math.min(32, os.availableParallelism() + 4);
-    if (typeof maxWorkers !== 'number' || !Number.isInteger(maxWorkers)) {
+    if (typeof maxWorkers !== 'number') {
       throw new ArgumentTypeError(`ThreadPoolExecutor: maxWorkers must be an integer, not ${describe(maxWorkers)}`);
     }
-    if (maxWorkers <= 0) throw new ValueError('max_workers must be greater than 0');
+    if (!Number.isInteger(maxWorkers)) throw new ValueError(`ThreadPoolExecutor: maxWorkers must be an integer, not ${maxWorkers}`);
+    if (maxWorkers <= 0) throw new ValueError('ThreadPoolExecutor: maxWorkers must be greater than 0');
     const { threadNamePrefix = '', initializer = null, initargs = [] } = options;
     if (typeof threadNamePrefix !== 'string') {
       throw new ArgumentTypeError(`ThreadPoolExecutor: threadNamePrefix must be a string, not ${describe(threadNamePrefix)}`);
@@ -352,7 +353,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (m.abrupt) {
       pool.gone = true;
       future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
-    } else future._settle(m.ok, m.ok ? m.value : errorFromMessage(m as { error: unknown }));
+    } else future._settle(m.ok, m.ok ? revive(m.value) : errorFromMessage(m as { error: unknown }));
     this.dispatch();
   }
 

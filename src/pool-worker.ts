@@ -14,6 +14,7 @@ import { compileFunction, explain } from './compile';
 import { CancelledError, RuntimeError } from './errors';
 import * as errors from './errors';
 import { binding } from './native';
+import { revive } from './shared';
 
 /** A task message. */
 export interface Task {
@@ -134,7 +135,7 @@ export function serve(
         fn = compileFunction(creator, task.source, task.name, 'a task');
         compiled.set(task.source, fn);
       }
-      let value = fn(...task.args);
+      let value = fn(...revive(task.args));
       if (value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function')) {
         value = await value;
       }
