@@ -13,6 +13,7 @@ const benches = [
   ['contended.js'],
   ['pingpong.js'],
   ['thread-start.js'],
+  ['executor.js'],
   ['timer.js'],
   ['memory.js', '--expose-gc'],
 ];

@@ -51,6 +51,8 @@ interface PoolThread {
   cancelWord: Int32Array;
   future: Future | null;
   taskId: number;
+  /** The functions whose source this thread has been sent. */
+  known: Set<number>;
   stopping: boolean;
   gone: boolean;
 }
@@ -89,6 +91,10 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   private shutdownCalled = false;
   private broken: string | null = null;
   private readonly drain = (): void => this.drainMessages();
+  private referenced = false;
+  // Each task's function gets a number; a pool thread is sent its source once.
+  private readonly functionIds = new Map<string, number>();
+  private readonly functionsSeen = new WeakMap<object, number>();
 
   /**
    * @param maxWorkers the most threads to run, or the options object.
@@ -143,7 +149,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (this.broken !== null) throw new BrokenThreadPool(this.broken);
     if (this.shutdownCalled) throw new RuntimeError('cannot schedule new futures after shutdown');
     const future = new Future<Awaited<R>>();
-    const task: Task = { id: this.newId(), source: String(fn), name: fn.name, args };
+    const task: Task = { id: this.newId(), fn: this.functionId(fn), name: fn.name, args };
     const pool = this.idleThread() ?? this.spawn();
     if (pool) this.handOver(pool, future, task, true);
     else {
@@ -259,6 +265,22 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     this.dispatch();
   }
 
+  private functionId(fn: (...args: never[]) => unknown): number {
+    let id = this.functionsSeen.get(fn);
+    if (id === undefined) {
+      const source = String(fn);
+      id = this.functionIds.get(source);
+      if (id === undefined) this.functionIds.set(source, (id = this.functionIds.size + 1));
+      this.functionsSeen.set(fn, id);
+    }
+    return id;
+  }
+
+  private sourceOf(id: number): string {
+    for (const [source, n] of this.functionIds) if (n === id) return source;
+    throw new Error(`unknown function ${id}`);
+  }
+
   private newId(): number {
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
     return this.nextId;
@@ -289,8 +311,9 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       daemon: true,
     });
     transferArgs(thread, [port2]);
-    const pool: PoolThread = { thread, port: port1, cancelWord, future: null, taskId: 0, stopping: false, gone: false };
+    const pool: PoolThread = { thread, port: port1, cancelWord, future: null, taskId: 0, known: new Set(), stopping: false, gone: false };
     port1.on('message', (m: Outcome) => this.onMessage(pool, m));
+    if (!this.referenced) port1.unref();
     this.threads.push(pool);
     if (this.threads.length === 1) drains.add(this.drain);
     thread.startAsync().catch((error) => this.breakPool(`a pool thread could not start: ${(error as Error)?.message ?? error}`));
@@ -300,14 +323,16 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
 
   private handOver(pool: PoolThread, future: Future, task: Task, fromSubmit: boolean): void {
     if (!future._setRunning()) return; // cancelled while queued
+    const first = !pool.known.has(task.fn);
     try {
-      pool.port.postMessage(task);
+      pool.port.postMessage(first ? { ...task, source: this.sourceOf(task.fn) } : task);
     } catch (error) {
       const typed = cloneError(error, 'ThreadPoolExecutor.submit');
       if (fromSubmit) throw typed;
       future._settle(false, typed);
       return;
     }
+    if (first) pool.known.add(task.fn);
     pool.future = future;
     pool.taskId = task.id;
     future._stop = () => {
@@ -394,6 +419,8 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   // Ports keep the event loop alive only while tasks are outstanding.
   private refresh(): void {
     const busy = !this.idle();
+    if (busy === this.referenced) return;
+    this.referenced = busy;
     for (const pool of this.threads) {
       if (busy) pool.port.ref();
       else pool.port.unref();

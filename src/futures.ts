@@ -26,8 +26,12 @@ export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
 export const ALL_COMPLETED = 'ALL_COMPLETED';
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
-/** @internal Bumped (and woken) after each result posted to this thread. */
-export const completions = sharedWords(1);
+/**
+ * @internal This thread's completion words: [0] is bumped after each
+ * result posted to this thread, [1] counts blocking waits on [0]; a pool
+ * thread wakes [0] only when [1] says someone sleeps there.
+ */
+export const completions = sharedWords(2);
 /** @internal Reads every result message already posted to this thread. */
 export const drains = new Set<() => void>();
 let finishedCount = 0;
@@ -222,19 +226,27 @@ function callSafely<T>(fn: (future: Future<T>) => void, future: Future<T>): void
  * deadline passes, reading results as they arrive. Returns the predicate.
  */
 export function blockUntil(predicate: () => boolean, deadline: number): boolean {
-  return runSync(
-    (function* (): Waiting<boolean> {
-      for (;;) {
-        // Read the word before the messages: a result posted after the
-        // drain has bumped it since, and the park returns at once.
-        const seen = Atomics.load(completions, 0);
-        for (const drain of drains) drain();
-        if (predicate()) return true;
-        if (performance.now() >= deadline) return false;
-        yield { op: Op.Futex, words: completions, expected: seen, deadline, abortable: true };
-      }
-    })(),
-  );
+  // Announced before the first look at [0]: a pool thread that bumps [0]
+  // after that look sees the announcement and wakes us (both sequentially
+  // consistent, so one of the two sees the other).
+  Atomics.add(completions, 1, 1);
+  try {
+    return runSync(blockingUntil(predicate, deadline));
+  } finally {
+    Atomics.sub(completions, 1, 1);
+  }
+}
+
+function* blockingUntil(predicate: () => boolean, deadline: number): Waiting<boolean> {
+  for (;;) {
+    // Read the word before the messages: a result posted after the drain
+    // has bumped it since, and the park returns at once.
+    const seen = Atomics.load(completions, 0);
+    for (const drain of drains) drain();
+    if (predicate()) return true;
+    if (performance.now() >= deadline) return false;
+    yield { op: Op.Futex, words: completions, expected: seen, deadline, abortable: true };
+  }
 }
 
 /**

@@ -3,7 +3,8 @@
  * one at a time, and posts each outcome back, then bumps the submitting
  * thread's completion word so a blocking wait there wakes up.
  *
- * Messages in: `{ id, source, name, args }` (a task), `{ cancel: id }`,
+ * Messages in: `{ id, fn, source?, name, args }` (a task; the source of
+ * function `fn` comes with its first task on this thread), `{ cancel: id }`,
  * `{ stop: true }`. Messages out: `{ id, ok, value | error }`,
  * `{ init: false, error }` (the initializer failed), `{ id, abrupt: true }`
  * (the thread is ending in the middle of a task).
@@ -19,7 +20,9 @@ import { revive } from './shared';
 /** A task message. */
 export interface Task {
   id: number;
-  source: string;
+  /** The function's number in its executor; its source comes the first time. */
+  fn: number;
+  source?: string;
   name: string;
   args: unknown[];
 }
@@ -110,7 +113,7 @@ export function serve(
       });
     }
     Atomics.add(completions, 0, 1);
-    binding.wakeFutex(completions);
+    if (Atomics.load(completions, 1) > 0) binding.wakeFutex(completions);
   };
   if (initializer !== null) {
     try {
@@ -125,16 +128,22 @@ export function serve(
   process.on('exit', () => {
     if (current) post({ id: current.id, abrupt: true });
   });
-  const compiled = new Map<string, (...args: unknown[]) => unknown>();
+  const compiled = new Map<number, (...args: unknown[]) => unknown>();
   const run = async (task: Task): Promise<void> => {
     current = taskSignalFor(task.id, cancelWord);
     let outcome: Record<string, unknown>;
     try {
-      let fn = compiled.get(task.source);
-      if (!fn) {
-        fn = compileFunction(creator, task.source, task.name, 'a task');
-        compiled.set(task.source, fn);
+      if (task.source !== undefined) {
+        try {
+          compiled.set(task.fn, compileFunction(creator, task.source, task.name, 'a task'));
+        } catch (error) {
+          // Later tasks of this function come without its source: fail them alike.
+          compiled.set(task.fn, () => {
+            throw error;
+          });
+        }
       }
+      const fn = compiled.get(task.fn)!;
       let value = fn(...revive(task.args));
       if (value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function')) {
         value = await value;
