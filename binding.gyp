@@ -11,7 +11,8 @@
         "native/lock.cc",
         "native/semaphore.cc",
         "native/event.cc",
-        "native/condition.cc"
+        "native/condition.cc",
+        "native/debug.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

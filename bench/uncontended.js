@@ -4,7 +4,7 @@
 'use strict';
 const { Bench } = require('tinybench');
 const { Mutex: AsyncMutex } = require('async-mutex');
-const { Lock } = require('pthreading');
+const { Lock, setDebug } = require('pthreading');
 const { AtomicsLock, multithreading, python } = require('./peers');
 const { report, nsPerOp } = require('./report');
 
@@ -14,6 +14,12 @@ async function main() {
   const atomics = new AtomicsLock();
   const mt = new MtMutex(0);
   const am = new AsyncMutex();
+  // Debug mode applies to primitives created while it is on.
+  setDebug({ stats: true });
+  const withStats = new Lock();
+  setDebug({ deadlock: true });
+  const withBoth = new Lock();
+  setDebug({ stats: false, deadlock: false });
   const bench = new Bench({ time: 500, warmupTime: 200 });
   bench
     .add('pthreading Lock', () => {
@@ -26,6 +32,14 @@ async function main() {
     })
     .add('multithreading Mutex', () => {
       mt.blockingLock().dispose();
+    })
+    .add('pthreading Lock, stats on', () => {
+      withStats.acquire();
+      withStats.release();
+    })
+    .add('pthreading Lock, stats + deadlock detection on', () => {
+      withBoth.acquire();
+      withBoth.release();
     })
     .add('pthreading Lock async', async () => {
       await lock.acquireAsync();
@@ -44,6 +58,9 @@ async function main() {
     ['pthreading Lock async', 'async'],
     ['async-mutex', 'async'],
   ].map(([peer, kind]) => ({ bench: `uncontended acquire+release (${kind})`, peer, value: ns[peer], unit: 'ns/op', better: 'lower' }));
+  for (const peer of ['pthreading Lock', 'pthreading Lock, stats on', 'pthreading Lock, stats + deadlock detection on']) {
+    rows.push({ bench: 'debug mode cost: uncontended acquire+release', peer: peer === 'pthreading Lock' ? 'pthreading Lock, debug off (default)' : peer, value: ns[peer], unit: 'ns/op', better: 'lower' });
+  }
   const py = python(`
 import json, threading, timeit
 l = threading.Lock()

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "debug.h"
 #include "ops.h"
 #include "registry.h"
 #include "threads.h"
@@ -218,6 +219,93 @@ Napi::Value WakeFutex(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(UnparkSome(word, SIZE_MAX, nullptr)));
 }
 
+// --- debug mode (debug.h) ---
+
+bool IdOf(Napi::Value v, int64_t* out) {
+  if (!v.IsNumber()) return false;
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 9007199254740991.0) || d != std::floor(d)) return false;
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+bool StringsOf(const Napi::CallbackInfo& info, size_t first, size_t count, std::string* out) {
+  for (size_t i = 0; i < count; i++) {
+    if (!info[first + i].IsString()) return false;
+    out[i] = info[first + i].As<Napi::String>().Utf8Value();
+  }
+  return true;
+}
+
+// debugFlags([flags]): sets the flags if given; returns them.
+Napi::Value DebugFlagsFn(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0) {
+    if (!info[0].IsNumber()) return Fail(info.Env(), "debugFlags: flags must be a number");
+    SetDebugFlags(info[0].As<Napi::Number>().Int32Value());
+  }
+  return Napi::Number::New(info.Env(), DebugFlags());
+}
+
+Napi::Value NextDebugIdFn(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(NextDebugId()));
+}
+
+// recordOrder(from, to, fromName, toName, thread, fromStack, toStack)
+Napi::Value RecordOrderFn(const Napi::CallbackInfo& info) {
+  OrderEdge edge;
+  std::string s[5];
+  if (!IdOf(info[0], &edge.from) || !IdOf(info[1], &edge.to) || !StringsOf(info, 2, 5, s))
+    return Fail(info.Env(), "recordOrder: expected (id, id, name, name, thread, stack, stack)");
+  edge.from_name = s[0];
+  edge.to_name = s[1];
+  edge.thread = s[2];
+  edge.from_stack = s[3];
+  edge.to_stack = s[4];
+  const std::vector<OrderEdge> cycle = RecordOrder(std::move(edge));
+  if (cycle.empty()) return info.Env().Null();
+  Napi::Array out = Napi::Array::New(info.Env(), cycle.size());
+  for (size_t i = 0; i < cycle.size(); i++) {
+    Napi::Object e = Napi::Object::New(info.Env());
+    e.Set("from", cycle[i].from_name);
+    e.Set("to", cycle[i].to_name);
+    e.Set("thread", cycle[i].thread);
+    e.Set("fromStack", cycle[i].from_stack);
+    e.Set("toStack", cycle[i].to_stack);
+    out.Set(static_cast<uint32_t>(i), e);
+  }
+  return out;
+}
+
+// beginWait(thread, lock, lockName, owner): the cycle, or null.
+Napi::Value BeginWaitFn(const Napi::CallbackInfo& info) {
+  int64_t thread, lock, owner;
+  std::string lock_name;
+  if (!IdOf(info[0], &thread) || !IdOf(info[1], &lock) || !StringsOf(info, 2, 1, &lock_name) || !IdOf(info[3], &owner))
+    return Fail(info.Env(), "beginWait: expected (thread, id, name, owner)");
+  const std::vector<WaitLink> cycle = BeginWait(thread, lock, lock_name, owner);
+  if (cycle.empty()) return info.Env().Null();
+  Napi::Array out = Napi::Array::New(info.Env(), cycle.size());
+  for (size_t i = 0; i < cycle.size(); i++) {
+    Napi::Object link = Napi::Object::New(info.Env());
+    link.Set("thread", Napi::Number::New(info.Env(), static_cast<double>(cycle[i].thread)));
+    link.Set("lock", cycle[i].lock_name);
+    out.Set(static_cast<uint32_t>(i), link);
+  }
+  return out;
+}
+
+Napi::Value EndWaitFn(const Napi::CallbackInfo& info) {
+  int64_t thread;
+  if (!IdOf(info[0], &thread)) return Fail(info.Env(), "endWait: expected a thread ident");
+  EndWait(thread);
+  return info.Env().Undefined();
+}
+
+Napi::Value ResetDebugFn(const Napi::CallbackInfo& info) {
+  ResetDebugGraphs();
+  return info.Env().Undefined();
+}
+
 // --- the thread table (threads.h) ---
 
 bool IdentOf(Napi::Value v, double* out) {
@@ -350,6 +438,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("joinPark", Napi::Function::New(env, JoinPark, "joinPark"));
   exports.Set("joinParkAsync", Napi::Function::New(env, JoinParkAsync, "joinParkAsync"));
   exports.Set("wakeFutex", Napi::Function::New(env, WakeFutex, "wakeFutex"));
+  exports.Set("debugFlags", Napi::Function::New(env, DebugFlagsFn, "debugFlags"));
+  exports.Set("nextDebugId", Napi::Function::New(env, NextDebugIdFn, "nextDebugId"));
+  exports.Set("recordOrder", Napi::Function::New(env, RecordOrderFn, "recordOrder"));
+  exports.Set("beginWait", Napi::Function::New(env, BeginWaitFn, "beginWait"));
+  exports.Set("endWait", Napi::Function::New(env, EndWaitFn, "endWait"));
+  exports.Set("resetDebug", Napi::Function::New(env, ResetDebugFn, "resetDebug"));
   exports.Set("nextIdent", Napi::Function::New(env, NextIdentFn, "nextIdent"));
   exports.Set("nextThreadNumber", Napi::Function::New(env, NextThreadNumberFn, "nextThreadNumber"));
   exports.Set("addThread", Napi::Function::New(env, AddThreadFn, "addThread"));

@@ -16,6 +16,7 @@ import { AsyncOptions } from './guard';
 import { Condition } from './condition';
 import { Lock, locking } from './lock';
 import { Waiting, checkSignal, runAsync, runSync } from './native';
+import { nameOf, setNameOf } from './debug';
 import { registerKind, sharedWords } from './shared';
 import { asyncSignal, checkCount, checkFunction, waitTimeout } from './validate';
 
@@ -208,6 +209,15 @@ export class Barrier {
   /** Whether the barrier is broken. */
   get broken(): boolean {
     return Atomics.load(this._words, STATE) === BROKEN;
+  }
+
+  /** A name for reports; null by default. It travels with the object: set it before passing it on. */
+  get name(): string | null {
+    return nameOf(this);
+  }
+
+  set name(name: string | null) {
+    setNameOf(this, name);
   }
 
   toString(): string {

@@ -9,6 +9,7 @@
  */
 import { AsyncOptions } from './guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
+import { nameOf, setNameOf } from './debug';
 import { registerKind, sharedWords } from './shared';
 import { asyncSignal, waitTimeout } from './validate';
 
@@ -82,6 +83,15 @@ export class Event {
     if (this.isSet()) return true;
     if (seconds === 0) return false;
     return runAsync(waiting(this._words, deadlineAfter(seconds)), signal);
+  }
+
+  /** A name for reports; null by default. It travels with the object: set it before passing it on. */
+  get name(): string | null {
+    return nameOf(this);
+  }
+
+  set name(name: string | null) {
+    setNameOf(this, name);
   }
 
   toString(): string {

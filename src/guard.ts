@@ -2,6 +2,7 @@
  * Scoped use, the port of Python's `with lock:` — shared by every primitive
  * that can be acquired and released (Lock, RLock, Condition, Semaphore).
  */
+import { ContentionStats, nameOf, setNameOf, statsOf } from './debug';
 import { checkFunction } from './validate';
 
 /** Options of the `…Async` methods. */
@@ -24,6 +25,27 @@ export abstract class Acquirable {
   abstract acquire(blocking?: boolean, timeout?: number | null): boolean;
   abstract acquireAsync(blocking?: boolean, timeout?: number | null, options?: AsyncOptions): Promise<boolean>;
   abstract release(): void;
+
+  /**
+   * A name for reports (deadlock reports, {@link contentionStats}); null by
+   * default. It travels with the primitive: set it before passing it on.
+   */
+  get name(): string | null {
+    return nameOf(this);
+  }
+
+  set name(name: string | null) {
+    setNameOf(this, name);
+  }
+
+  /**
+   * The contention counters of a primitive created with stats on
+   * (`PTHREADING_DEBUG=stats` or `setDebug({ stats: true })`), read from
+   * shared memory, so any thread sees the same; null otherwise.
+   */
+  stats(): ContentionStats | null {
+    return statsOf(this);
+  }
 
   /**
    * Acquires (blocking) and returns a guard that releases on dispose:

@@ -58,6 +58,8 @@ export {
 } from './errors';
 export { TIMEOUT_MAX } from './validate';
 export { revive } from './shared';
+export { setDebug, getDebug, setDeadlockHandler, contentionStats } from './debug';
+export type { DebugOptions, ContentionStats, DeadlockReport } from './debug';
 export { nativeStats } from './native';
 export type { NativeStats } from './native';
 

@@ -12,6 +12,7 @@
 import { RuntimeError } from './errors';
 import { Acquirable, AsyncOptions } from './guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
+import { track } from './debug';
 import { registerKind, sharedWords } from './shared';
 import { asyncSignal, checkBlocking, lockTimeout } from './validate';
 
@@ -68,6 +69,7 @@ export class Lock extends Acquirable {
   constructor() {
     super();
     this._words = sharedWords(1);
+    track(this);
   }
 
   /**

@@ -39,6 +39,20 @@ interface Binding {
   forgetCancel(threadId: number): void;
   cancelOthers(): void;
   stats(): NativeStats;
+  debugFlags(flags?: number): number;
+  nextDebugId(): number;
+  recordOrder(
+    from: number,
+    to: number,
+    fromName: string,
+    toName: string,
+    thread: string,
+    fromStack: string,
+    toStack: string,
+  ): { from: string; to: string; thread: string; fromStack: string; toStack: string }[] | null;
+  beginWait(thread: number, lock: number, lockName: string, owner: number): { thread: number; lock: string }[] | null;
+  endWait(thread: number): void;
+  resetDebug(): void;
 }
 
 /** A row of the process-wide thread table (native/threads.h). */

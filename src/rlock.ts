@@ -10,6 +10,7 @@ import { RuntimeError } from './errors';
 import { Acquirable, AsyncOptions } from './guard';
 import { acquireWords, unlock } from './lock';
 import { checkSignal, ident, runAsync, runSync, Waiting } from './native';
+import { track } from './debug';
 import { registerKind, sharedWords } from './shared';
 import { asyncSignal, checkBlocking, lockTimeout } from './validate';
 
@@ -29,6 +30,7 @@ export class RLock extends Acquirable {
   constructor() {
     super();
     this._words = sharedWords(3);
+    track(this);
   }
 
   /**

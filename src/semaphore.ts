@@ -9,6 +9,7 @@
 import { ValueError } from './errors';
 import { Acquirable, AsyncOptions } from './guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
+import { track } from './debug';
 import { registerKind, sharedWords } from './shared';
 import { asyncSignal, checkBlocking, checkCount, waitTimeout } from './validate';
 
@@ -51,6 +52,7 @@ export class Semaphore extends Acquirable {
     checkCount(new.target.name, 'value', value, 0, MAX_VALUE);
     this._words = sharedWords(2);
     this._words[VALUE] = value;
+    track(this);
   }
 
   /**

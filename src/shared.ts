@@ -9,6 +9,7 @@
  * over the same memory. Memory is freed by V8 when the last thread's handle
  * is collected: there is no native object to leak.
  */
+import { retrack } from './debug';
 import { ArgumentTypeError, describe } from './errors';
 
 interface Kind {
@@ -64,6 +65,7 @@ function reviveInto(value: unknown, seen: Set<object>): void {
         throw new ArgumentTypeError(`revive: a ${value._kind} must carry its shared memory, got ${describe(words)}`);
       }
       Object.setPrototypeOf(value, kind.prototype);
+      retrack(value);
       kind.onRevive?.(value);
     }
   } else if (value instanceof Map) {
