@@ -19,8 +19,12 @@ const typecodes = {
   d: Float64Array,
 } as const;
 
-/** The C types a Value may hold, by Python's array typecodes. */
-export type Typecode = keyof typeof typecodes;
+/**
+ * The C types a Value may hold, by Python's array typecodes: `b`/`B`
+ * (8-bit), `h`/`H` (16-bit), `i`/`I` (32-bit), signed/unsigned; `f`
+ * (float), `d` (double).
+ */
+export type Typecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'f' | 'd';
 
 type Numbers = InstanceType<(typeof typecodes)[Typecode]>;
 
