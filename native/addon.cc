@@ -301,11 +301,6 @@ Napi::Value EndWaitFn(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value ResetDebugFn(const Napi::CallbackInfo& info) {
-  ResetDebugGraphs();
-  return info.Env().Undefined();
-}
-
 // --- the thread table (threads.h) ---
 
 bool IdentOf(Napi::Value v, double* out) {
@@ -443,7 +438,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("recordOrder", Napi::Function::New(env, RecordOrderFn, "recordOrder"));
   exports.Set("beginWait", Napi::Function::New(env, BeginWaitFn, "beginWait"));
   exports.Set("endWait", Napi::Function::New(env, EndWaitFn, "endWait"));
-  exports.Set("resetDebug", Napi::Function::New(env, ResetDebugFn, "resetDebug"));
   exports.Set("nextIdent", Napi::Function::New(env, NextIdentFn, "nextIdent"));
   exports.Set("nextThreadNumber", Napi::Function::New(env, NextThreadNumberFn, "nextThreadNumber"));
   exports.Set("addThread", Napi::Function::New(env, AddThreadFn, "addThread"));

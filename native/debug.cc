@@ -89,11 +89,4 @@ void EndWait(int64_t thread) {
   g_waiting.erase(thread);
 }
 
-void ResetDebugGraphs() {
-  std::lock_guard<std::mutex> guard(g_mutex);
-  g_order.clear();
-  g_reported.clear();
-  g_waiting.clear();
-}
-
 }  // namespace pthreading

@@ -42,7 +42,4 @@ struct WaitLink {
 std::vector<WaitLink> BeginWait(int64_t thread, int64_t lock, const std::string& lock_name, int64_t owner);
 void EndWait(int64_t thread);
 
-// Forgets everything (for tests).
-void ResetDebugGraphs();
-
 }  // namespace pthreading

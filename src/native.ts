@@ -52,7 +52,6 @@ interface Binding {
   ): { from: string; to: string; thread: string; fromStack: string; toStack: string }[] | null;
   beginWait(thread: number, lock: number, lockName: string, owner: number): { thread: number; lock: string }[] | null;
   endWait(thread: number): void;
-  resetDebug(): void;
 }
 
 /** A row of the process-wide thread table (native/threads.h). */

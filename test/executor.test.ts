@@ -147,6 +147,17 @@ describe('ThreadPoolExecutor#submit()', () => {
     expect(error.message).toMatch(/secret is not defined in this thread.*Pass secret to submit\(\) as an argument/);
   });
 
+  it('fails a task that cannot be rebuilt from its source, every time it is submitted', () => {
+    using executor = new ThreadPoolExecutor(1);
+    const bound = ((x: number) => x).bind(null);
+    for (let i = 0; i < 2; i++) {
+      const error = executor.submit(bound, 1).exception() as Error;
+      expect(error).toBeInstanceOf(SyntaxError);
+      expect(error.message).toMatch(/a task cannot be rebuilt from its source/);
+    }
+    expect(executor.submit((x: number) => x, 2).result()).toBe(2);
+  });
+
   it('works from a thread other than the main thread', async () => {
     const out = new Int32Array(new SharedArrayBuffer(4));
     const t = new pthreading.Thread({
