@@ -118,7 +118,6 @@ Napi::Value Park(const Napi::CallbackInfo& info) {
     return Fail(env, "park(op, words, timeout, extra?)");
   auto state = StateOrThrow(env);
   if (!state) return env.Undefined();
-  if (args.op == kOpLock && SpinForLock(args.word)) return Napi::Number::New(env, kInvalid);
   if (TakesExpected(args.op)) args.cb.ctx = &args.expected;
   const Deadline deadline = DeadlineAfter(info[2].As<Napi::Number>().DoubleValue());
   return Napi::Number::New(env, ParkSync(state, args.word, args.op, args.cb, deadline));

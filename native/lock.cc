@@ -12,8 +12,6 @@
 // and lets it race for the lock (throughput); when the bucket's fairness
 // timer has expired it hands the lock over directly (kHandoff), so no
 // waiter starves under sustained contention.
-#include <thread>
-
 #include "ops.h"
 
 namespace pthreading {
@@ -59,23 +57,6 @@ bool UnlockWord(int32_t* word) {
   }
   UnparkOne(word, UnlockCallback);
   return true;
-}
-
-bool SpinForLock(int32_t* word) {
-  // A few rounds of backoff while the holder is running (nobody parked):
-  // cheaper than a park/unpark pair when critical sections are short.
-  auto state = Slot(word, 0);
-  for (int i = 0; i < 10; ++i) {
-    const int32_t s = state.load(std::memory_order_relaxed);
-    if (!(s & kLocked)) return true;
-    if (s & kParked) return false;
-    if (i < 7) {
-      for (int j = 0; j < (2 << i); ++j) std::atomic_signal_fence(std::memory_order_seq_cst);
-    } else {
-      std::this_thread::yield();
-    }
-  }
-  return false;
 }
 
 }  // namespace pthreading

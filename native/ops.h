@@ -47,10 +47,6 @@ ParkCallbacks CallbacksFor(int op);
 // lock.cc: releases a lock word, waking or handing off to a waiter.
 // Returns false when the word was not locked.
 bool UnlockWord(int32_t* word);
-// Spins briefly while the lock is held by a running thread and nobody is
-// parked; returns true if the lock looked free.
-bool SpinForLock(int32_t* word);
-
 // semaphore.cc / event.cc / condition.cc: wakes up to n waiters.
 size_t WakeWaiters(int32_t* word, size_t n);
 

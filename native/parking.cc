@@ -99,49 +99,65 @@ void FutexWakeAll(std::atomic<int32_t>*) {}
 
 }  // namespace
 
-bool Parker::ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted) {
-  if (g_spinners.fetch_add(1, std::memory_order_relaxed) < g_max_spinners) {
-    // Never spin past the caller's deadline (a zero timeout does not spin).
-    const Deadline spin_end = std::min(NowNs() + kSpinNs, deadline);
-    for (unsigned i = 1;; ++i) {
-      if (Released()) {
-        g_spinners.fetch_sub(1, std::memory_order_relaxed);
-        return true;
+bool Parker::ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted, bool spin) {
+  if (spin) {
+    if (g_spinners.fetch_add(1, std::memory_order_relaxed) < g_max_spinners) {
+      // Never spin past the caller's deadline (a zero timeout does not spin).
+      const Deadline spin_end = std::min(NowNs() + kSpinNs, deadline);
+      for (unsigned i = 1;; ++i) {
+        if (Released()) {
+          g_spinners.fetch_sub(1, std::memory_order_relaxed);
+          return true;
+        }
+        PT_CPU_RELAX();
+        if ((i & 63) == 0 && NowNs() >= spin_end) break;
       }
-      PT_CPU_RELAX();
-      if ((i & 63) == 0 && NowNs() >= spin_end) break;
     }
+    g_spinners.fetch_sub(1, std::memory_order_relaxed);
   }
-  g_spinners.fetch_sub(1, std::memory_order_relaxed);
   for (;;) {
-    if (Released()) return true;
+    int32_t s = state_.load(std::memory_order_seq_cst);
+    if (s == 0) return true;
     if (interrupted.load(std::memory_order_seq_cst)) return false;
     if (deadline != kForever && NowNs() >= deadline) return false;
-    // Sleeps only while still kParked: an Interrupt() since the look at
-    // `interrupted` has changed the word, and the wait returns at once.
-    FutexWait(&state_, kParked, deadline);
+    // Announce the sleep, so Unpark() knows to make the wake-up call. The
+    // futex wait sleeps only while the word is still kSleeping: an Unpark()
+    // or Interrupt() since the look at `interrupted` has changed it, and
+    // the wait returns at once.
+    if (s == kParked && !state_.compare_exchange_strong(s, kSleeping, std::memory_order_seq_cst)) continue;
+    FutexWait(&state_, kSleeping, deadline);
   }
 }
 
 void Parker::WaitUnparked() {
   for (;;) {
-    const int32_t s = state_.load(std::memory_order_acquire);
+    int32_t s = state_.load(std::memory_order_acquire);
     if (s == 0) return;
+    if (s == kParked) {
+      if (!state_.compare_exchange_strong(s, kSleeping, std::memory_order_seq_cst)) continue;
+      s = kSleeping;
+    }
     FutexWait(&state_, s, kForever);
   }
 }
 
 void Parker::Unpark() {
   // Release: the token written under the bucket lock happens-before the
-  // waiter's acquire load that sees 0.
-  state_.store(0, std::memory_order_release);
-  FutexWakeAll(&state_);
+  // waiter's acquire load that sees 0. A waiter still spinning (kParked)
+  // sees the 0 by itself: the futex wake, a system call, is only for one
+  // that announced its sleep (or was interrupted and may sleep again in
+  // WaitUnparked).
+  if (state_.exchange(0, std::memory_order_acq_rel) != kParked) FutexWakeAll(&state_);
 }
 
 void Parker::Interrupt() {
-  int32_t expected = kParked;
-  if (state_.compare_exchange_strong(expected, kInterrupted, std::memory_order_seq_cst))
-    FutexWakeAll(&state_);
+  int32_t s = state_.load(std::memory_order_seq_cst);
+  while (s == kParked || s == kSleeping) {
+    if (state_.compare_exchange_weak(s, kInterrupted, std::memory_order_seq_cst)) {
+      FutexWakeAll(&state_);
+      return;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -251,7 +267,14 @@ Status ParkSync(const std::shared_ptr<EnvState>& env, int32_t* word, int op,
   }
   if (cb.before_sleep) cb.before_sleep(cb.ctx);
 
-  if (env->parker().ParkUntil(deadline, env->cancelled())) return static_cast<Status>(w.token);
+  // A Lock waiter does not spin: it would wake within microseconds, lose
+  // the race to the holder (which re-takes the lock at once) and park
+  // again, and each round forces the holder's unlock into native code. A
+  // waiter that sleeps lets the holder run at full speed meanwhile, as
+  // glibc's and parking_lot's locks do once their short spin is over.
+  // Event, Condition and Semaphore waits do spin: their wake-ups are
+  // hand-offs of work between threads, where latency is what counts.
+  if (env->parker().ParkUntil(deadline, env->cancelled(), op != kOpLock)) return static_cast<Status>(w.token);
 
   {
     std::lock_guard<std::mutex> guard(b.mutex);

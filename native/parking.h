@@ -112,11 +112,13 @@ size_t QueuedFutexWaiters();
 namespace pthreading {
 
 // One per thread: how that thread's sync waits sleep. The state word is
-// kParked while the thread is parked, kInterrupted once Interrupt() has
-// asked it to re-check its cancel flag, and 0 once an unparker has released
-// it; only the unparker that dequeued the waiter stores 0. Interrupt()
-// changes the word (not only wakes the futex), so an interrupt that lands
-// between the sleeper's look at the flag and its futex wait is not lost.
+// kParked while the thread is parked (spinning), kSleeping once it has
+// announced a futex sleep, kInterrupted once Interrupt() has asked it to
+// re-check its cancel flag, and 0 once an unparker has released it; only
+// the unparker that dequeued the waiter stores 0. Unpark() makes the futex
+// wake call only for a thread past kParked. Interrupt() changes the word
+// (not only wakes the futex), so an interrupt that lands between the
+// sleeper's look at the flag and its futex wait is not lost.
 class Parker {
  public:
   // Marks the thread as about to sleep; called before the waiter is queued.
@@ -125,7 +127,7 @@ class Parker {
   void Prepare() { state_.store(kParked, std::memory_order_seq_cst); }
   // Sleeps until Unpark(), the deadline, or `interrupted` becomes true.
   // Spins briefly first (bounded, see parking.cc). Returns true if unparked.
-  bool ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted);
+  bool ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted, bool spin = true);
   // Waits for an unparker that has dequeued us to finish waking us.
   void WaitUnparked();
   // Releases the sleeper. Called by the thread that dequeued the waiter.
@@ -136,6 +138,7 @@ class Parker {
  private:
   static constexpr int32_t kParked = 1;
   static constexpr int32_t kInterrupted = 2;
+  static constexpr int32_t kSleeping = 3;
   bool Released() const {
     // Acquire: pairs with the release store in Unpark(), so the token
     // written under the bucket lock is visible once we see 0.
