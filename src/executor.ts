@@ -92,7 +92,9 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   private broken: string | null = null;
   private readonly drain = (): void => this.drainMessages();
   private referenced = false;
-  // Each task's function gets a number; a pool thread is sent its source once.
+  // Each task's function gets a number (its source's index + 1); a pool
+  // thread is sent the source once.
+  private readonly sources: string[] = [];
   private readonly functionIds = new Map<string, number>();
   private readonly functionsSeen = new WeakMap<object, number>();
 
@@ -270,15 +272,10 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (id === undefined) {
       const source = String(fn);
       id = this.functionIds.get(source);
-      if (id === undefined) this.functionIds.set(source, (id = this.functionIds.size + 1));
+      if (id === undefined) this.functionIds.set(source, (id = this.sources.push(source)));
       this.functionsSeen.set(fn, id);
     }
     return id;
-  }
-
-  private sourceOf(id: number): string {
-    for (const [source, n] of this.functionIds) if (n === id) return source;
-    throw new Error(`unknown function ${id}`);
   }
 
   private newId(): number {
@@ -325,7 +322,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (!future._setRunning()) return; // cancelled while queued
     const first = !pool.known.has(task.fn);
     try {
-      pool.port.postMessage(first ? { ...task, source: this.sourceOf(task.fn) } : task);
+      pool.port.postMessage(first ? { ...task, source: this.sources[task.fn - 1] } : task);
     } catch (error) {
       const typed = cloneError(error, 'ThreadPoolExecutor.submit');
       if (fromSubmit) throw typed;
