@@ -9,9 +9,9 @@
  * with `receiveMessageOnPort` when woken — no event loop needed. Async waits
  * hear the same messages through the ports' 'message' events.
  */
-import { ArgumentTypeError, CancelledError, TimeoutError, ValueError, describe } from './errors';
+import { AbortError, ArgumentTypeError, CancelledError, TimeoutError, ValueError, describe } from './errors';
 import { AsyncOptions } from './guard';
-import { Op, Waiting, checkSignal, deadlineAfter, runSync, throwIfAborted, Status } from './native';
+import { Op, Waiting, atDeadline, checkSignal, deadlineAfter, runSync } from './native';
 import { sharedWords } from './shared';
 import { asyncSignal, waitTimeout } from './validate';
 
@@ -257,10 +257,8 @@ export function settleWhen<T>(futures: Iterable<Future<T>>, predicate: () => boo
   if (predicate()) return Promise.resolve(true);
   return new Promise<boolean>((resolve, reject) => {
     const stops: (() => void)[] = [];
-    let timer: NodeJS.Timeout | undefined;
     const end = (): void => {
       for (const stop of stops) stop();
-      if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     };
     const check = (): void => {
@@ -271,31 +269,19 @@ export function settleWhen<T>(futures: Iterable<Future<T>>, predicate: () => boo
     };
     const onAbort = (): void => {
       end();
-      reject(abortError(signal!));
+      reject(new AbortError(signal!.reason));
     };
     for (const future of futures) if (!future.done()) stops.push(future._listen(check));
     if (deadline !== Infinity) {
-      const onTimeout = (): void => {
-        const ms = deadline - performance.now();
-        if (ms > 0) timer = setTimeout(onTimeout, Math.ceil(ms));
-        else {
+      stops.push(
+        atDeadline(deadline, () => {
           end();
           resolve(predicate());
-        }
-      };
-      timer = setTimeout(onTimeout, Math.max(0, Math.ceil(deadline - performance.now())));
+        }),
+      );
     }
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function abortError(signal: AbortSignal): unknown {
-  try {
-    throwIfAborted(Status.Aborted, signal);
-  } catch (error) {
-    return error;
-  }
-  return undefined;
 }
 
 function futureList(method: string, fs: Iterable<Future>): Future[] {

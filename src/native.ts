@@ -189,31 +189,43 @@ function parkAsync(park: Park, signal?: AbortSignal): Status | Promise<Status> {
       : binding.parkAsync(park.op, park.words, park.lock ?? park.expected);
   if (id === 0) return Status.Invalid;
   return new Promise<Status>((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    let stopTimer: (() => void) | undefined;
     const onAbort = (): void => {
       if (binding.cancelAsync(id)) finish(Status.Aborted);
     };
     const finish = (status: Status): void => {
       pending.delete(id);
-      if (timer !== undefined) clearTimeout(timer);
+      stopTimer?.();
       if (park.abortable) signal?.removeEventListener('abort', onAbort);
       resolve(status);
     };
     pending.set(id, { finish, words: park.words, lock: park.lock });
     if (park.deadline !== Infinity) {
-      const onTimeout = (): void => {
-        const ms = park.deadline - performance.now();
-        // setTimeout may fire a fraction of a millisecond early.
-        if (ms > 0) timer = setTimeout(onTimeout, Math.ceil(ms));
-        else if (binding.cancelAsync(id)) finish(Status.TimedOut);
-      };
-      timer = setTimeout(onTimeout, Math.max(0, Math.ceil(park.deadline - performance.now())));
+      stopTimer = atDeadline(park.deadline, () => {
+        if (binding.cancelAsync(id)) finish(Status.TimedOut);
+      });
     }
     if (park.abortable && signal) {
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) onAbort();
     }
   });
+}
+
+/**
+ * Calls `fn` once `performance.now()` has reached `deadline` (a timer that
+ * fires early is set again). Returns how to stop it.
+ */
+export function atDeadline(deadline: number, fn: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const onTimeout = (): void => {
+    const ms = deadline - performance.now();
+    // setTimeout may fire a fraction of a millisecond early.
+    if (ms > 0) timer = setTimeout(onTimeout, Math.ceil(ms));
+    else fn();
+  };
+  timer = setTimeout(onTimeout, Math.max(0, Math.ceil(deadline - performance.now())));
+  return () => clearTimeout(timer);
 }
 
 function dispatch(list: number[]): void {
