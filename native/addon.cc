@@ -82,8 +82,11 @@ bool ParsePark(const Napi::CallbackInfo& info, size_t extra_index, ParkArgs* out
 }
 
 // Queues an async waiter for `args`; returns its id, or 0 if not parked.
-uint32_t QueueAsync(EnvState& state, ParkArgs& args, std::shared_ptr<void> keepalive) {
-  Waiter* w = state.NewAsyncWaiter();
+// The waiter references `words` (when they are JS memory) and `callback`.
+uint32_t QueueAsync(EnvState& state, ParkArgs& args, napi_value words, napi_value callback,
+                    std::shared_ptr<void> keepalive) {
+  Waiter* w = state.NewAsyncWaiter(words, callback);
+  if (!w) return 0;
   w->key = reinterpret_cast<uintptr_t>(args.word);
   w->word = args.word;
   w->op = args.op;
@@ -97,14 +100,14 @@ uint32_t QueueAsync(EnvState& state, ParkArgs& args, std::shared_ptr<void> keepa
   return w->async_id;
 }
 
-// registerThread(threadId, ident, dispatch(list)) -> undefined
+// registerThread(threadId, ident, ctl) -> undefined
 Napi::Value RegisterThread(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsFunction())
-    return Fail(env, "registerThread(threadId, ident, dispatch)");
+  int32_t* ctl = WordsOf(info[2], 1);
+  if (!info[0].IsNumber() || !info[1].IsNumber() || !ctl) return Fail(env, "registerThread(threadId, ident, ctl)");
   std::shared_ptr<EnvState> state;
   if (EnvState::Create(env, info[0].As<Napi::Number>().DoubleValue(), info[1].As<Napi::Number>().DoubleValue(),
-                       info[2], &state) != napi_ok) {
+                       info[2], ctl, &state) != napi_ok) {
     Napi::Error::New(env, "pthreading: cannot set up this thread").ThrowAsJavaScriptException();
   }
   return env.Undefined();
@@ -123,15 +126,16 @@ Napi::Value Park(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ParkSync(state, args.word, args.op, args.cb, deadline));
 }
 
-// parkAsync(op, words, extra?) -> waiter id, or 0 when not parked.
-// The caller keeps `words` alive until the id is dispatched or cancelled.
+// parkAsync(op, words, extra, callback) -> waiter id, or 0 when not
+// parked. callback(status) is called on this thread once the waiter is
+// woken (not after cancelAsync(id) returned true).
 Napi::Value ParkAsyncFn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ParkArgs args;
-  if (!ParsePark(info, 2, &args)) return Fail(env, "parkAsync(op, words, extra?)");
+  if (!ParsePark(info, 2, &args) || !info[3].IsFunction()) return Fail(env, "parkAsync(op, words, extra, callback)");
   auto state = StateOrThrow(env);
   if (!state) return env.Undefined();
-  return Napi::Number::New(env, QueueAsync(*state, args, nullptr));
+  return Napi::Number::New(env, QueueAsync(*state, args, info[1], info[3], nullptr));
 }
 
 // The state word of thread `ident` as futex park arguments: sleep while it
@@ -167,18 +171,19 @@ Napi::Value JoinPark(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ParkSync(state, args.word, args.op, args.cb, deadline));
 }
 
-// joinParkAsync(ident, seenState) -> waiter id, or 0 if the thread already
-// finished or its state is no longer seenState (look again).
+// joinParkAsync(ident, seenState, callback) -> waiter id, or 0 if the
+// thread already finished or its state is no longer seenState (look again).
 Napi::Value JoinParkAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsNumber()) return Fail(env, "joinParkAsync(ident, seenState)");
+  if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsFunction())
+    return Fail(env, "joinParkAsync(ident, seenState, callback)");
   auto state = StateOrThrow(env);
   if (!state) return env.Undefined();
   ParkArgs args;
   std::shared_ptr<ThreadEntry> entry;
   if (!JoinArgs(info[0].As<Napi::Number>().DoubleValue(), info[1].As<Napi::Number>().Int32Value(), &args, &entry))
     return Napi::Number::New(env, 0);
-  return Napi::Number::New(env, QueueAsync(*state, args, entry));
+  return Napi::Number::New(env, QueueAsync(*state, args, nullptr, info[2], entry));
 }
 
 // cancelAsync(id) -> true if the waiter was still queued and is now gone.
@@ -216,6 +221,31 @@ Napi::Value WakeFutex(const Napi::CallbackInfo& info) {
   int32_t* word = WordsOf(info[0], 1);
   if (!word) return Fail(info.Env(), "wakeFutex(words)");
   return Napi::Number::New(info.Env(), static_cast<double>(UnparkSome(word, SIZE_MAX, nullptr)));
+}
+
+// requestStop(threadId) -> 0 (no such thread), 1 (terminate it now) or 2
+// (it is in a critical section and stops itself as it leaves).
+Napi::Value RequestStopFn(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) return Fail(info.Env(), "requestStop(threadId)");
+  return Napi::Number::New(info.Env(), RequestStop(info[0].As<Napi::Number>().DoubleValue()));
+}
+
+// enrolParty(conditionWords) -> id: this thread is a Barrier party until
+// leaveParty(id); if it ends first, it leaves (registry.h).
+Napi::Value EnrolPartyFn(const Napi::CallbackInfo& info) {
+  int32_t* word = WordsOf(info[0], 3);
+  if (!word) return Fail(info.Env(), "enrolParty(words)");
+  auto state = StateOrThrow(info.Env());
+  if (!state) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), state->EnrolParty(info[0], word));
+}
+
+Napi::Value LeavePartyFn(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) return Fail(info.Env(), "leaveParty(id)");
+  auto state = StateOrThrow(info.Env());
+  if (!state) return info.Env().Undefined();
+  state->LeaveParty(info[0].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
 }
 
 // --- debug mode (debug.h) ---
@@ -429,6 +459,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("forgetCancel", Napi::Function::New(env, ForgetCancelFn, "forgetCancel"));
   exports.Set("cancelOthers", Napi::Function::New(env, CancelOthers, "cancelOthers"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
+  exports.Set("requestStop", Napi::Function::New(env, RequestStopFn, "requestStop"));
+  exports.Set("enrolParty", Napi::Function::New(env, EnrolPartyFn, "enrolParty"));
+  exports.Set("leaveParty", Napi::Function::New(env, LeavePartyFn, "leaveParty"));
   exports.Set("joinPark", Napi::Function::New(env, JoinPark, "joinPark"));
   exports.Set("joinParkAsync", Napi::Function::New(env, JoinParkAsync, "joinParkAsync"));
   exports.Set("wakeFutex", Napi::Function::New(env, WakeFutex, "wakeFutex"));

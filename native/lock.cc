@@ -10,8 +10,8 @@
 // JS acquires with CAS 0 -> LOCKED and releases with CAS LOCKED -> 0; only
 // when a CAS fails does it call in here. Unlock normally wakes one waiter
 // and lets it race for the lock (throughput); when the bucket's fairness
-// timer has expired it hands the lock over directly (kHandoff), so no
-// waiter starves under sustained contention.
+// timer has expired it hands the lock over directly (kHandoff) to a sync
+// waiter, so no waiter starves under sustained contention.
 #include "ops.h"
 
 namespace pthreading {
@@ -22,7 +22,10 @@ constexpr int32_t kParked = 2;
 
 int32_t UnlockCallback(int32_t* word, const UnparkResult& r) {
   auto state = Slot(word, 0);
-  if (r.unparked != 0 && r.be_fair) {
+  // Hand the lock only to a waiter that takes it at once (a parked sync
+  // waiter): an async waiter's thread may be blocked in a sync wait, even
+  // on this very lock, and could not run to use it.
+  if (r.unparked != 0 && r.be_fair && r.can_take) {
     // Hand-off: the lock stays LOCKED and now belongs to the woken waiter.
     if (!r.have_more) state.store(kLocked);
     return kHandoff;
@@ -30,7 +33,15 @@ int32_t UnlockCallback(int32_t* word, const UnparkResult& r) {
   state.store(r.have_more ? kParked : 0);
   return kUnparked;
 }
+// A pass-on: wake the next waiter to race for the lock; nobody owns it
+// through us. The last waiter to leave clears PARKED.
+int32_t PassOnCallback(int32_t* word, const UnparkResult& r) {
+  if (!r.have_more) Slot(word, 0).fetch_and(~kParked);
+  return kUnparked;
+}
 }  // namespace
+
+void PassOnLock(int32_t* word) { UnparkOne(word, PassOnCallback); }
 
 bool ValidateLock(int32_t* word, void*) {
   auto state = Slot(word, 0);

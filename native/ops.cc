@@ -29,6 +29,20 @@ ParkCallbacks CallbacksFor(int op) {
   return cb;
 }
 
+void PassOn(int op, int32_t* word) {
+  switch (op) {
+    case kOpLock:
+      PassOnLock(word);
+      break;
+    case kOpSemaphore:
+    case kOpCondition:
+      WakeWaiters(word, 1);
+      break;
+    default:
+      break;
+  }
+}
+
 bool ValidateFutex(int32_t* word, void* expected) {
   return Slot(word, 0).load() == *static_cast<int32_t*>(expected);
 }

@@ -50,6 +50,13 @@ bool UnlockWord(int32_t* word);
 // semaphore.cc / event.cc / condition.cc: wakes up to n waiters.
 size_t WakeWaiters(int32_t* word, size_t n);
 
+// A waiter that was woken but leaves without using the wake-up (its thread
+// is torn down, or blocked in a sync wait and so unable to run) passes it
+// on: Lock, Semaphore and Condition wake the next waiter; Event and Futex
+// wake everybody anyway. Call with no bucket lock held.
+void PassOn(int op, int32_t* word);
+void PassOnLock(int32_t* word);
+
 // Shared by the counted ops: validate bumps slot 1, leaving lowers it.
 void CountedTimedOut(int32_t* word, bool was_last);
 void CountedUnparked(int32_t* word, const UnparkResult& result);

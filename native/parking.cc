@@ -232,11 +232,17 @@ struct Wake {
   bool is_async;
   uint32_t async_id;
   int32_t token;
+  int op;
+  int32_t* word;
 };
 
+Wake WakeFor(const Waiter* w) { return Wake{w->env, w->is_async, w->async_id, w->token, w->op, w->word}; }
+
+// Called by the unparker, whose caller holds the words: their memory lives
+// through any pass-on that Deliver makes.
 void DeliverWakes(std::vector<Wake>& wakes) {
   for (Wake& w : wakes) {
-    if (w.is_async) w.env->Deliver(w.async_id, w.token);
+    if (w.is_async) w.env->Deliver(w.async_id, w.op, w.word);
     else w.env->parker().Unpark();
   }
 }
@@ -254,14 +260,14 @@ Status ParkSync(const std::shared_ptr<EnvState>& env, int32_t* word, int op,
   w.env = env;
   {
     std::unique_lock<std::mutex> guard(b.mutex);
-    if (env->cancelled().load(std::memory_order_acquire)) {
-      // The thread is dying. Still run before_sleep, so a Condition's lock
-      // is released in every outcome and other threads can go on.
+    const bool cancelled = env->cancelled().load(std::memory_order_acquire);
+    if (cancelled || (cb.validate && !cb.validate(word, cb.ctx))) {
+      // Not sleeping. before_sleep still runs, so a Condition's lock is
+      // released on this path as on every other.
       guard.unlock();
       if (cb.before_sleep) cb.before_sleep(cb.ctx);
-      return kCancelled;
+      return cancelled ? kCancelled : kInvalid;
     }
-    if (cb.validate && !cb.validate(word, cb.ctx)) return kInvalid;
     env->parker().Prepare();
     Enqueue(b, &w);
   }
@@ -274,9 +280,13 @@ Status ParkSync(const std::shared_ptr<EnvState>& env, int32_t* word, int op,
   // glibc's and parking_lot's locks do once their short spin is over.
   // Event, Condition and Semaphore waits do spin: their wake-ups are
   // hand-offs of work between threads, where latency is what counts.
-  if (env->parker().ParkUntil(deadline, env->cancelled(), op != kOpLock)) return static_cast<Status>(w.token);
+  // While this thread sleeps its async waiters cannot run: BeginSyncPark
+  // passes on the wake-ups they hold (registry.h).
+  env->BeginSyncPark();
+  const bool unparked = env->parker().ParkUntil(deadline, env->cancelled(), op != kOpLock);
+  env->EndSyncPark();
 
-  {
+  if (!unparked) {
     std::lock_guard<std::mutex> guard(b.mutex);
     if (w.queued) {
       Dequeue(b, &w);
@@ -284,22 +294,33 @@ Status ParkSync(const std::shared_ptr<EnvState>& env, int32_t* word, int op,
       return env->cancelled().load(std::memory_order_acquire) ? kCancelled : kTimedOut;
     }
   }
-  // An unparker dequeued us just as we gave up; it is about to store 0 into
-  // our parker. Wait for that so no stale wake-up reaches our next park.
-  env->parker().WaitUnparked();
+  // An unparker dequeued us (perhaps just as we gave up); it stores 0 into
+  // our parker last. Wait for that so no stale wake-up reaches our next park.
+  if (!unparked) env->parker().WaitUnparked();
+  if (env->cancelled().load(std::memory_order_acquire)) {
+    // Woken, or handed the lock, as the thread is torn down: this waiter
+    // will not use it, so the next one gets it, as if we had timed out.
+    if (w.token == kHandoff) UnlockWord(word);
+    else PassOn(op, word);
+    return kCancelled;
+  }
   return static_cast<Status>(w.token);
 }
 
 bool ParkAsync(Waiter* w, const ParkCallbacks& cb) {
   Bucket& b = BucketFor(w->key);
+  bool queued = false;
   {
     std::lock_guard<std::mutex> guard(b.mutex);
-    if (cb.validate && !cb.validate(w->word, cb.ctx)) return false;
-    w->token = kUnparked;
-    Enqueue(b, w);
+    if (!cb.validate || cb.validate(w->word, cb.ctx)) {
+      w->token = kUnparked;
+      Enqueue(b, w);
+      queued = true;
+    }
   }
+  // On both paths, as in ParkSync.
   if (cb.before_sleep) cb.before_sleep(cb.ctx);
-  return true;
+  return queued;
 }
 
 bool RemoveWaiter(Waiter* w, void (*timed_out)(int32_t*, bool)) {
@@ -326,11 +347,12 @@ size_t UnparkOne(int32_t* word,
       result.unparked = 1;
       result.have_more = HasKey(b, key);
       result.be_fair = TimeToBeFair(b);
+      result.can_take = !w->is_async;
     }
     const int32_t token = callback(word, result);
     if (!w) return 0;
     w->token = token;
-    wakes.push_back(Wake{w->env, w->is_async, w->async_id, token});
+    wakes.push_back(WakeFor(w));
   }
   DeliverWakes(wakes);
   return 1;
@@ -349,7 +371,7 @@ size_t UnparkSome(int32_t* word, size_t count,
       if (w->key == key) {
         Dequeue(b, w);
         w->token = kUnparked;
-        wakes.push_back(Wake{w->env, w->is_async, w->async_id, kUnparked});
+        wakes.push_back(WakeFor(w));
       }
       w = next;
     }

@@ -20,6 +20,8 @@
 #include <cstdint>
 #include <memory>
 
+#include <node_api.h>
+
 namespace pthreading {
 
 class EnvState;
@@ -58,6 +60,11 @@ struct Waiter {
   std::shared_ptr<void> keepalive;
   // The expected value of a futex or event park (the op's ctx points here).
   int32_t expected = 0;
+  // Async waiters only: references (in the owner environment) to the
+  // words, so their memory lives while the waiter is queued whatever
+  // JavaScript does, and to the function that receives the outcome.
+  napi_ref words_ref = nullptr;
+  napi_ref callback_ref = nullptr;
 };
 
 // What an unpark callback learns, under the bucket lock.
@@ -65,6 +72,9 @@ struct UnparkResult {
   size_t unparked = 0;     // how many waiters were dequeued
   bool have_more = false;  // whether waiters remain on this key
   bool be_fair = false;    // whether the fairness timer has expired
+  // Whether the waiter can take ownership at once: a sync waiter, parked.
+  // An async waiter is only woken (its thread may be blocked elsewhere).
+  bool can_take = false;
 };
 
 // Callbacks run with the bucket lock held. They must not park or unpark.
@@ -80,12 +90,17 @@ struct ParkCallbacks {
   void* ctx = nullptr;
 };
 
-// Blocks the calling thread (whose environment is `env`) on `word`.
+// Blocks the calling thread (whose environment is `env`) on `word`. Every
+// way out leaves the primitive as if the waiter had never queued, except
+// for what it legitimately took: before_sleep runs on every path (so a
+// Condition's lock is always released), and a waiter that was woken or
+// handed the lock just as its thread was torn down passes that on
+// (PassOn, ops.h) and returns kCancelled.
 Status ParkSync(const std::shared_ptr<EnvState>& env, int32_t* word, int op,
                 const ParkCallbacks& cb, Deadline deadline);
 
 // Queues an async waiter owned by its environment. Returns false (and does
-// not queue it) when validate fails.
+// not queue it) when validate fails; before_sleep runs either way.
 bool ParkAsync(Waiter* w, const ParkCallbacks& cb);
 
 // Removes an async waiter that is still queued, running timed_out. Returns

@@ -31,7 +31,7 @@ void FinalizeHolder(napi_env, void* data, void*) { delete static_cast<Holder*>(d
 
 size_t EnvState::LiveEnvs() { return g_live_envs.load(std::memory_order_relaxed); }
 
-napi_status EnvState::Create(napi_env env, double thread_id, double ident, napi_value dispatch,
+napi_status EnvState::Create(napi_env env, double thread_id, double ident, napi_value ctl, int32_t* ctl_word,
                              std::shared_ptr<EnvState>* out) {
   if (auto existing = Of(env)) {
     *out = existing;
@@ -40,8 +40,9 @@ napi_status EnvState::Create(napi_env env, double thread_id, double ident, napi_
   auto state = std::make_shared<EnvState>(env);
   state->thread_id_ = thread_id;
   state->ident_ = ident;
-  napi_status s = napi_create_reference(env, dispatch, 1, &state->dispatch_);
+  napi_status s = napi_create_reference(env, ctl, 1, &state->ctl_ref_);
   if (s != napi_ok) return s;
+  state->ctl_ = ctl_word;
   napi_value name;
   s = napi_create_string_utf8(env, "pthreading.wake", NAPI_AUTO_LENGTH, &name);
   if (s != napi_ok) return s;
@@ -86,9 +87,14 @@ void EnvState::Cancel() {
   parker_.Interrupt();
 }
 
-Waiter* EnvState::NewAsyncWaiter() {
+Waiter* EnvState::NewAsyncWaiter(napi_value words, napi_value callback) {
   auto w = std::make_unique<Waiter>();
   w->is_async = true;
+  if (words != nullptr && napi_create_reference(env_, words, 1, &w->words_ref) != napi_ok) return nullptr;
+  if (napi_create_reference(env_, callback, 1, &w->callback_ref) != napi_ok) {
+    ReleaseRefs(w.get());
+    return nullptr;
+  }
   w->async_id = next_id_++;
   if (next_id_ == 0) next_id_ = 1;
   w->env = Of(env_);
@@ -98,13 +104,22 @@ Waiter* EnvState::NewAsyncWaiter() {
   return raw;
 }
 
+void EnvState::ReleaseRefs(Waiter* w) {
+  if (w->words_ref) napi_delete_reference(env_, w->words_ref);
+  if (w->callback_ref) napi_delete_reference(env_, w->callback_ref);
+  w->words_ref = w->callback_ref = nullptr;
+}
+
 Waiter* EnvState::FindAsyncWaiter(uint32_t id) {
   auto it = async_waiters_.find(id);
   return it == async_waiters_.end() ? nullptr : it->second.get();
 }
 
 void EnvState::DropAsyncWaiter(uint32_t id) {
-  async_waiters_.erase(id);
+  auto it = async_waiters_.find(id);
+  if (it == async_waiters_.end()) return;
+  ReleaseRefs(it->second.get());
+  async_waiters_.erase(it);
   if (async_waiters_.empty()) RefLoop(false);
 }
 
@@ -115,16 +130,64 @@ void EnvState::RefLoop(bool ref) {
   else napi_unref_threadsafe_function(env_, tsfn_);
 }
 
-void EnvState::Deliver(uint32_t id, int32_t token) {
-  std::lock_guard<std::mutex> guard(mutex_);
-  if (!alive_) return;  // the environment is gone; its waiters went with it
-  ready_.emplace_back(id, token);
-  if (!scheduled_) {
-    scheduled_ = true;
-    // Non-blocking; fails only while the function is closing, which the
-    // alive_ flag (cleared under this mutex) already excludes.
-    napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+void EnvState::Deliver(uint32_t id, int op, int32_t* word) {
+  bool pass;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    // The environment is going: Cleanup passes on the wake-ups of the
+    // waiters it finds woken but undispatched, this one among them.
+    if (!alive_) return;
+    pass = sync_parked_;
+    ready_.push_back(Ready{id, pass});
+    if (!scheduled_) {
+      scheduled_ = true;
+      // Non-blocking; fails only while the function is closing, which the
+      // alive_ flag (cleared under this mutex) already excludes.
+      napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+    }
   }
+  // The thread is blocked in a sync wait: the waiter cannot run to use
+  // the wake-up now, so it must not be the only one. It still gets its
+  // turn (and retries) once its thread runs again.
+  if (pass) PassOn(op, word);
+}
+
+void EnvState::BeginSyncPark() {
+  if (async_waiters_.empty()) return;  // no async waiter: nothing to pass on
+  std::vector<std::pair<int, int32_t*>> pass;
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    sync_parked_ = true;
+    for (Ready& r : ready_) {
+      if (r.passed) continue;
+      r.passed = true;
+      // Undispatched, so still in the map; its reference keeps the words.
+      if (Waiter* w = FindAsyncWaiter(r.id)) pass.emplace_back(w->op, w->word);
+    }
+  }
+  for (auto& [op, word] : pass) PassOn(op, word);
+}
+
+void EnvState::EndSyncPark() {
+  if (!sync_parked_) return;  // only this thread sets it
+  std::lock_guard<std::mutex> guard(mutex_);
+  sync_parked_ = false;
+}
+
+uint32_t EnvState::EnrolParty(napi_value words, int32_t* word) {
+  napi_ref ref;
+  if (napi_create_reference(env_, words, 1, &ref) != napi_ok) return 0;
+  const uint32_t id = next_party_++;
+  if (next_party_ == 0) next_party_ = 1;
+  parties_[id] = Party{ref, word};
+  return id;
+}
+
+void EnvState::LeaveParty(uint32_t id) {
+  auto it = parties_.find(id);
+  if (it == parties_.end()) return;
+  napi_delete_reference(env_, it->second.ref);
+  parties_.erase(it);
 }
 
 void EnvState::CallJs(napi_env env, napi_value, void* context, void*) {
@@ -133,30 +196,53 @@ void EnvState::CallJs(napi_env env, napi_value, void* context, void*) {
 }
 
 void EnvState::Drain() {
-  std::vector<std::pair<uint32_t, int32_t>> batch;
+  std::vector<Ready> batch;
   {
     std::lock_guard<std::mutex> guard(mutex_);
     batch.swap(ready_);
     scheduled_ = false;
   }
-  napi_value list;
-  if (napi_create_array_with_length(env_, batch.size() * 2, &list) != napi_ok) return;
-  uint32_t n = 0;
-  for (const auto& [id, token] : batch) {
-    if (!FindAsyncWaiter(id)) continue;  // removed by a timeout or abort
-    async_waiters_.erase(id);
-    napi_value v;
-    napi_create_uint32(env_, id, &v);
-    napi_set_element(env_, list, n++, v);
-    napi_create_int32(env_, token, &v);
-    napi_set_element(env_, list, n++, v);
+  napi_value global, status;
+  if (napi_get_global(env_, &global) != napi_ok || napi_create_int32(env_, kUnparked, &status) != napi_ok) {
+    // Cannot call into JavaScript (the thread is going): keep the batch.
+    // The waiters stay in the map, so Cleanup passes their wake-ups on.
+    std::lock_guard<std::mutex> guard(mutex_);
+    ready_.insert(ready_.begin(), batch.begin(), batch.end());
+    return;
   }
-  if (async_waiters_.empty()) RefLoop(false);
-  if (n == 0) return;
-  napi_value fn, global, result;
-  if (napi_get_reference_value(env_, dispatch_, &fn) != napi_ok) return;
-  napi_get_global(env_, &global);
-  napi_call_function(env_, global, fn, 1, &list, &result);
+  napi_value first_error = nullptr;
+  for (size_t i = 0; i < batch.size(); i++) {
+    Waiter* w = FindAsyncWaiter(batch[i].id);
+    if (!w) continue;  // removed by a timeout or abort
+    napi_value fn = nullptr, result;
+    napi_get_reference_value(env_, w->callback_ref, &fn);
+    // The waiter goes; its words stay referenced until the call is over,
+    // so a pass-on below still points at live memory.
+    const int op = w->op;
+    int32_t* word = w->word;
+    napi_ref words_ref = w->words_ref;
+    w->words_ref = nullptr;
+    DropAsyncWaiter(batch[i].id);
+    const napi_status s = fn ? napi_call_function(env_, global, fn, 1, &status, &result) : napi_generic_failure;
+    bool stop = false;
+    if (s == napi_pending_exception) {
+      // A callback threw: the others still get theirs; the first error is
+      // rethrown once the batch is done.
+      napi_value error;
+      if (napi_get_and_clear_last_exception(env_, &error) == napi_ok && !first_error) first_error = error;
+    } else if (s != napi_ok) {
+      // JavaScript cannot run any more (the thread is being torn down):
+      // this waiter's wake-up goes to the next waiter, and the rest of the
+      // batch stays for Cleanup, which passes each on.
+      PassOn(op, word);
+      std::lock_guard<std::mutex> guard(mutex_);
+      ready_.insert(ready_.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i) + 1, batch.end());
+      stop = true;
+    }
+    if (words_ref) napi_delete_reference(env_, words_ref);
+    if (stop) return;
+  }
+  if (first_error) napi_throw(env_, first_error);
 }
 
 void EnvState::Cleanup(void* arg) {
@@ -164,6 +250,7 @@ void EnvState::Cleanup(void* arg) {
   {
     std::lock_guard<std::mutex> guard(self->mutex_);
     self->alive_ = false;
+    self->ctl_ = nullptr;
     self->ready_.clear();
   }
   self->Cancel();
@@ -172,19 +259,49 @@ void EnvState::Cleanup(void* arg) {
     auto it = g_threads.find(static_cast<int64_t>(self->thread_id_));
     if (it != g_threads.end() && it->second.lock().get() == self) g_threads.erase(it);
   }
-  // Take this environment's async waiters out of every queue, leaving each
-  // primitive's word as if they had timed out.
-  for (auto& [id, w] : self->async_waiters_)
-    RemoveWaiter(w.get(), CallbacksFor(w->op).timed_out);
-  for (auto& [id, w] : self->async_waiters_) w->env.reset();  // break the cycle
+  // Leave every primitive as if this environment's async waiters had never
+  // queued: a queued one is removed as if it timed out; one woken but never
+  // dispatched passes its wake-up on. Their references keep the words
+  // alive until this is done.
+  for (auto& [id, w] : self->async_waiters_) {
+    if (!RemoveWaiter(w.get(), CallbacksFor(w->op).timed_out)) PassOn(w->op, w->word);
+  }
+  // A Barrier party that never left leaves now.
+  for (auto& [id, party] : self->parties_) {
+    Slot(party.word, 2).fetch_add(1);
+    WakeWaiters(party.word, SIZE_MAX);
+    napi_delete_reference(self->env_, party.ref);
+  }
+  self->parties_.clear();
+  for (auto& [id, w] : self->async_waiters_) {
+    self->ReleaseRefs(w.get());
+    w->env.reset();  // break the cycle
+  }
   self->async_waiters_.clear();
   // However this thread ends (run() returned, an error, terminate()), its
   // joiners wake now.
   ThreadFinished(self->ident_);
   napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
-  napi_delete_reference(self->env_, self->dispatch_);
-  self->dispatch_ = nullptr;
+  napi_delete_reference(self->env_, self->ctl_ref_);
+  self->ctl_ref_ = nullptr;
   g_live_envs.fetch_sub(1, std::memory_order_relaxed);
+}
+
+int RequestStop(double thread_id) {
+  std::shared_ptr<EnvState> env;
+  {
+    std::lock_guard<std::mutex> guard(g_threads_mutex);
+    auto it = g_threads.find(static_cast<int64_t>(thread_id));
+    if (it != g_threads.end()) env = it->second.lock();
+  }
+  if (!env) return 0;
+  std::lock_guard<std::mutex> guard(env->mutex_);
+  if (!env->alive_ || !env->ctl_) return 0;
+  // Sequentially consistent, as the thread's Atomics: either it sees the
+  // bit as it enters a critical section (and does not), or we see it
+  // inside one (and it stops itself as it leaves).
+  const int32_t before = Slot(env->ctl_, 0).fetch_or(kStopBit);
+  return (before & ~kStopBit) == 0 ? 1 : 2;
 }
 
 bool CancelThread(double thread_id) {

@@ -27,10 +27,10 @@ class EnvState {
   explicit EnvState(napi_env env) : env_(env) {}
 
   // Creates the state for `env`, registers it as Node thread `thread_id`
-  // (pthreading thread `ident`),
-  // and installs the cleanup hook. `dispatch(id, status)` is called on this
-  // thread for every async waiter that is woken.
-  static napi_status Create(napi_env env, double thread_id, double ident, napi_value dispatch,
+  // (pthreading thread `ident`), and installs the cleanup hook. `ctl` is
+  // this thread's control word (see RequestStop), an Int32Array over a
+  // SharedArrayBuffer that the state keeps alive.
+  static napi_status Create(napi_env env, double thread_id, double ident, napi_value ctl, int32_t* ctl_word,
                             std::shared_ptr<EnvState>* out);
   // The state of `env`, or null before Create().
   static std::shared_ptr<EnvState> Of(napi_env env);
@@ -42,23 +42,49 @@ class EnvState {
   // Cancels every sync wait of this thread, now and later. Any thread.
   void Cancel();
 
-  // Async waiters; env thread only.
-  Waiter* NewAsyncWaiter();
+  // Async waiters; env thread only. A waiter holds references to its words
+  // and to the function that receives its outcome, released when it is
+  // dispatched, cancelled or torn down.
+  Waiter* NewAsyncWaiter(napi_value words, napi_value callback);
   Waiter* FindAsyncWaiter(uint32_t id);
   void DropAsyncWaiter(uint32_t id);
 
-  // Hands a woken async waiter's result to this environment. Any thread.
-  void Deliver(uint32_t id, int32_t token);
+  // Hands a woken async waiter's wake-up to this environment. Any thread;
+  // the caller's caller holds `word`. If this thread is blocked in a sync
+  // wait (so the waiter cannot run), the wake-up is also passed on.
+  void Deliver(uint32_t id, int op, int32_t* word);
+
+  // Around a sync wait of this thread (env thread only): the async waiters
+  // it holds woken cannot run meanwhile, so their wake-ups are passed on,
+  // and so are those delivered while it sleeps.
+  void BeginSyncPark();
+  void EndSyncPark();
+
+  // A Barrier party: until LeaveParty(id), the thread ending (however it
+  // ends) counts as the party leaving: slot 2 of `words` (a Condition's)
+  // goes up by one and its waiters wake (src/barrier.ts). Env thread only.
+  uint32_t EnrolParty(napi_value words, int32_t* word);
+  void LeaveParty(uint32_t id);
 
   // Number of live environments and async waiters, for leak checks.
   static size_t LiveEnvs();
   size_t AsyncWaiterCount() const { return async_waiters_.size(); }
 
  private:
+  struct Ready {
+    uint32_t id;
+    bool passed;  // its wake-up was already passed on
+  };
+  struct Party {
+    napi_ref ref;
+    int32_t* word;
+  };
   static void CallJs(napi_env env, napi_value, void* context, void*);
   static void Cleanup(void* arg);
   void Drain();
   void RefLoop(bool ref);
+  void ReleaseRefs(Waiter* w);
+  friend int RequestStop(double thread_id);
 
   napi_env env_;
   double thread_id_ = 0;  // Node's threadId: how Worker#terminate finds us
@@ -67,18 +93,31 @@ class EnvState {
   std::atomic<bool> cancelled_{false};
 
   // Env thread only.
-  napi_ref dispatch_ = nullptr;
+  napi_ref ctl_ref_ = nullptr;
   napi_threadsafe_function tsfn_ = nullptr;
   std::unordered_map<uint32_t, std::unique_ptr<Waiter>> async_waiters_;
   uint32_t next_id_ = 1;
   bool loop_ref_ = false;
+  std::unordered_map<uint32_t, Party> parties_;
+  uint32_t next_party_ = 1;
 
-  // Guards delivery from other threads against teardown.
+  // Guards delivery and stop requests from other threads against teardown.
   std::mutex mutex_;
   bool alive_ = true;
   bool scheduled_ = false;
-  std::vector<std::pair<uint32_t, int32_t>> ready_;
+  bool sync_parked_ = false;
+  std::vector<Ready> ready_;
+  int32_t* ctl_ = nullptr;  // read by other threads under mutex_ while alive_
 };
+
+// The control word of a thread: bit 30 is "stop requested", the bits below
+// count the critical sections of pthreading's internal locks the thread is
+// in (src/critical.ts keeps them). A thread is never terminated
+// inside one: RequestStop sets the bit and says whether to terminate now
+// (returns 1) or to leave that to the thread as it leaves its last
+// critical section (2). 0: no such thread (not registered, or gone).
+constexpr int32_t kStopBit = 1 << 30;
+int RequestStop(double thread_id);
 
 // Cancels the sync waits of Node thread `thread_id`. False if it has not
 // registered yet: it will start cancelled (until ForgetCancel).

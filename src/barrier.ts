@@ -14,8 +14,9 @@
 import { BrokenBarrierError, RuntimeError } from './errors';
 import { AsyncOptions } from './guard';
 import { Condition } from './condition';
-import { Lock, locking } from './lock';
-import { Waiting, checkSignal, runAsync, runSync } from './native';
+import { Section, critical, criticalWith } from './critical';
+import { Lock } from './lock';
+import { Waiting, binding, checkSignal, runAsync, runSync } from './native';
 import { nameOf, setNameOf } from './debug';
 import { registerKind, sharedWords } from './shared';
 import { asyncSignal, checkCount, checkFunction, waitTimeout } from './validate';
@@ -26,6 +27,8 @@ const FILLING = 0;
 const DRAINING = 1;
 const RESETTING = -1;
 const BROKEN = -2;
+// Slot of the condition's words: parties whose thread ended inside wait().
+const DEPARTED = 2;
 
 // The action of barriers created in this thread; other threads compile it
 // from its source (so, like a Thread target, it must not close over locals).
@@ -85,34 +88,41 @@ export class Barrier {
     return runAsync(this.waiting('Barrier.waitAsync', timeout), signal);
   }
 
-  private *waiting(method: string, timeout: unknown): Waiting<number> {
+  private waiting(method: string, timeout: unknown): Waiting<number> {
     const seconds = timeout === undefined ? this._timeout : waitTimeout(method, timeout);
+    return critical(this._cond._lock as Lock, (section) => this.passing(seconds, section));
+  }
+
+  // CPython's wait(), holding the lock (except while its waits sleep).
+  private *passing(seconds: number | null, section: Section): Waiting<number> {
     const w = this._words;
-    yield* this.locked();
+    this.fold();
+    yield* this.enter(section);
+    const index = w[COUNT]++;
+    // Until it leaves below, this thread ending counts as its departure.
+    const party = binding.enrolParty(this._cond._words);
     try {
-      yield* this.enter();
-      const index = w[COUNT]++;
-      try {
-        if (index + 1 === this._parties) this.releaseAll();
-        else yield* this.waitReleased(seconds);
-        return index;
-      } finally {
+      if (index + 1 === this._parties) this.releaseAll();
+      else yield* this.waitReleased(seconds, section);
+      return index;
+    } finally {
+      // Without the lock, the thread is stopping: its departure is counted
+      // natively as it ends, and the others fold it in.
+      if (section.held) {
+        binding.leaveParty(party);
         w[COUNT]--;
         this.exit();
       }
-    } finally {
-      this._cond.release();
     }
   }
 
-  private *locked(): Waiting<void> {
-    yield* locking(this._cond._lock._words, Infinity, false);
-  }
-
   // Waits while the barrier drains or resets.
-  private *enter(): Waiting<void> {
+  private *enter(section: Section): Waiting<void> {
     const w = this._words;
-    while (w[STATE] === RESETTING || w[STATE] === DRAINING) yield* this._cond._waiting(Infinity);
+    while (w[STATE] === RESETTING || w[STATE] === DRAINING) {
+      yield* this._cond._waiting(Infinity, section);
+      this.fold();
+    }
     if (w[STATE] < 0) throw new BrokenBarrierError();
   }
 
@@ -128,13 +138,20 @@ export class Barrier {
     }
   }
 
-  private *waitReleased(seconds: number | null): Waiting<void> {
+  private *waitReleased(seconds: number | null, section: Section): Waiting<void> {
     const w = this._words;
     let released: boolean;
     try {
-      released = yield* this._cond._waitingFor(() => w[STATE] !== FILLING, seconds);
+      released = yield* this._cond._waitingFor(
+        () => {
+          this.fold();
+          return w[STATE] !== FILLING;
+        },
+        seconds,
+        section,
+      );
     } catch (error) {
-      this.break();
+      if (section.held) this.break();
       throw error;
     }
     if (!released) {
@@ -151,6 +168,17 @@ export class Barrier {
       w[STATE] = FILLING;
       this._cond.notifyAll();
     }
+  }
+
+  // Parties whose thread ended inside wait() (counted natively, see
+  // enrolParty) leave now: while the barrier fills, that breaks it, as a
+  // party that can no longer arrive; while it drains, they are simply out.
+  private fold(): void {
+    const departed = Atomics.exchange(this._cond._words, DEPARTED, 0);
+    if (departed === 0) return;
+    this._words[COUNT] -= departed;
+    if (this._words[STATE] === FILLING) this.break();
+    else this.exit();
   }
 
   private runAction(): void {
@@ -171,7 +199,8 @@ export class Barrier {
    * BrokenBarrierError.
    */
   reset(): void {
-    this._cond.with(() => {
+    criticalWith(this._cond._lock, () => {
+      this.fold();
       const w = this._words;
       if (w[COUNT] > 0) {
         if (w[STATE] === FILLING || w[STATE] === BROKEN) w[STATE] = RESETTING;
@@ -188,7 +217,10 @@ export class Barrier {
    * party cannot arrive.
    */
   abort(): void {
-    this._cond.with(() => this.break());
+    criticalWith(this._cond._lock, () => {
+      this.fold();
+      this.break();
+    });
   }
 
   private break(): void {
@@ -203,7 +235,8 @@ export class Barrier {
 
   /** The number of threads currently waiting in the barrier. */
   get nWaiting(): number {
-    return Atomics.load(this._words, STATE) === FILLING ? Atomics.load(this._words, COUNT) : 0;
+    if (Atomics.load(this._words, STATE) !== FILLING) return 0;
+    return Atomics.load(this._words, COUNT) - Atomics.load(this._cond._words, DEPARTED);
   }
 
   /** Whether the barrier is broken. */

@@ -2,12 +2,14 @@
  * `Condition`: Python's condition variable, bound to a {@link Lock} or an
  * {@link RLock} (the default, as in Python).
  *
- * Slots: [0] the address waiters queue on, [1] how many are queued. A
+ * Slots: [0] the address waiters queue on, [1] how many are queued, [2]
+ * used by a Barrier's condition only (barrier.ts). A
  * waiter is queued in native code *before* the lock is released, and
  * `notify()` runs with the lock held, so no notification is lost and
  * `notify(n)` wakes exactly the n longest-waiting threads.
  */
 import { ArgumentTypeError, RuntimeError, describe } from './errors';
+import type { Section } from './critical';
 import { Acquirable, AsyncOptions } from './guard';
 import { Lock, locking } from './lock';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
@@ -36,7 +38,8 @@ export class Condition extends Acquirable {
       throw new ArgumentTypeError(`Condition: lock must be a Lock or RLock, not ${describe(lock)}`);
     }
     this._lock = lock ?? new RLock();
-    this._words = sharedWords(2);
+    // [2]: Barrier parties that left by ending their thread (barrier.ts).
+    this._words = sharedWords(3);
   }
 
   /** Acquires the underlying lock; as its `acquire()`. */
@@ -116,24 +119,35 @@ export class Condition extends Acquirable {
     this.notify(Number.MAX_SAFE_INTEGER);
   }
 
-  /** @internal The wait, as a slow path. Not abortable once notified. */
-  *_waiting(deadline: number): Waiting<boolean> {
+  /**
+   * @internal The wait, as a slow path. Not abortable once notified.
+   *
+   * The lock is given up in one place, native code, once this waiter is
+   * queued, on every path (woken, timed out, aborted, even a park that
+   * never sleeps), and taken back here on every path that goes on. Only a
+   * thread being torn down does not take it back: its slow path is closed
+   * at the park, with `section.held` false.
+   */
+  *_waiting(deadline: number, section?: Section): Waiting<boolean> {
     const lock = this._lock;
+    const critical = section !== undefined;
     const saved = lock._releaseSave();
-    const status = yield { op: Op.Condition, words: this._words, lock: lock._words, deadline, abortable: true };
-    yield* locking(lock._words, Infinity, false);
+    if (section) section.held = false;
+    const status = yield { op: Op.Condition, words: this._words, lock: lock._words, deadline, abortable: true, critical };
+    yield* locking(lock._words, Infinity, false, critical);
+    if (section) section.held = true;
     lock._acquireRestore(saved);
     throwIfAborted(status);
     return status !== Status.TimedOut;
   }
 
   /** @internal CPython's wait_for loop, as a slow path. */
-  *_waitingFor<T>(predicate: () => T, seconds: number | null): Waiting<T> {
+  *_waitingFor<T>(predicate: () => T, seconds: number | null, section?: Section): Waiting<T> {
     const deadline = deadlineAfter(seconds);
     let result = predicate();
     for (let first = true; !result; first = false) {
       if (!first && performance.now() >= deadline) break;
-      yield* this._waiting(deadline);
+      yield* this._waiting(deadline, section);
       result = predicate();
     }
     return result;

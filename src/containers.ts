@@ -16,6 +16,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import v8 from 'node:v8';
 
+import { criticalWith } from './critical';
 import { ArgumentTypeError, ValueError, describe } from './errors';
 import { RLock } from './rlock';
 import { refuseShared, registerKind } from './shared';
@@ -91,12 +92,7 @@ abstract class SharedStore<T> {
 
   /** @internal Runs `fn` holding the lock. */
   protected locked<R>(fn: () => R): R {
-    this._lock.acquire();
-    try {
-      return fn();
-    } finally {
-      this._lock.release();
-    }
+    return criticalWith(this._lock, fn);
   }
 
   /** @internal Read-modify-write under the lock. */

@@ -34,9 +34,10 @@ export function unlock(words: Int32Array): boolean {
 /**
  * The slow path of acquire: park until woken, then race for the lock again;
  * a hand-off means the lock is already ours. Returns false on timeout.
+ * `critical`: the caller is in a critical section (critical.ts).
  */
-export function* locking(words: Int32Array, deadline: number, abortable: boolean): Waiting<boolean> {
-  const park = { op: Op.Lock, words, deadline, abortable };
+export function* locking(words: Int32Array, deadline: number, abortable: boolean, critical = false): Waiting<boolean> {
+  const park = { op: Op.Lock, words, deadline, abortable, critical };
   for (;;) {
     if (tryLock(words)) return true;
     const status = yield park;

@@ -16,12 +16,15 @@ import { isMainThread, threadId, Worker, workerData } from 'node:worker_threads'
 import { AbortError, RuntimeError, ThreadExitError } from './errors';
 
 interface Binding {
-  registerThread(threadId: number, ident: number, dispatch: (list: number[]) => void): void;
+  registerThread(threadId: number, ident: number, ctl: Int32Array): void;
   nextIdent(): number;
   park(op: Op, words: Int32Array, timeoutSeconds: number, extra?: Int32Array | number): Status;
-  parkAsync(op: Op, words: Int32Array, extra?: Int32Array | number): number;
+  parkAsync(op: Op, words: Int32Array, extra: Int32Array | number | undefined, callback: (status: Status) => void): number;
   joinPark(ident: number, timeoutSeconds: number, seenState: number): Status;
-  joinParkAsync(ident: number, seenState: number): number;
+  joinParkAsync(ident: number, seenState: number, callback: (status: Status) => void): number;
+  requestStop(threadId: number): 0 | 1 | 2;
+  enrolParty(conditionWords: Int32Array): number;
+  leaveParty(id: number): void;
   wakeFutex(words: Int32Array): number;
   nextThreadNumber(): number;
   addThread(ident: number, name: string, daemon: boolean, dummy: boolean): void;
@@ -116,6 +119,11 @@ export interface Park {
   deadline: number;
   /** Whether an `AbortSignal` may cut this sleep short. */
   abortable: boolean;
+  /**
+   * Yielded inside a critical section ({@link enterCritical}): an async
+   * wait leaves the section while it sleeps and enters it again after.
+   */
+  critical?: boolean;
 }
 
 /** A slow path: yields parks, receives their statuses, returns a result. */
@@ -134,7 +142,17 @@ function secondsLeft(deadline: number): number {
 // Electron renderers must never block their main thread.
 const mayBlock = !(isMainThread && (process as { type?: string }).type === 'renderer');
 
-/** Serves a slow path by blocking the calling thread. */
+/**
+ * Serves a slow path by blocking the calling thread.
+ *
+ * The slow path's own code decides what each status means, on every path
+ * but one: `Cancelled` (the thread is being torn down). Then the slow path
+ * is closed, so its `finally` blocks run, and the thread stops at once:
+ * nothing of the user's runs after a cancelled wait. What must outlive the
+ * thread happened in native code already (a Condition's lock released, a
+ * wake-up or hand-off passed on, a Barrier party's departure counted).
+ * The slow path is closed the same way if anything else throws from here.
+ */
 export function runSync<T>(waiting: Waiting<T>): T {
   if (!mayBlock) {
     throw new RuntimeError(
@@ -142,64 +160,100 @@ export function runSync<T>(waiting: Waiting<T>): T {
       'ERR_WOULD_BLOCK',
     );
   }
-  let step = waiting.next();
-  while (!step.done) {
-    const park = step.value;
-    const left = secondsLeft(park.deadline);
-    let status: Status;
-    if (left === 0 && !park.lock) status = Status.TimedOut;
-    else if (park.ident !== undefined) status = binding.joinPark(park.ident, left, park.expected ?? 0);
-    else status = binding.park(park.op, park.words, left, park.lock ?? park.expected);
-    if (status === Status.Cancelled) throw new ThreadExitError();
-    step = waiting.next(status);
+  const run = new Run(waiting);
+  try {
+    let step = run.next();
+    while (!step.done) {
+      const park = step.value;
+      const left = secondsLeft(park.deadline);
+      let status: Status;
+      if (left === 0 && !park.lock) status = Status.TimedOut;
+      else if (park.ident !== undefined) status = binding.joinPark(park.ident, left, park.expected ?? 0);
+      else status = binding.park(park.op, park.words, left, park.lock ?? park.expected);
+      if (status === Status.Cancelled) break;
+      step = run.next(status);
+    }
+    if (step.done) return step.value;
+  } finally {
+    run.close();
   }
-  return step.value;
+  return stopThisThread();
 }
 
-/** Serves a slow path with async waiters; never blocks the event loop. */
+/** Serves a slow path with async waiters; never blocks the event loop. As {@link runSync}. */
 export async function runAsync<T>(waiting: Waiting<T>, signal?: AbortSignal): Promise<T> {
-  let step = waiting.next();
-  while (!step.done) {
-    const status = await parkAsync(step.value, signal);
-    if (status === Status.Cancelled) throw new ThreadExitError();
-    step = waiting.next(status);
+  const run = new Run(waiting);
+  try {
+    let step = run.next();
+    while (!step.done) {
+      const status = await parkAsync(step.value, signal);
+      if (status === Status.Cancelled) break;
+      step = run.next(status);
+    }
+    if (step.done) return step.value;
+  } finally {
+    run.close();
   }
-  return step.value;
+  return stopThisThread();
 }
 
-interface Pending {
-  finish(status: Status): void;
-  // Keep the words alive while native code may touch them.
-  words: Int32Array;
-  lock?: Int32Array;
-}
+/**
+ * A slow path being driven: the one place that makes sure it is closed
+ * (its `finally` blocks run) however the driving ends.
+ */
+class Run<T> {
+  private ended = false;
 
-// Shared by every copy of this module loaded in one thread, since the native
-// side has one dispatcher per thread.
-const pendingKey = Symbol.for('pthreading.pending');
-const globalSlots = globalThis as unknown as Record<symbol, Map<number, Pending> | undefined>;
-const pending: Map<number, Pending> = (globalSlots[pendingKey] ??= new Map());
+  constructor(private readonly waiting: Waiting<T>) {}
+
+  next(status?: Status): IteratorResult<Park, T> {
+    let step: IteratorResult<Park, T>;
+    try {
+      step = this.waiting.next(status as Status);
+    } catch (error) {
+      this.ended = true; // a generator that threw is closed
+      throw error;
+    }
+    if (step.done) this.ended = true;
+    return step;
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.waiting.return(undefined as T);
+  }
+}
 
 function parkAsync(park: Park, signal?: AbortSignal): Status | Promise<Status> {
-  const early = park.abortable && signal?.aborted ? Status.Aborted : secondsLeft(park.deadline) === 0 && !park.lock ? Status.TimedOut : -1;
-  if (early !== -1) return early;
-  const id =
-    park.ident !== undefined
-      ? binding.joinParkAsync(park.ident, park.expected ?? 0)
-      : binding.parkAsync(park.op, park.words, park.lock ?? park.expected);
-  if (id === 0) return Status.Invalid;
-  return new Promise<Status>((resolve) => {
+  // A park that carries a lock (a Condition's wait) always reaches native
+  // code, which releases the lock, however the wait then ends.
+  if (!park.lock) {
+    if (park.abortable && signal?.aborted) return Status.Aborted;
+    if (secondsLeft(park.deadline) === 0) return Status.TimedOut;
+  }
+  let left = false;
+  const sleeping = new Promise<Status>((resolve) => {
     let stopTimer: (() => void) | undefined;
     const onAbort = (): void => {
       if (binding.cancelAsync(id)) finish(Status.Aborted);
     };
+    // Called by native code when the waiter is woken, or here once it is
+    // removed (cancelAsync returned true): once, either way. Native code
+    // holds this function and the words while the waiter is queued.
     const finish = (status: Status): void => {
-      pending.delete(id);
       stopTimer?.();
       if (park.abortable) signal?.removeEventListener('abort', onAbort);
       resolve(status);
     };
-    pending.set(id, { finish, words: park.words, lock: park.lock });
+    const id =
+      park.ident !== undefined
+        ? binding.joinParkAsync(park.ident, park.expected ?? 0, finish)
+        : binding.parkAsync(park.op, park.words, park.lock ?? park.expected, finish);
+    if (id === 0) {
+      resolve(Status.Invalid);
+      return;
+    }
     if (park.deadline !== Infinity) {
       stopTimer = atDeadline(park.deadline, () => {
         if (binding.cancelAsync(id)) finish(Status.TimedOut);
@@ -209,7 +263,15 @@ function parkAsync(park: Park, signal?: AbortSignal): Status | Promise<Status> {
       signal.addEventListener('abort', onAbort, { once: true });
       if (signal.aborted) onAbort();
     }
+    // Holding nothing while it sleeps, the thread leaves its critical
+    // section (and stops here if a stop was requested meanwhile).
+    if (park.critical) {
+      left = true;
+      leaveCritical();
+    }
   });
+  if (!park.critical) return sleeping;
+  return sleeping.then((status) => (left && enterCritical() ? Status.Cancelled : status));
 }
 
 /**
@@ -218,19 +280,19 @@ function parkAsync(park: Park, signal?: AbortSignal): Status | Promise<Status> {
  */
 export function atDeadline(deadline: number, fn: () => void): () => void {
   let timer: NodeJS.Timeout;
-  const onTimeout = (): void => {
+  const arm = (): void => {
     const ms = deadline - performance.now();
-    // setTimeout may fire a fraction of a millisecond early.
-    if (ms > 0) timer = setTimeout(onTimeout, Math.ceil(ms));
+    // setTimeout may fire a fraction of a millisecond early, and it cannot
+    // wait longer than MAX_TIMER_MS: a longer wait takes several timers.
+    if (ms > 0) timer = setTimeout(arm, Math.min(Math.ceil(ms), MAX_TIMER_MS));
     else fn();
   };
-  timer = setTimeout(onTimeout, Math.max(0, Math.ceil(deadline - performance.now())));
+  arm();
   return () => clearTimeout(timer);
 }
 
-function dispatch(list: number[]): void {
-  for (let i = 0; i < list.length; i += 2) pending.get(list[i])?.finish(list[i + 1] as Status);
-}
+/** The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Throws the error for a park that was aborted. */
 export function throwIfAborted(status: Status, signal?: AbortSignal): void {
@@ -272,21 +334,69 @@ const identSlot = globalThis as unknown as Record<symbol, number | undefined>;
 /** This thread's ident (Python's `threading.get_ident()`). */
 export const ident: number = (identSlot[identKey] ??= resolveIdent());
 
-binding.registerThread(threadId, ident, dispatch);
+// This thread's control word (native/registry.h): bit 30 is "stop
+// requested", the bits below count the critical sections it is in. One
+// per thread, shared by every copy of this module loaded in it.
+const STOP = 1 << 30;
+const ctlKey = Symbol.for('pthreading.ctl');
+const ctlSlot = globalThis as unknown as Record<symbol, Int32Array | undefined>;
+const ctl: Int32Array = (ctlSlot[ctlKey] ??= new Int32Array(new SharedArrayBuffer(4)));
 
-// Every native wait waits for "woken or cancelled". Cancel a worker's waits
-// before Node terminates it (otherwise a worker asleep in native code never
-// stops, and Node's exit, which joins every worker, hangs), and cancel every
-// other thread's waits when the process exits.
+binding.registerThread(threadId, ident, ctl);
+
+/**
+ * Enters a critical section: a stretch in which this thread holds, or is
+ * about to take, an internal lock of a pthreading object (a Queue's, a
+ * Barrier's, a shared container's) and changes the state it guards.
+ * `terminate()` never stops a thread inside one: it stops as it leaves the
+ * last. Returns true if a stop is already requested: the caller must then
+ * not take the lock, and leave at once. Every enter is paired with one
+ * {@link leaveCritical}.
+ */
+export function enterCritical(): boolean {
+  // Sequentially consistent, as the requester's fetch_or: either it sees
+  // us inside, or we see its bit.
+  return (Atomics.add(ctl, 0, 1) & STOP) !== 0;
+}
+
+/** Leaves a critical section; the last one out stops the thread if asked. */
+export function leaveCritical(): void {
+  if (Atomics.sub(ctl, 0, 1) === (STOP | 1)) stopThisThread();
+}
+
+/**
+ * Ends this thread now, as `terminate()` would (a worker exits with code
+ * 1, Node's code for a terminated worker). Never returns.
+ */
+export function stopThisThread(): never {
+  if (!isMainThread) process.exit(1);
+  // The main thread is never cancelled; if it were, give up its wait.
+  throw new ThreadExitError();
+}
+
+// Every native wait waits for "woken or cancelled". terminate() first asks
+// Node to stop the worker's JavaScript, then cancels its waits (a worker
+// asleep in native code would never stop otherwise, and Node's exit, which
+// joins every worker, would hang): in that order, the woken worker runs no
+// more JavaScript, so it never reports an 'error'. A worker inside a
+// critical section is not terminated there: its waits are cancelled and it
+// stops itself as it leaves. At process exit, every other thread's waits
+// are cancelled.
 const patched = Symbol.for('pthreading.terminatePatched');
 const proto = Worker.prototype as Worker & Record<symbol, boolean>;
 if (!proto[patched]) {
   const terminate = proto.terminate;
   proto.terminate = function (this: Worker): Promise<number> {
     const id = this.threadId;
+    if (id >= 0 && binding.requestStop(id) === 2) {
+      const exited = new Promise<number>((resolve) => this.once('exit', resolve));
+      binding.cancelThread(id);
+      return exited;
+    }
+    const stopped = terminate.call(this);
     // A worker still starting up is cancelled as soon as it registers.
     if (id >= 0 && !binding.cancelThread(id)) this.once('exit', () => binding.forgetCancel(id));
-    return terminate.call(this);
+    return stopped;
   };
   proto[patched] = true;
   if (isMainThread) process.on('exit', () => binding.cancelOthers());

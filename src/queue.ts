@@ -16,7 +16,8 @@ import v8 from 'node:v8';
 import { ArgumentTypeError, PthreadingError, ValueError, describe } from './errors';
 import { Condition } from './condition';
 import { AsyncOptions } from './guard';
-import { Lock, locking } from './lock';
+import { Lock } from './lock';
+import { Section, critical, criticalWith } from './critical';
 import { Waiting, checkSignal, deadlineAfter, runAsync, runSync } from './native';
 import { refuseShared, registerKind } from './shared';
 import { asyncSignal, checkBlocking, checkCount, waitTimeout } from './validate';
@@ -136,7 +137,7 @@ export class Queue<T = unknown> {
    * @throws ValueError if called more times than there were items.
    */
   taskDone(): void {
-    this._mutex.with(() => {
+    criticalWith(this._mutex, () => {
       const unfinished = this._words[UNFINISHED] - 1;
       if (unfinished < 0) throw new ValueError('task_done() called too many times');
       if (unfinished === 0) this._allTasksDone.notifyAll();
@@ -156,13 +157,12 @@ export class Queue<T = unknown> {
     await runAsync(this.joining(), signal);
   }
 
-  private *joining(): Waiting<void> {
-    yield* locking(this._mutex._words, Infinity, false);
-    try {
-      while (this._words[UNFINISHED] > 0) yield* this._allTasksDone._waiting(Infinity);
-    } finally {
-      this._mutex.release();
-    }
+  private joining(): Waiting<void> {
+    return critical(this._mutex, (section) => this.joiningIn(section));
+  }
+
+  private *joiningIn(section: Section): Waiting<void> {
+    while (this._words[UNFINISHED] > 0) yield* this._allTasksDone._waiting(Infinity, section);
   }
 
   private encode(item: T): Uint8Array {
@@ -186,36 +186,34 @@ export class Queue<T = unknown> {
   }
 
   // CPython's put(), with "wait on not_full" as a slow path.
-  private *putting(bytes: Uint8Array, method: string, block: unknown, timeout: unknown): Waiting<void> {
+  private putting(bytes: Uint8Array, method: string, block: unknown, timeout: unknown): Waiting<void> {
     const deadline = this.deadline(method, block, timeout);
-    yield* locking(this._mutex._words, Infinity, false);
-    try {
-      while (!this.hasRoom(bytes.length)) {
-        if (deadline === null || performance.now() >= deadline) throw new Full();
-        yield* this._notFull._waiting(deadline);
-      }
-      this.write(bytes);
-      this._notEmpty.notify();
-    } finally {
-      this._mutex.release();
+    return critical(this._mutex, (section) => this.puttingIn(bytes, deadline, section));
+  }
+
+  private *puttingIn(bytes: Uint8Array, deadline: number | null, section: Section): Waiting<void> {
+    while (!this.hasRoom(bytes.length)) {
+      if (deadline === null || performance.now() >= deadline) throw new Full();
+      yield* this._notFull._waiting(deadline, section);
     }
+    this.write(bytes);
+    this._notEmpty.notify();
   }
 
   // CPython's get(), with "wait on not_empty" as a slow path.
-  private *getting(method: string, block: unknown, timeout: unknown): Waiting<T> {
+  private getting(method: string, block: unknown, timeout: unknown): Waiting<T> {
     const deadline = this.deadline(method, block, timeout);
-    yield* locking(this._mutex._words, Infinity, false);
-    try {
-      while (this._words[COUNT] === 0) {
-        if (deadline === null || performance.now() >= deadline) throw new Empty();
-        yield* this._notEmpty._waiting(deadline);
-      }
-      const item = this.read();
-      this._notFull.notify();
-      return item;
-    } finally {
-      this._mutex.release();
+    return critical(this._mutex, (section) => this.gettingIn(deadline, section));
+  }
+
+  private *gettingIn(deadline: number | null, section: Section): Waiting<T> {
+    while (this._words[COUNT] === 0) {
+      if (deadline === null || performance.now() >= deadline) throw new Empty();
+      yield* this._notEmpty._waiting(deadline, section);
     }
+    const item = this.read();
+    this._notFull.notify();
+    return item;
   }
 
   // null: do not wait; Infinity: wait forever.

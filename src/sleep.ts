@@ -1,9 +1,7 @@
 /** `sleep(seconds)` (blocking, precise, cancellable at exit) and `sleepAsync`. */
-import { setTimeout as delay } from 'node:timers/promises';
-
-import { ValueError } from './errors';
+import { AbortError, ValueError } from './errors';
 import { AsyncOptions } from './guard';
-import { Op, Status, Waiting, deadlineAfter, runSync } from './native';
+import { Op, Status, Waiting, atDeadline, checkSignal, deadlineAfter, runSync } from './native';
 import { asyncSignal, waitTimeout } from './validate';
 
 // Nobody ever wakes this word: a park on it ends only at its deadline (or
@@ -32,9 +30,27 @@ export function sleep(seconds: number): void {
   if (s > 0) runSync(sleeping(deadlineAfter(s)));
 }
 
-/** Resolves after `seconds` without blocking; `options.signal` cancels it. */
-export async function sleepAsync(seconds: number, options?: AsyncOptions): Promise<void> {
-  const s = checkSeconds('sleepAsync', seconds);
-  const signal = asyncSignal('sleepAsync', options);
-  await delay(s * 1000, undefined, signal ? { signal } : undefined);
+/**
+ * Resolves after `seconds` without blocking, however long (up to
+ * TIMEOUT_MAX); `options.signal` cancels it with an `AbortError`.
+ */
+export function sleepAsync(seconds: number, options?: AsyncOptions): Promise<void> {
+  try {
+    const s = checkSeconds('sleepAsync', seconds);
+    const signal = asyncSignal('sleepAsync', options);
+    checkSignal(signal);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        stop();
+        reject(new AbortError(signal!.reason));
+      };
+      const stop = atDeadline(deadlineAfter(s), () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

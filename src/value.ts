@@ -3,6 +3,7 @@
  * `multiprocessing.Value` — the standard port of a Python global that
  * threads update, since JavaScript threads share no heap.
  */
+import { criticalWith } from './critical';
 import { ArgumentTypeError, ValueError, describe } from './errors';
 import { Lock } from './lock';
 import { RLock } from './rlock';
@@ -61,7 +62,7 @@ export class Value {
 
   /** The number; read and written under the lock. */
   get value(): number {
-    return this._lock ? this._lock.with(() => this._data[0]) : this._data[0];
+    return this._lock ? criticalWith(this._lock, () => this._data[0]) : this._data[0];
   }
 
   set value(v: number) {
@@ -69,7 +70,7 @@ export class Value {
     const store = (): void => {
       this._data[0] = v;
     };
-    if (this._lock) this._lock.with(store);
+    if (this._lock) criticalWith(this._lock, store);
     else store();
   }
 
