@@ -28,9 +28,11 @@ import {
 import { onThread, parked, timed, until } from './helpers';
 
 const root = path.join(__dirname, '..');
+// Sanitizer builds run several times slower: they scale time bounds.
+const scale = Number(process.env.PTHREADING_TIME_SCALE ?? 1);
 
 /** Rejects if `p` has not settled within `ms`: a hang shows as a failure, not a test timeout. */
-function within<T>(p: Promise<T>, ms = 5000): Promise<T> {
+function within<T>(p: Promise<T>, ms = 5000 * scale): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
     p.then(
@@ -182,9 +184,9 @@ describe('a wake-up that reaches an async waiter whose thread then blocks', () =
     const first = lock.acquireAsync();
     await parked(1);
     release.set();
-    const [got, seconds] = timed(() => lock.acquire(true, 3));
+    const [got, seconds] = timed(() => lock.acquire(true, 3 * scale));
     expect(got).toBe(true);
-    expect(seconds).toBeLessThan(1.5);
+    expect(seconds).toBeLessThan(1.5 * scale);
     lock.release();
     expect(await within(first)).toBe(true);
     lock.release();
@@ -204,9 +206,9 @@ describe('a wake-up that reaches an async waiter whose thread then blocks', () =
       },
       { sem },
     );
-    const [got, seconds] = timed(() => sem.acquire(true, 3));
+    const [got, seconds] = timed(() => sem.acquire(true, 3 * scale));
     expect(got).toBe(true);
-    expect(seconds).toBeLessThan(1.5);
+    expect(seconds).toBeLessThan(1.5 * scale);
     await releaser.done;
     sem.release();
     expect(await within(first)).toBe(true);
@@ -228,9 +230,9 @@ describe('a wake-up that reaches an async waiter whose thread then blocks', () =
       },
       { cond },
     );
-    const [notified, seconds] = timed(() => cond.wait(3));
+    const [notified, seconds] = timed(() => cond.wait(3 * scale));
     expect(notified).toBe(true);
-    expect(seconds).toBeLessThan(1.5);
+    expect(seconds).toBeLessThan(1.5 * scale);
     cond.release();
     await notifier.done;
     cond.acquire();
