@@ -86,3 +86,26 @@ export function checkFunction<F>(method: string, what: string, value: unknown): 
   }
   return value as F;
 }
+
+/**
+ * An `options` argument: an object (or undefined/null for none). Returns
+ * it, or an empty object.
+ */
+export function checkOptions<O extends object>(method: string, options: unknown): Partial<O> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') {
+    throw new ArgumentTypeError(`${method}: options must be an object, not ${describe(options)}`);
+  }
+  return options as Partial<O>;
+}
+
+/**
+ * A list index, as Python's `operator.index()`: an integer number (a float,
+ * NaN, a string or a bigint is a TypeError, as in Python's list methods).
+ */
+export function checkInteger(method: string, what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new ArgumentTypeError(`${method}: ${what} must be an integer, not ${describe(value)}`);
+  }
+  return value;
+}
