@@ -14,8 +14,8 @@ export class PthreadingError extends Error {
   readonly code: string;
 
   constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(safeString(message), options);
+    this.code = checkCode(code);
     this.name = new.target.name;
   }
 }
@@ -28,6 +28,11 @@ export class RuntimeError extends PthreadingError {
   constructor(message: string, code = 'ERR_RUNTIME', options?: { cause?: unknown }) {
     super(message, code, options);
   }
+}
+
+function checkCode(code: unknown): string {
+  if (typeof code !== 'string') throw new ArgumentTypeError(`an error's code must be a string, not ${describe(code)}`);
+  return code;
 }
 
 /** Python's `threading.ThreadError`, which is `RuntimeError`. */
@@ -58,8 +63,8 @@ export class ArgumentTypeError extends TypeError {
   readonly code: string;
 
   constructor(message: string, code = 'ERR_INVALID_ARG_TYPE') {
-    super(message);
-    this.code = code;
+    super(safeString(message));
+    this.code = checkCode(code);
     this.name = 'TypeError';
   }
 }

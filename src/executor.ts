@@ -183,7 +183,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const seconds = waitTimeout('ThreadPoolExecutor.map', timeout);
     if (iterables.length === 0) throw new ArgumentTypeError('ThreadPoolExecutor.map: give at least one iterable');
     for (const it of iterables) {
-      if (it === null || typeof (it as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      if (it === null || it === undefined || typeof (it as Iterable<unknown>)[Symbol.iterator] !== 'function') {
         throw new ArgumentTypeError(`ThreadPoolExecutor.map: arguments must be iterables, not ${describe(it)}`);
       }
     }
