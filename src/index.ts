@@ -4,9 +4,23 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 
-import { setThreadInfo } from './logging';
+import { Barrier } from './barrier';
+import { Condition } from './condition';
+import { SharedDict, SharedList } from './containers';
+import { Event } from './event';
+import { ThreadPoolExecutor } from './executor';
+import { Future } from './futures';
+import { Acquirable } from './guard';
+import { Lock } from './lock';
+import { Logger, setThreadInfo } from './logging';
+import { Queue } from './queue';
+import { guardReceivers } from './receivers';
+import { RLock } from './rlock';
+import { BoundedSemaphore, Semaphore } from './semaphore';
 import { revive } from './shared';
-import { currentThread, getIdent } from './thread';
+import { Thread, currentThread, getIdent } from './thread';
+import { Timer } from './timer';
+import { Value } from './value';
 
 export { Lock } from './lock';
 export { RLock } from './rlock';
@@ -64,6 +78,30 @@ export { nativeStats } from './native';
 export type { NativeStats } from './native';
 
 setThreadInfo(() => ({ name: currentThread().name, ident: getIdent() }));
+
+// Every public method of every exported class refuses a wrong `this` with a
+// coded TypeError (src/receivers.ts); each with a field its instances have.
+const receivers: [Parameters<typeof guardReceivers>[0], string][] = [
+  [Acquirable, '_kind'],
+  [Lock, '_words'],
+  [RLock, '_words'],
+  [Condition, '_words'],
+  [Semaphore, '_words'],
+  [BoundedSemaphore, '_words'],
+  [Event, '_words'],
+  [Barrier, '_words'],
+  [Thread, '_kind'],
+  [Timer, '_finished'],
+  [Value, '_data'],
+  [Object.getPrototypeOf(SharedList), '_buffer'],
+  [SharedList, '_buffer'],
+  [SharedDict, '_buffer'],
+  [Queue, '_words'],
+  [ThreadPoolExecutor, 'maxWorkers'],
+  [Future, '_state'],
+  [Logger, 'name'],
+];
+for (const [cls, state] of receivers) guardReceivers(cls, state);
 
 // A worker that loads pthreading gets the primitives in its workerData back
 // as working objects.
