@@ -79,6 +79,26 @@ export function asyncSignal(method: string, options: unknown): AbortSignal | und
   return signal;
 }
 
+/**
+ * A constructor that takes no arguments, as Python's `Lock()`, `RLock()`,
+ * `Event()` and `local()`: given any, a TypeError.
+ */
+export function checkNoArguments(what: string, count: number): void {
+  if (count > 0) throw new ArgumentTypeError(`${what}() takes no arguments (${count} given)`);
+}
+
+/**
+ * A thread name, as Python's `str(name)`: a string as it is; a number, a
+ * bigint or a boolean as its `String()`. Other types (objects, symbols,
+ * functions, null) are a TypeError, where `String()` would give nothing
+ * a Python programmer could mean.
+ */
+export function checkName(method: string, name: unknown): string {
+  if (typeof name === 'string') return name;
+  if (typeof name === 'number' || typeof name === 'bigint' || typeof name === 'boolean') return String(name);
+  throw new ArgumentTypeError(`${method}: name must be a string or a number, not ${describe(name)}`);
+}
+
 /** A function argument. */
 export function checkFunction<F>(method: string, what: string, value: unknown): F {
   if (typeof value !== 'function') {
