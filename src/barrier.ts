@@ -221,8 +221,8 @@ export class Barrier {
   }
 
   toString(): string {
-    if (this.broken) return '<Barrier: broken>';
-    return `<Barrier: waiters=${this.nWaiting}/${this._parties}>`;
+    if (this.broken) return `<${this.constructor.name}: broken>`;
+    return `<${this.constructor.name}: waiters=${this.nWaiting}/${this._parties}>`;
   }
 }
 

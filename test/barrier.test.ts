@@ -146,3 +146,13 @@ describe('Barrier#wait()', () => {
     expect(() => new Barrier(2, 'x' as unknown as () => void)).toThrow(TypeError);
   });
 });
+
+describe('Barrier#toString()', () => {
+  it("shows waiters/parties or broken, and the class's name, as CPython's repr", () => {
+    class Gate extends Barrier {}
+    const g = new Gate(3);
+    expect(String(g)).toBe('<Gate: waiters=0/3>');
+    g.abort();
+    expect(String(g)).toBe('<Gate: broken>');
+  });
+});
