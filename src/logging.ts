@@ -136,18 +136,33 @@ function formatTime(created: number, datefmt: string | null): string {
   return datefmt.replace(/%([YmdHMS%])/g, (_m, f: string) => fields[f]);
 }
 
-/** Python's `str()` of a value, for `%s` arguments: lists print as `['a', 'b']`. */
+/**
+ * Python's `str()` of a value, for `%s` arguments: lists print as
+ * `['a', 'b']`, a list inside itself as `[...]`.
+ */
 export function pyStr(value: unknown): unknown {
+  return pyStrIn(value, new Set());
+}
+
+function pyStrIn(value: unknown, open: Set<unknown>): unknown {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  if (Array.isArray(value)) {
+    if (open.has(value)) return '[...]';
+    open.add(value);
+    try {
+      return `[${value.map((v) => pyRepr(v, open)).join(', ')}]`;
+    } finally {
+      open.delete(value);
+    }
+  }
   return value;
 }
 
-function pyRepr(value: unknown): string {
+function pyRepr(value: unknown, open: Set<unknown> = new Set()): string {
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  return String(pyStr(value));
+  return String(pyStrIn(value, open));
 }
 
 /** A named logger, as Python's `logging.Logger`. */
@@ -206,7 +221,8 @@ export class Logger {
       };
       const format = config?.format ?? BASIC_FORMAT;
       for (const [, key] of format.matchAll(/%\((\w+)\)/g)) {
-        if (!(key in record)) throw new Error(`KeyError: '${key}' is not a field of a log record`);
+        // Own fields only: '%(constructor)s' is a KeyError, as in Python.
+        if (!Object.hasOwn(record, key)) throw new Error(`KeyError: '${key}' is not a field of a log record`);
       }
       process.stderr.write(`${sprintf(format, record)}\n`);
     } catch (error) {

@@ -117,6 +117,23 @@ describe('logging', () => {
     expect(logging.getLevelName(logging.INFO)).toBe('INFO');
   });
 
+  it("a format field must be a record's own: %(constructor)s is a logging error, as Python's KeyError", () => {
+    const { stderr } = script(`
+      const { logging } = require('pthreading');
+      logging.basicConfig({ format: '%(constructor)s %(message)s' });
+      logging.error('x');
+    `);
+    expect(stderr).toContain('--- Logging error ---');
+    expect(stderr).toContain("KeyError: 'constructor'");
+  });
+
+  it("pyStr is Python's str(): a list inside itself prints as [...]", () => {
+    const a: unknown[] = [1];
+    a.push(a);
+    expect(logging.pyStr(a)).toBe('[1, [...]]');
+    expect(logging.pyStr([['x'], a, null, true])).toBe("[['x'], [1, [...]], None, True]");
+  });
+
   it('getLogger returns one logger per name; setLevel and isEnabledFor', () => {
     const a = logging.getLogger('a');
     expect(logging.getLogger('a')).toBe(a);
