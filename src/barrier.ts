@@ -78,7 +78,8 @@ export class Barrier {
     if (action !== undefined && action !== null) {
       checkFunction('Barrier', 'action', action);
       actions.set(this, action);
-      this._action = String(action);
+      // The function's own source, whatever its `toString` says or does.
+      this._action = Function.prototype.toString.call(action);
     } else {
       this._action = null;
     }

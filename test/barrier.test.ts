@@ -197,3 +197,18 @@ describe('Barrier actions compiled in another thread', () => {
     expect(calls()).toBe(1);
   });
 });
+
+describe('Barrier action source', () => {
+  it("is the function's own source, whatever its toString says or does", () => {
+    const action = (): void => {
+      (globalThis as { sourceRuns?: number }).sourceRuns = ((globalThis as { sourceRuns?: number }).sourceRuns ?? 0) + 1;
+    };
+    action.toString = () => {
+      throw new Error('toString throws');
+    };
+    const b = new Barrier(1, action);
+    b.wait();
+    revive(structuredClone(b)).wait(); // compiled from its source, as in another thread
+    expect((globalThis as { sourceRuns?: number }).sourceRuns).toBe(2);
+  });
+});
