@@ -27,7 +27,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 
-import { ArgumentTypeError, describe } from './errors';
+import { ArgumentTypeError, describe, safeString } from './errors';
 import { binding, ident } from './native';
 
 const STATS = 1;
@@ -401,6 +401,6 @@ function report(r: DeadlockReport): void {
   try {
     handler(r);
   } catch (error) {
-    process.stderr.write(`pthreading: the deadlock handler threw: ${String(error)}\n${r.message}\n`);
+    process.stderr.write(`pthreading: the deadlock handler threw: ${safeString(error)}\n${r.message}\n`);
   }
 }

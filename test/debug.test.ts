@@ -1,7 +1,7 @@
 /**
  * Debug mode: contention counters and deadlock detection, off by default.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -241,5 +241,31 @@ describe('debug bookkeeping in a long-running process', () => {
     // 15,000 created, 3,000 at most alive at a time: without sweeping, 15,000.
     expect(Number(r.stdout)).toBeGreaterThan(0);
     expect(Number(r.stdout)).toBeLessThan(8000);
+  });
+});
+
+describe('a deadlock handler that throws', () => {
+  it('cannot break the acquire that found the cycle, even with a value whose toString throws', () => {
+    setDebug({ deadlock: true });
+    setDeadlockHandler(() => {
+      throw { toString: () => { throw new Error('toString throws'); } };
+    });
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+    try {
+      const a = new Lock();
+      const b = new Lock();
+      a.acquire();
+      b.acquire();
+      b.release();
+      a.release();
+      b.acquire();
+      expect(a.acquire()).toBe(true); // the inversion, reported to the throwing handler
+      a.release();
+      b.release();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toMatch(/the deadlock handler threw: <an instance of Object: its toString\(\) threw>\npthreading: potential deadlock/);
   });
 });
