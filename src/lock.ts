@@ -133,7 +133,7 @@ export class Lock extends Acquirable {
   }
 
   override toString(): string {
-    return `<${this.locked() ? 'locked' : 'unlocked'} Lock>`;
+    return `<${this.locked() ? 'locked' : 'unlocked'} ${this.constructor.name}>`;
   }
 }
 
