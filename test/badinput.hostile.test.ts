@@ -118,6 +118,14 @@ const hostile: [string, unknown][] = [
   ['an array of arrays', [[]]],
   ['an empty object', {}],
   ['1e300', 1e300],
+  [
+    'an object whose constructor getter throws (error messages describe() it)',
+    Object.defineProperty({}, 'constructor', {
+      get() {
+        throw new Error('constructor getter throws');
+      },
+    }),
+  ],
 ];
 
 // A fresh instance of each exported class, and how to dispose of it.
