@@ -80,28 +80,29 @@ export type { NativeStats } from './native';
 setThreadInfo(() => ({ name: currentThread().name, ident: getIdent() }));
 
 // Every public method of every exported class refuses a wrong `this` with a
-// coded TypeError (src/receivers.ts); each with a field its instances have.
-const receivers: [Parameters<typeof guardReceivers>[0], string][] = [
-  [Acquirable, '_kind'],
+// coded TypeError (src/receivers.ts): each class with a field its instances
+// have, and its private helpers, left unguarded.
+const receivers: Parameters<typeof guardReceivers>[] = [
+  [Acquirable, '_kind', ['guard']],
   [Lock, '_words'],
-  [RLock, '_words'],
-  [Condition, '_words'],
-  [Semaphore, '_words'],
-  [BoundedSemaphore, '_words'],
+  [RLock, '_words', ['enter', 'own']],
+  [Condition, '_words', ['checkOwned']],
+  [Semaphore, '_words', ['start', 'limit', 'overflow']],
+  [BoundedSemaphore, '_words', ['limit', 'overflow']],
   [Event, '_words'],
-  [Barrier, '_words'],
-  [Thread, '_kind'],
+  [Barrier, '_words', ['break', 'enter', 'exit', 'locked', 'releaseAll', 'runAction', 'waitReleased', 'waiting']],
+  [Thread, '_kind', ['checkJoin', 'launch', 'noteNativeId']],
   [Timer, '_finished'],
   [Value, '_data'],
-  [Object.getPrototypeOf(SharedList), '_buffer'],
+  [Object.getPrototypeOf(SharedList), '_buffer', ['load', 'locked', 'peek', 'store', 'update']],
   [SharedList, '_buffer'],
   [SharedDict, '_buffer'],
-  [Queue, '_words'],
-  [ThreadPoolExecutor, 'maxWorkers'],
-  [Future, '_state'],
+  [Queue, '_words', ['copyIn', 'copyOut', 'deadline', 'encode', 'getting', 'hasRoom', 'joining', 'putting', 'read', 'write']],
+  [ThreadPoolExecutor, 'maxWorkers', ['beginShutdown', 'breakPool', 'dispatch', 'drainMessages', 'functionId', 'handOver', 'idle', 'idleThread', 'lose', 'newId', 'onMessage', 'outstanding', 'refresh', 'spawn']],
+  [Future, '_state', ['failure', 'outcome', 'waitDone', 'waitDoneAsync']],
   [Logger, 'name'],
 ];
-for (const [cls, state] of receivers) guardReceivers(cls, state);
+for (const args of receivers) guardReceivers(...args);
 
 // A worker that loads pthreading gets the primitives in its workerData back
 // as working objects.

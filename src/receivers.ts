@@ -23,15 +23,19 @@ const guarded = new WeakSet<object>();
 /**
  * Guards every public member of `cls.prototype` (its own, not inherited
  * ones: guard each class of a hierarchy). `state` names an instance field
- * that a constructed instance always has.
+ * that a constructed instance always has. `internal` names TypeScript-
+ * private helpers to leave as they are: they run only on a `this` that a
+ * public member has checked, and some sit on hot paths (Semaphore's
+ * `start`). A helper missing from the list is guarded too, which costs a
+ * little time, never correctness.
  */
-export function guardReceivers(cls: Class, state: string): void {
+export function guardReceivers(cls: Class, state: string, internal: readonly string[] = []): void {
   const proto = cls.prototype as object;
   if (guarded.has(proto)) return;
   guarded.add(proto);
   const ok = (x: unknown): boolean => x instanceof cls && (x as Record<string, unknown>)[state] !== undefined;
   for (const key of Reflect.ownKeys(proto)) {
-    if (key === 'constructor' || (typeof key === 'string' && key.startsWith('_'))) continue;
+    if (key === 'constructor' || (typeof key === 'string' && (key.startsWith('_') || internal.includes(key)))) continue;
     const d = Object.getOwnPropertyDescriptor(proto, key)!;
     const label = `${cls.name}.${typeof key === 'symbol' ? `[${key.description}]` : key}`;
     if (typeof d.value === 'function') {
