@@ -21,8 +21,8 @@
  * Nothing here grows for ever in a long-running process: the native graph
  * keeps the 4,096 most recent orders (kMaxOrderEdges in native/debug.h;
  * an order older than that is forgotten, and a cycle it starts is not
- * reported), each thread's cache of orders it has sent is emptied when it
- * reaches as many, and the list of primitives for contentionStats() drops
+ * reported), each thread's cache of the orders it has sent is emptied at
+ * 4,096 entries, and the list of primitives for contentionStats() drops
  * collected ones as it grows.
  */
 import { isMainThread } from 'node:worker_threads';
@@ -260,8 +260,8 @@ interface Held {
 }
 const held: Held[] = [];
 // Lock orders this thread has already recorded: from -> to. Only a cache
-// of what the native graph was sent, so it is emptied when it reaches the
-// graph's own bound (an order sent again is a no-op there).
+// of what the native graph was sent (an order sent again is a no-op there),
+// so it is simply emptied when it holds KNOWN_MAX orders.
 const known = new Map<number, Set<number>>();
 const KNOWN_MAX = 4096;
 let knownOrders = 0;
