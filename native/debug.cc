@@ -18,6 +18,7 @@ std::atomic<int64_t> g_next_id{0};
 // mutex is enough.
 std::mutex g_mutex;
 std::map<int64_t, std::map<int64_t, OrderEdge>> g_order;  // from -> to -> first edge seen
+std::deque<std::pair<int64_t, int64_t>> g_edges;           // g_order's edges, oldest first
 std::set<std::pair<int64_t, int64_t>> g_reported;
 struct Waiting {
   int64_t lock = 0;
@@ -48,6 +49,20 @@ std::vector<OrderEdge> PathOf(int64_t start, int64_t goal) {
   return {};
 }
 
+// Forgets the oldest edges until there is room for one more. Under g_mutex.
+void MakeRoom() {
+  while (g_edges.size() >= kMaxOrderEdges) {
+    const auto [from, to] = g_edges.front();
+    g_edges.pop_front();
+    auto out = g_order.find(from);
+    if (out != g_order.end()) {
+      out->second.erase(to);
+      if (out->second.empty()) g_order.erase(out);
+    }
+    g_reported.erase({std::min(from, to), std::max(from, to)});
+  }
+}
+
 }  // namespace
 
 int DebugFlags() { return g_flags.load(std::memory_order_relaxed); }
@@ -59,11 +74,13 @@ int64_t NextDebugId() { return g_next_id.fetch_add(1, std::memory_order_relaxed)
 std::vector<OrderEdge> RecordOrder(OrderEdge edge) {
   if (edge.from == edge.to) return {};
   std::lock_guard<std::mutex> guard(g_mutex);
-  auto& out = g_order[edge.from];
-  if (out.count(edge.to)) return {};  // known order: nothing new
+  if (auto known = g_order.find(edge.from); known != g_order.end() && known->second.count(edge.to)) return {};  // nothing new
   std::vector<OrderEdge> cycle = PathOf(edge.to, edge.from);
   const int64_t from = edge.from, to = edge.to;
+  MakeRoom();
+  auto& out = g_order[from];
   out.emplace(to, std::move(edge));
+  g_edges.emplace_back(from, to);
   if (cycle.empty()) return {};
   if (!g_reported.insert({std::min(from, to), std::max(from, to)}).second) return {};
   cycle.push_back(out[to]);

@@ -26,6 +26,13 @@ struct OrderEdge {
   std::string from_name, to_name, thread, from_stack, to_stack;
 };
 
+// The lock-order graph keeps at most this many edges (each with its two
+// stacks), so a long-running process that creates locks for ever does not
+// grow it for ever: past the cap, the oldest edge is forgotten first (with
+// its "already reported" mark). A cycle whose first order was recorded more
+// than kMaxOrderEdges orders ago is then not reported.
+constexpr size_t kMaxOrderEdges = 4096;
+
 // Records the edge. If `to` already leads to `from`, returns the cycle: the
 // edges of that path, then the new edge; once per pair of locks.
 std::vector<OrderEdge> RecordOrder(OrderEdge edge);

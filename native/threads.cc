@@ -24,13 +24,20 @@ std::atomic<double> g_counter{0};
 // Ident 1 is the main thread's; others count from 2.
 std::atomic<double> g_idents{1};
 
+// `name` cut to at most `limit` bytes for pthread_setname_np (Linux keeps
+// 15, macOS 63). Only a longer name is cut, and then before the character
+// that straddles the limit: back up while the first byte left out is a
+// UTF-8 continuation byte (10xxxxxx).
+[[maybe_unused]] std::string OsName(const std::string& name, size_t limit) {
+  if (name.size() <= limit) return name;
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+  return name.substr(0, cut);
+}
+
 void NameOsThread(const ThreadEntry& e) {
 #if defined(__linux__)
-  // The kernel keeps 15 bytes; cut at a UTF-8 boundary.
-  std::string name = e.name.substr(0, 15);
-  while (!name.empty() && (static_cast<unsigned char>(name.back()) & 0xC0) == 0x80) name.pop_back();
-  if (!name.empty() && (static_cast<unsigned char>(name.back()) & 0x80)) name.pop_back();
-  if (e.has_handle) pthread_setname_np(static_cast<pthread_t>(e.handle), name.c_str());
+  if (e.has_handle) pthread_setname_np(static_cast<pthread_t>(e.handle), OsName(e.name, 15).c_str());
 #else
   (void)e;
 #endif
@@ -47,7 +54,7 @@ void MarkRunning(ThreadEntry& e) {
 #if defined(__linux__)
   NameOsThread(e);
 #elif defined(__APPLE__)
-  pthread_setname_np(e.name.substr(0, 63).c_str());
+  pthread_setname_np(OsName(e.name, 63).c_str());
 #endif
   Slot(&e.state, 0).store(kRunning);
 }

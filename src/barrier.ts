@@ -33,7 +33,28 @@ const DEPARTED = 2;
 // The action of barriers created in this thread; other threads compile it
 // from its source (so, like a Thread target, it must not close over locals).
 const actions = new WeakMap<object, () => unknown>();
+// Actions compiled in this thread, by source: a least-recently-used cache
+// of at most COMPILED_MAX, so a long-running thread that meets barriers
+// with ever new actions does not keep them all. (A Map iterates in
+// insertion order: a hit moves its entry to the end, the oldest goes first.)
+const COMPILED_MAX = 64;
 const compiled = new Map<string, () => unknown>();
+
+/** @internal How many compiled actions this thread keeps (for tests). */
+export function compiledActionCount(): number {
+  return compiled.size;
+}
+
+function compiledAction(source: string): () => unknown {
+  let action = compiled.get(source);
+  if (action) compiled.delete(source);
+  else {
+    action = compileAction(source);
+    if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
+  }
+  compiled.set(source, action);
+  return action;
+}
 
 /**
  * A barrier for a fixed number of threads: each calls wait(), and all are
@@ -60,7 +81,8 @@ export class Barrier {
     if (action !== undefined && action !== null) {
       checkFunction('Barrier', 'action', action);
       actions.set(this, action);
-      this._action = String(action);
+      // The function's own source, whatever its `toString` says or does.
+      this._action = Function.prototype.toString.call(action);
     } else {
       this._action = null;
     }
@@ -183,14 +205,7 @@ export class Barrier {
 
   private runAction(): void {
     if (this._action === null) return;
-    let action = actions.get(this);
-    if (!action) {
-      action = compiled.get(this._action);
-      if (!action) {
-        action = compileAction(this._action);
-        compiled.set(this._action, action);
-      }
-    }
+    const action = actions.get(this) ?? compiledAction(this._action);
     action();
   }
 
@@ -254,8 +269,8 @@ export class Barrier {
   }
 
   toString(): string {
-    if (this.broken) return '<Barrier: broken>';
-    return `<Barrier: waiters=${this.nWaiting}/${this._parties}>`;
+    if (this.broken) return `<${this.constructor.name}: broken>`;
+    return `<${this.constructor.name}: waiters=${this.nWaiting}/${this._parties}>`;
   }
 }
 

@@ -9,18 +9,20 @@
  * between decode nothing. Writes cost O(size): this is for the shared state
  * of a threaded program (a registry, a result list), not a database.
  *
- * Layout: Int32 [0] version, [1] byte length; the serialized bytes follow.
+ * Layout: Int32 [0] version, [1] byte length; the serialized bytes follow
+ * (a SharedList is stored as an array, a SharedDict as a Map, so that every
+ * string, `'__proto__'` included, is an ordinary key).
  * pthreading primitives cannot be stored inside (v8's serializer has no
  * SharedArrayBuffer support): pass those to threads directly.
  */
-import { isDeepStrictEqual } from 'node:util';
+import { inspect, isDeepStrictEqual } from 'node:util';
 import v8 from 'node:v8';
 
 import { criticalWith } from './critical';
-import { ArgumentTypeError, ValueError, describe } from './errors';
+import { ArgumentTypeError, ValueError, describe, messageOf } from './errors';
 import { RLock } from './rlock';
 import { refuseShared, registerKind } from './shared';
-import { checkCount } from './validate';
+import { checkCount, checkInteger, checkOptions } from './validate';
 
 const HEADER = 8;
 const VERSION = 0;
@@ -75,7 +77,7 @@ abstract class SharedStore<T> {
     try {
       bytes = v8.serialize(value);
     } catch (error) {
-      throw new ArgumentTypeError(`${this.constructor.name}: a value cannot be stored: ${(error as Error).message}`);
+      throw new ArgumentTypeError(`${this.constructor.name}: a value cannot be stored: ${messageOf(error)}`);
     }
     const capacity = this._buffer.byteLength - HEADER;
     if (bytes.length > capacity) {
@@ -107,12 +109,29 @@ abstract class SharedStore<T> {
 }
 
 function checkIndex(method: string, index: unknown, length: number, allowEnd = false): number {
-  if (typeof index !== 'number' || !Number.isInteger(index)) {
-    throw new ArgumentTypeError(`${method}: index must be an integer, not ${describe(index)}`);
-  }
-  const i = index < 0 ? index + length : index;
+  const n = checkInteger(method, 'index', index);
+  const i = n < 0 ? n + length : n;
   if (i < 0 || i > length || (i === length && !allowEnd)) throw new ValueError(`${method}: list index out of range`, 'ERR_INDEX');
   return i;
+}
+
+// Every item of an iterable, or a TypeError that says what was given.
+function itemsOf<T>(method: string, items: unknown): T[] {
+  if (items === undefined) return [];
+  if (items === null || typeof (items as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+    throw new ArgumentTypeError(`${method}: items must be iterable (an array, a Set, …), not ${describe(items)}`);
+  }
+  return [...(items as Iterable<T>)];
+}
+
+// The repr of the contents: JSON where it can, util.inspect otherwise
+// (bigints, cycles), never an exception.
+function repr(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? inspect(value);
+  } catch {
+    return inspect(value, { breakLength: Infinity });
+  }
 }
 
 /** A list shared by every thread: Python's `Manager().list()`. */
@@ -123,9 +142,10 @@ export class SharedList<T = unknown> extends SharedStore<T[]> {
    * @param items initial items (structured-cloneable).
    * @param options `capacity`: bytes reserved for the serialized list
    *   (default 1 MiB; memory is committed only as it is used).
+   * @throws TypeError if `items` is not iterable.
    */
   constructor(items: Iterable<T> = [], options: { capacity?: number } = {}) {
-    super(options.capacity ?? 2 ** 20, [...items]);
+    super(checkOptions<{ capacity: number }>('SharedList', options).capacity ?? 2 ** 20, itemsOf<T>('SharedList', items));
   }
 
   /** The number of items. */
@@ -153,16 +173,21 @@ export class SharedList<T = unknown> extends SharedStore<T[]> {
     });
   }
 
-  /** Adds every item of `items` at the end. */
+  /** Adds every item of `items` at the end. @throws TypeError if `items` is not iterable. */
   extend(items: Iterable<T>): void {
-    const added = [...items];
+    const added = itemsOf<T>('SharedList.extend', items);
     this.update((list) => {
       list.push(...added);
     });
   }
 
-  /** Inserts `item` before `index`. */
+  /**
+   * Inserts `item` before `index`; an index past either end inserts at
+   * that end, as Python's `list.insert`.
+   * @throws TypeError if `index` is not an integer.
+   */
   insert(index: number, item: T): void {
+    checkInteger('SharedList.insert', 'index', index);
     this.update((items) => {
       const i = Math.max(0, Math.min(items.length, index < 0 ? index + items.length : index));
       items.splice(i, 0, item);
@@ -171,6 +196,7 @@ export class SharedList<T = unknown> extends SharedStore<T[]> {
 
   /** Removes and returns the item at `index` (default: the last). */
   pop(index = -1): T {
+    checkInteger('SharedList.pop', 'index', index);
     return this.update((items) => {
       if (items.length === 0) throw new ValueError('pop from empty list', 'ERR_INDEX');
       return items.splice(checkIndex('SharedList.pop', index, items.length), 1)[0];
@@ -215,60 +241,87 @@ export class SharedList<T = unknown> extends SharedStore<T[]> {
   }
 
   override toString(): string {
-    return `SharedList(${JSON.stringify(this.peek())})`;
+    return `SharedList(${repr(this.peek())})`;
   }
 }
 
-/** A dict shared by every thread: Python's `Manager().dict()`, string keys. */
-export class SharedDict<V = unknown> extends SharedStore<Record<string, V>> {
+/**
+ * The entries of a SharedDict's constructor or `updateFrom()`: a Map, an
+ * iterable of [key, value] pairs, or an object's own enumerable properties.
+ * Every key must be a string.
+ */
+function entriesOf<V>(method: string, entries: unknown): [string, V][] {
+  if (entries === undefined || entries === null) return [];
+  if (typeof entries !== 'object') {
+    throw new ArgumentTypeError(`${method}: entries must be an object, a Map or [key, value] pairs, not ${describe(entries)}`);
+  }
+  if (typeof (entries as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+    return Object.entries(entries as Record<string, V>);
+  }
+  const out: [string, V][] = [];
+  for (const pair of entries as Iterable<unknown>) {
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new ArgumentTypeError(`${method}: entry #${out.length} must be a [key, value] pair, not ${describe(pair)}`);
+    }
+    checkKey(method, pair[0]);
+    out.push(pair as [string, V]);
+  }
+  return out;
+}
+
+/**
+ * A dict shared by every thread: Python's `Manager().dict()`. Keys are
+ * strings, any string (`'__proto__'` and `'constructor'` too).
+ */
+export class SharedDict<V = unknown> extends SharedStore<Map<string, V>> {
   /** @internal */ readonly _kind: string = 'SharedDict';
 
   /**
-   * @param entries initial entries (an object or [key, value] pairs).
+   * @param entries initial entries: an object, a Map or [key, value] pairs.
    * @param options `capacity` in bytes, as for SharedList.
+   * @throws TypeError for anything else, or a key that is not a string.
    */
   constructor(entries: Record<string, V> | Iterable<[string, V]> = {}, options: { capacity?: number } = {}) {
-    const initial = Symbol.iterator in Object(entries) ? Object.fromEntries(entries as Iterable<[string, V]>) : { ...(entries as Record<string, V>) };
-    super(options.capacity ?? 2 ** 20, initial);
+    super(checkOptions<{ capacity: number }>('SharedDict', options).capacity ?? 2 ** 20, new Map(entriesOf<V>('SharedDict', entries)));
   }
 
   /** The value for `key`, or `fallback` if absent. */
   get(key: string, fallback?: V): V | undefined {
+    checkKey('SharedDict.get', key);
     const d = this.peek();
-    return Object.hasOwn(d, key) ? structuredClone(d[key]) : fallback;
+    return d.has(key) ? structuredClone(d.get(key)) : fallback;
   }
 
   /** Sets `key` to `value`. */
   set(key: string, value: V): void {
     checkKey('SharedDict.set', key);
     this.update((d) => {
-      d[key] = value;
+      d.set(key, value);
     });
   }
 
   /** Whether `key` is present. */
   has(key: string): boolean {
-    return Object.hasOwn(this.peek(), key);
+    checkKey('SharedDict.has', key);
+    return this.peek().has(key);
   }
 
   /** Removes `key`; returns whether it was present. */
   delete(key: string): boolean {
-    return this.update((d) => {
-      const had = Object.hasOwn(d, key);
-      delete d[key];
-      return had;
-    });
+    checkKey('SharedDict.delete', key);
+    return this.update((d) => d.delete(key));
   }
 
   /** Removes `key` and returns its value, or `fallback`. @throws ValueError if absent and no fallback. */
   pop(key: string, ...fallback: [V?]): V | undefined {
+    checkKey('SharedDict.pop', key);
     return this.update((d) => {
-      if (!Object.hasOwn(d, key)) {
+      if (!d.has(key)) {
         if (fallback.length) return fallback[0];
         throw new ValueError(`KeyError: ${JSON.stringify(key)}`, 'ERR_KEY');
       }
-      const v = d[key];
-      delete d[key];
+      const v = d.get(key);
+      d.delete(key);
       return v;
     });
   }
@@ -276,47 +329,54 @@ export class SharedDict<V = unknown> extends SharedStore<Record<string, V>> {
   /** `d[key]` if present; else sets it to `value` and returns that. */
   setdefault(key: string, value: V): V {
     checkKey('SharedDict.setdefault', key);
-    return this.update((d) => (Object.hasOwn(d, key) ? d[key] : (d[key] = value)));
+    return this.update((d) => {
+      if (!d.has(key)) d.set(key, value);
+      return d.get(key) as V;
+    });
   }
 
-  /** Merges `entries` in. */
-  updateFrom(entries: Record<string, V>): void {
+  /**
+   * Merges `entries` in (an object, a Map or [key, value] pairs).
+   * @throws TypeError for anything else, or a key that is not a string.
+   */
+  updateFrom(entries: Record<string, V> | Iterable<[string, V]>): void {
+    const added = entriesOf<V>('SharedDict.updateFrom', entries);
     this.update((d) => {
-      Object.assign(d, entries);
+      for (const [k, v] of added) d.set(k, v);
     });
   }
 
   /** The number of keys. */
   get size(): number {
-    return Object.keys(this.peek()).length;
+    return this.peek().size;
   }
 
   keys(): string[] {
-    return Object.keys(this.peek());
+    return [...this.peek().keys()];
   }
 
   values(): V[] {
-    return Object.values(this.load());
+    return [...this.load().values()];
   }
 
   items(): [string, V][] {
-    return Object.entries(this.load());
+    return [...this.load().entries()];
   }
 
   /** Removes every key. */
   clear(): void {
     this.update((d) => {
-      for (const k of Object.keys(d)) delete d[k];
+      d.clear();
     });
   }
 
-  /** A copy, as a plain object. */
+  /** A copy, as a plain object (every key an own property). */
   toObject(): Record<string, V> {
-    return this.load();
+    return Object.fromEntries(this.load());
   }
 
   override toString(): string {
-    return `SharedDict(${JSON.stringify(this.peek())})`;
+    return `SharedDict(${repr(Object.fromEntries(this.peek()))})`;
   }
 }
 

@@ -17,10 +17,17 @@
  * any thread hangs, with the threads and the stacks where each lock was
  * taken. A thread about to block on a Lock/RLock held by a thread that waits,
  * in turn, for one of its locks is a real deadlock, reported too.
+ *
+ * Nothing here grows for ever in a long-running process: the native graph
+ * keeps the 4,096 most recent orders (kMaxOrderEdges in native/debug.h;
+ * an order older than that is forgotten, and a cycle it starts is not
+ * reported), each thread's cache of the orders it has sent is emptied at
+ * 4,096 entries, and the list of primitives for contentionStats() drops
+ * collected ones as it grows.
  */
 import { isMainThread } from 'node:worker_threads';
 
-import { ArgumentTypeError, describe } from './errors';
+import { ArgumentTypeError, describe, safeString } from './errors';
 import { binding, ident } from './native';
 
 const STATS = 1;
@@ -137,8 +144,22 @@ export function setDeadlockHandler(fn: ((report: DeadlockReport) => void) | null
   handler = fn ?? ((report) => process.stderr.write(`${report.message}\n`));
 }
 
-// Primitives tracked in this thread, for contentionStats().
+// Primitives tracked in this thread, for contentionStats(). Collected ones
+// are swept out whenever the list doubles since the last sweep.
 const tracked: WeakRef<Tracked>[] = [];
+let sweepAt = 1024;
+
+function remember(p: Tracked): void {
+  tracked.push(new WeakRef(p));
+  if (tracked.length < sweepAt) return;
+  for (let i = tracked.length - 1; i >= 0; i--) if (!tracked[i].deref()) tracked.splice(i, 1);
+  sweepAt = Math.max(1024, 2 * tracked.length);
+}
+
+/** @internal The sizes of this thread's debug bookkeeping (for tests). */
+export function debugBookkeeping(): { tracked: number; knownOrders: number } {
+  return { tracked: tracked.length, knownOrders };
+}
 
 /** Called by each constructor: in debug mode, gives the primitive its counters. */
 export function track(p: object): void {
@@ -238,8 +259,12 @@ interface Held {
   where: { stack?: string };
 }
 const held: Held[] = [];
-// Lock orders this thread has already recorded: from -> to.
+// Lock orders this thread has already recorded: from -> to. Only a cache
+// of what the native graph was sent (an order sent again is a no-op there),
+// so it is simply emptied when it holds KNOWN_MAX orders.
 const known = new Map<number, Set<number>>();
+const KNOWN_MAX = 4096;
+let knownOrders = 0;
 
 function atomicMax(d: BigInt64Array, slot: number, value: bigint): void {
   for (let seen = Atomics.load(d, slot); value > seen; ) {
@@ -257,7 +282,7 @@ function instrument(p: Tracked): void {
   const owned = p._kind === 'Lock' || p._kind === 'RLock';
   const deadlock = (flags & DEADLOCK) !== 0 && owned;
   const id = Number(d[ID]);
-  tracked.push(new WeakRef(p));
+  remember(p);
 
   // Whether an acquire now would have to wait (a look, not a promise).
   const busy = (): boolean => {
@@ -336,7 +361,13 @@ function checkOrder(p: Tracked, id: number, where: { stack?: string }): void {
     let after = known.get(h.id);
     if (!after) known.set(h.id, (after = new Set()));
     if (after.has(id)) continue; // recorded before: only new orders reach the graph
+    if (knownOrders >= KNOWN_MAX) {
+      known.clear();
+      knownOrders = 0;
+      known.set(h.id, (after = new Set()));
+    }
     after.add(id);
+    knownOrders++;
     const cycle = binding.recordOrder(h.id, id, labelOf(h.p), labelOf(p), threadName(), format(h.where), format(where));
     if (cycle) report(potential(cycle));
   }
@@ -370,6 +401,6 @@ function report(r: DeadlockReport): void {
   try {
     handler(r);
   } catch (error) {
-    process.stderr.write(`pthreading: the deadlock handler threw: ${String(error)}\n${r.message}\n`);
+    process.stderr.write(`pthreading: the deadlock handler threw: ${safeString(error)}\n${r.message}\n`);
   }
 }

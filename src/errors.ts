@@ -14,8 +14,8 @@ export class PthreadingError extends Error {
   readonly code: string;
 
   constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(safeString(message), options);
+    this.code = checkCode(code);
     this.name = new.target.name;
   }
 }
@@ -28,6 +28,11 @@ export class RuntimeError extends PthreadingError {
   constructor(message: string, code = 'ERR_RUNTIME', options?: { cause?: unknown }) {
     super(message, code, options);
   }
+}
+
+function checkCode(code: unknown): string {
+  if (typeof code !== 'string') throw new ArgumentTypeError(`an error's code must be a string, not ${describe(code)}`);
+  return code;
 }
 
 /** Python's `threading.ThreadError`, which is `RuntimeError`. */
@@ -54,10 +59,12 @@ export class OverflowError extends PthreadingError {
  * `code`; it still passes `instanceof TypeError` checks of the built-in.
  */
 export class ArgumentTypeError extends TypeError {
-  readonly code = 'ERR_INVALID_ARG_TYPE';
+  /** `ERR_INVALID_ARG_TYPE`, or `ERR_INVALID_THIS` for a method called on the wrong object. */
+  readonly code: string;
 
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, code = 'ERR_INVALID_ARG_TYPE') {
+    super(safeString(message));
+    this.code = checkCode(code);
     this.name = 'TypeError';
   }
 }
@@ -114,8 +121,19 @@ export class BrokenThreadPool extends RuntimeError {
   }
 }
 
-/** Describes a value for an error message: its type and, if short, itself. */
+/**
+ * Describes a value for an error message: its type and, if short, itself.
+ * Never throws, whatever the value (a Proxy, a throwing getter).
+ */
 export function describe(value: unknown): string {
+  try {
+    return describeValue(value);
+  } catch {
+    return `a ${typeof value}`;
+  }
+}
+
+function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
@@ -124,7 +142,31 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') {
     return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   }
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'symbol') return `symbol ${value.description === undefined ? 'Symbol()' : `Symbol(${JSON.stringify(value.description)})`}`;
+  if (typeof value === 'function') return `function ${typeof value.name === 'string' && value.name ? value.name : '(anonymous)'}`;
   const ctor = (value as object).constructor;
-  return `an instance of ${ctor?.name ?? 'Object'}`;
+  const name = typeof ctor === 'function' ? ctor.name : undefined;
+  return `an instance of ${typeof name === 'string' && name ? name : 'Object'}`;
+}
+
+/**
+ * `String(value)` for a message or a report, which never throws: a value
+ * whose `toString` throws (or a symbol, in a template) is described instead.
+ */
+export function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `<${describe(value)}: its toString() threw>`;
+  }
+}
+
+/** The message of a caught value, which may not be an Error (or may throw). */
+export function messageOf(error: unknown): string {
+  try {
+    if (error instanceof Error) return String(error.message);
+  } catch {
+    // a message getter that throws: describe the value instead
+  }
+  return safeString(error);
 }

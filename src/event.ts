@@ -11,7 +11,7 @@ import { AsyncOptions } from './guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
 import { nameOf, setNameOf } from './debug';
 import { registerKind, sharedWords } from './shared';
-import { asyncSignal, waitTimeout } from './validate';
+import { asyncSignal, checkNoArguments, waitTimeout } from './validate';
 
 const STATE = 0;
 const WAITERS = 1;
@@ -38,6 +38,11 @@ function* waiting(words: Int32Array, deadline: number): Waiting<boolean> {
 export class Event {
   /** @internal */ readonly _kind: string = 'Event';
   /** @internal */ readonly _words: Int32Array = sharedWords(2);
+
+  /** @throws TypeError if given arguments: Python's `Event()` takes none. */
+  constructor() {
+    checkNoArguments('Event', arguments.length);
+  }
 
   /** Whether the flag is true. */
   isSet(): boolean {
@@ -95,7 +100,7 @@ export class Event {
   }
 
   toString(): string {
-    return `<Event: ${this.isSet() ? 'set' : 'unset'}>`;
+    return `<${this.constructor.name}: ${this.isSet() ? 'set' : 'unset'}>`;
   }
 }
 

@@ -133,7 +133,8 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     }
     this.maxWorkers = maxWorkers;
     this.prefix = threadNamePrefix || `ThreadPoolExecutor-${executorCount++}`;
-    this.initializer = initializer === null ? null : String(initializer);
+    // Functions travel as their own source, whatever their toString does.
+    this.initializer = initializer === null ? null : Function.prototype.toString.call(initializer);
     this.initargs = [...initargs];
     this.creator = creatorFile();
   }
@@ -183,7 +184,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const seconds = waitTimeout('ThreadPoolExecutor.map', timeout);
     if (iterables.length === 0) throw new ArgumentTypeError('ThreadPoolExecutor.map: give at least one iterable');
     for (const it of iterables) {
-      if (it === null || typeof (it as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      if (it === null || it === undefined || typeof (it as Iterable<unknown>)[Symbol.iterator] !== 'function') {
         throw new ArgumentTypeError(`ThreadPoolExecutor.map: arguments must be iterables, not ${describe(it)}`);
       }
     }
@@ -270,7 +271,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   private functionId(fn: (...args: never[]) => unknown): number {
     let id = this.functionsSeen.get(fn);
     if (id === undefined) {
-      const source = String(fn);
+      const source = Function.prototype.toString.call(fn);
       id = this.functionIds.get(source);
       if (id === undefined) this.functionIds.set(source, (id = this.sources.push(source)));
       this.functionsSeen.set(fn, id);

@@ -4,9 +4,23 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 
-import { setThreadInfo } from './logging';
+import { Barrier } from './barrier';
+import { Condition } from './condition';
+import { SharedDict, SharedList } from './containers';
+import { Event } from './event';
+import { ThreadPoolExecutor } from './executor';
+import { Future } from './futures';
+import { Acquirable } from './guard';
+import { Lock } from './lock';
+import { Logger, setThreadInfo } from './logging';
+import { Queue } from './queue';
+import { guardReceivers } from './receivers';
+import { RLock } from './rlock';
+import { BoundedSemaphore, Semaphore } from './semaphore';
 import { revive } from './shared';
-import { currentThread, getIdent } from './thread';
+import { Thread, currentThread, getIdent } from './thread';
+import { Timer } from './timer';
+import { Value } from './value';
 
 export { Lock } from './lock';
 export { RLock } from './rlock';
@@ -64,6 +78,31 @@ export { nativeStats } from './native';
 export type { NativeStats } from './native';
 
 setThreadInfo(() => ({ name: currentThread().name, ident: getIdent() }));
+
+// Every public method of every exported class refuses a wrong `this` with a
+// coded TypeError (src/receivers.ts): each class with a field its instances
+// have, and its private helpers, left unguarded.
+const receivers: Parameters<typeof guardReceivers>[] = [
+  [Acquirable, '_kind', ['guard']],
+  [Lock, '_words'],
+  [RLock, '_words', ['enter', 'own']],
+  [Condition, '_words', ['checkOwned']],
+  [Semaphore, '_words', ['start', 'limit', 'overflow']],
+  [BoundedSemaphore, '_words', ['limit', 'overflow']],
+  [Event, '_words'],
+  [Barrier, '_words', ['break', 'enter', 'exit', 'locked', 'releaseAll', 'runAction', 'waitReleased', 'waiting']],
+  [Thread, '_kind', ['checkJoin', 'launch', 'noteNativeId']],
+  [Timer, '_finished'],
+  [Value, '_data'],
+  [Object.getPrototypeOf(SharedList), '_buffer', ['load', 'locked', 'peek', 'store', 'update']],
+  [SharedList, '_buffer'],
+  [SharedDict, '_buffer'],
+  [Queue, '_words', ['copyIn', 'copyOut', 'deadline', 'encode', 'getting', 'hasRoom', 'joining', 'putting', 'read', 'write']],
+  [ThreadPoolExecutor, 'maxWorkers', ['beginShutdown', 'breakPool', 'dispatch', 'drainMessages', 'functionId', 'handOver', 'idle', 'idleThread', 'lose', 'newId', 'onMessage', 'outstanding', 'refresh', 'spawn']],
+  [Future, '_state', ['failure', 'outcome', 'waitDone', 'waitDoneAsync']],
+  [Logger, 'name'],
+];
+for (const args of receivers) guardReceivers(...args);
 
 // A worker that loads pthreading gets the primitives in its workerData back
 // as working objects.

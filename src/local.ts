@@ -5,15 +5,22 @@
  * looks at it.
  */
 import { registerKind } from './shared';
+import { checkNoArguments } from './validate';
 
 /** Thread-local storage: set any attribute; other threads do not see it. */
 export class Local {
   /** @internal */ readonly _kind: string = 'local';
   [attribute: string]: unknown;
+
+  /** @throws TypeError if given arguments, as Python's `local()`. */
+  constructor() {
+    checkNoArguments('local', arguments.length);
+  }
 }
 
-/** A new thread-local storage object. */
+/** A new thread-local storage object. @throws TypeError if given arguments. */
 export function local(): Local {
+  checkNoArguments('local', arguments.length);
   return new Local();
 }
 

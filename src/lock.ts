@@ -14,7 +14,7 @@ import { Acquirable, AsyncOptions } from './guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
 import { track } from './debug';
 import { registerKind, sharedWords } from './shared';
-import { asyncSignal, checkBlocking, lockTimeout } from './validate';
+import { asyncSignal, checkBlocking, checkNoArguments, lockTimeout } from './validate';
 
 const LOCKED = 1;
 
@@ -67,8 +67,10 @@ export class Lock extends Acquirable {
   /** @internal */ readonly _kind: string = 'Lock';
   /** @internal */ readonly _words: Int32Array;
 
+  /** @throws TypeError if given arguments: Python's `Lock()` takes none. */
   constructor() {
     super();
+    checkNoArguments('Lock', arguments.length);
     this._words = sharedWords(1);
     track(this);
   }
@@ -132,7 +134,7 @@ export class Lock extends Acquirable {
   }
 
   override toString(): string {
-    return `<${this.locked() ? 'locked' : 'unlocked'} Lock>`;
+    return `<${this.locked() ? 'locked' : 'unlocked'} ${this.constructor.name}>`;
   }
 }
 

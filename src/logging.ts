@@ -7,10 +7,19 @@
  *
  * A configuration made with `basicConfig()` applies to every thread started
  * afterwards: it travels with the thread.
+ *
+ * As in Python, logging a record never raises: a record that cannot be
+ * formatted (a bad format, `%d` given a bigint, `%j` given a cycle, an
+ * argument whose `toString` throws) prints a `--- Logging error ---` report
+ * to stderr, as CPython's `Handler.handleError` does, and the call returns.
+ * Wrong arguments to the API itself (a level that is not an integer, a
+ * logger name that is not a string) raise a `TypeError`, as in Python.
  */
+import { inspect } from 'node:util';
 import { sprintf } from 'sprintf-js';
 
-import { ArgumentTypeError, describe } from './errors';
+import { ArgumentTypeError, describe, messageOf, safeString } from './errors';
+import { checkOptions } from './validate';
 
 export const CRITICAL = 50;
 export const ERROR = 40;
@@ -76,18 +85,37 @@ function toLevel(level: unknown): number {
  * calls do nothing unless `force` is true.
  */
 export function basicConfig(options: { level?: number | string; format?: string; datefmt?: string; force?: boolean } = {}): void {
-  if (config && !options.force) return;
-  if (options.format !== undefined && typeof options.format !== 'string') {
-    throw new ArgumentTypeError(`logging.basicConfig: format must be a string, not ${describe(options.format)}`);
+  if (typeof options !== 'object' || options === null) {
+    throw new ArgumentTypeError(`logging.basicConfig: options must be an object like { level, format }, not ${describe(options)}`);
   }
-  const level = options.level === undefined ? WARNING : toLevel(options.level);
-  config = { level, format: options.format ?? BASIC_FORMAT, datefmt: options.datefmt ?? null };
+  const { level: given, format, datefmt, force } = checkOptions<typeof options>('logging.basicConfig', options);
+  if (config && !force) return;
+  for (const [key, value] of [['format', format], ['datefmt', datefmt]] as const) {
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      throw new ArgumentTypeError(`logging.basicConfig: ${key} must be a string, not ${describe(value)}`);
+    }
+  }
+  const level = given === undefined ? WARNING : toLevel(given);
+  config = { level, format: format ?? BASIC_FORMAT, datefmt: datefmt ?? null };
   rootLevel = level;
 }
 
-/** The name Python prints for a level number. */
-export function getLevelName(level: number): string {
-  return levelNames.get(level) ?? `Level ${level}`;
+/**
+ * The name Python prints for a level number (`Level N` for a number
+ * without one); as in Python, given a level's name, its number. Never
+ * throws.
+ */
+export function getLevelName(level: number): string;
+export function getLevelName(level: string): string | number;
+export function getLevelName(level: unknown): string | number;
+export function getLevelName(level: unknown): string | number {
+  if (typeof level === 'number') {
+    const name = levelNames.get(level);
+    if (name !== undefined) return name;
+  } else if (typeof level === 'string') {
+    for (const [n, name] of levelNames) if (name === level) return n;
+  }
+  return `Level ${safeString(level)}`;
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -108,18 +136,33 @@ function formatTime(created: number, datefmt: string | null): string {
   return datefmt.replace(/%([YmdHMS%])/g, (_m, f: string) => fields[f]);
 }
 
-/** Python's `str()` of a value, for `%s` arguments: lists print as `['a', 'b']`. */
+/**
+ * Python's `str()` of a value, for `%s` arguments: lists print as
+ * `['a', 'b']`, a list inside itself as `[...]`.
+ */
 export function pyStr(value: unknown): unknown {
+  return pyStrIn(value, new Set());
+}
+
+function pyStrIn(value: unknown, open: Set<unknown>): unknown {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  if (Array.isArray(value)) {
+    if (open.has(value)) return '[...]';
+    open.add(value);
+    try {
+      return `[${value.map((v) => pyRepr(v, open)).join(', ')}]`;
+    } finally {
+      open.delete(value);
+    }
+  }
   return value;
 }
 
-function pyRepr(value: unknown): string {
+function pyRepr(value: unknown, open: Set<unknown> = new Set()): string {
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  return String(pyStr(value));
+  return String(pyStrIn(value, open));
 }
 
 /** A named logger, as Python's `logging.Logger`. */
@@ -127,24 +170,39 @@ export class Logger {
   /** 0 (NOTSET) defers to the root level. */
   level = NOTSET;
 
-  constructor(readonly name: string) {}
+  readonly name: string;
+
+  /** @throws TypeError if `name` is not a string (as Python's `getLogger`). */
+  constructor(name: string) {
+    if (typeof name !== 'string') throw new ArgumentTypeError(`Logger: name must be a string, not ${describe(name)}`);
+    this.name = name;
+  }
 
   /** Sets this logger's level (a number or a name). */
   setLevel(level: number | string): void {
     this.level = toLevel(level);
   }
 
-  /** Whether a record at `level` would be emitted. */
+  /** Whether a record at `level` would be emitted. @throws TypeError if `level` is not a number. */
   isEnabledFor(level: number): boolean {
+    if (typeof level !== 'number') throw new ArgumentTypeError(`Logger.isEnabledFor: level must be a number, not ${describe(level)}`);
     return level >= (this.level || rootLevel);
   }
 
-  /** Logs `msg % args` at `level`. */
+  /**
+   * Logs `msg % args` at `level`. A record that cannot be formatted prints
+   * a `--- Logging error ---` report to stderr instead; this never throws
+   * for the message or its arguments.
+   * @throws TypeError if `level` is not an integer (as Python).
+   */
   log(level: number, msg: unknown, ...args: unknown[]): void {
+    if (typeof level !== 'number' || !Number.isInteger(level)) {
+      throw new ArgumentTypeError(`Logger.log: level must be an integer, not ${describe(level)}`);
+    }
     if (!this.isEnabledFor(level)) return;
-    const created = Date.now();
-    const thread = threadInfo();
     try {
+      const created = Date.now();
+      const thread = threadInfo();
       const message = args.length ? sprintf(String(msg), ...args.map(pyStr)) : String(msg);
       const record = {
         name: this.name,
@@ -163,11 +221,12 @@ export class Logger {
       };
       const format = config?.format ?? BASIC_FORMAT;
       for (const [, key] of format.matchAll(/%\((\w+)\)/g)) {
-        if (!(key in record)) throw new Error(`KeyError: '${key}' is not a field of a log record`);
+        // Own fields only: '%(constructor)s' is a KeyError, as in Python.
+        if (!Object.hasOwn(record, key)) throw new Error(`KeyError: '${key}' is not a field of a log record`);
       }
       process.stderr.write(`${sprintf(format, record)}\n`);
     } catch (error) {
-      process.stderr.write(`--- Logging error ---\n${(error as Error).message}\nMessage: ${String(msg)}\nArguments: ${JSON.stringify(args)}\n`);
+      handleError(error, msg, args);
     }
   }
 
@@ -192,11 +251,45 @@ export class Logger {
   }
 }
 
+/**
+ * CPython's `Handler.handleError`: the error, the call stack of the logging
+ * call, then the message and arguments, to stderr. It cannot throw itself:
+ * each part that fails (a throwing `stack` getter, arguments that cannot be
+ * shown) is replaced by what Python prints in its place.
+ */
+function handleError(error: unknown, msg: unknown, args: unknown[]): void {
+  try {
+    let trace: string;
+    try {
+      const stack = error instanceof Error ? error.stack : undefined;
+      trace = typeof stack === 'string' ? stack : `${describe(error)}: ${messageOf(error)}`;
+    } catch {
+      trace = messageOf(error);
+    }
+    const here: { stack?: string } = {};
+    Error.captureStackTrace(here, handleError);
+    const calls = (here.stack ?? '').split('\n').slice(1).filter((line) => !line.includes(libraryDir));
+    let shown: string;
+    try {
+      shown = `Message: ${pyRepr(msg)}\nArguments: ${inspect(args, { breakLength: Infinity })}\n`;
+    } catch {
+      shown = 'Unable to print the message and arguments - possible formatting error.\nUse the traceback above to help find the error.\n';
+    }
+    process.stderr.write(`--- Logging error ---\n${trace}\nCall stack:\n${calls.join('\n')}\n${shown}`);
+  } catch {
+    // Nothing is left to report with (stderr itself failed): Python's
+    // handleError gives up silently too.
+  }
+}
+
+const libraryDir = __dirname;
+
 const root = new Logger('root');
 const loggers = new Map<string, Logger>([['root', root]]);
 
 /** The logger called `name` (the root logger without a name). */
 export function getLogger(name?: string): Logger {
+  if (name !== undefined && typeof name !== 'string') throw new ArgumentTypeError(`logging.getLogger: a logger name must be a string, not ${describe(name)}`);
   if (name === undefined || name === 'root' || name === '') return root;
   let logger = loggers.get(name);
   if (!logger) loggers.set(name, (logger = new Logger(name)));

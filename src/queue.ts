@@ -10,17 +10,19 @@
  *
  * Words (Int32): [0] head (byte offset of the oldest item), [1] used
  * bytes, [2] items, [3] unfinished tasks. Data follows at byte 16.
+ * `maxsize` has a shared slot of its own (`_max`), so a change made by any
+ * thread is seen by every thread.
  */
 import v8 from 'node:v8';
 
-import { ArgumentTypeError, PthreadingError, ValueError, describe } from './errors';
+import { ArgumentTypeError, OverflowError, PthreadingError, ValueError, describe, messageOf } from './errors';
 import { Condition } from './condition';
 import { AsyncOptions } from './guard';
 import { Lock } from './lock';
 import { Section, critical, criticalWith } from './critical';
 import { Waiting, checkSignal, deadlineAfter, runAsync, runSync } from './native';
 import { refuseShared, registerKind } from './shared';
-import { asyncSignal, checkBlocking, checkCount, waitTimeout } from './validate';
+import { asyncSignal, checkBlocking, checkCount, checkOptions, waitTimeout } from './validate';
 
 const HEAD = 0;
 const USED = 1;
@@ -42,10 +44,22 @@ export class Full extends PthreadingError {
   }
 }
 
+// A maxsize: an integer that fits its Int32 slot (<= 0: no limit).
+function checkMaxsize(method: string, maxsize: unknown): number {
+  if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) {
+    throw new ArgumentTypeError(`${method}: maxsize must be an integer, not ${describe(maxsize)}`);
+  }
+  if (maxsize > 0x7fffffff || maxsize < -0x80000000) {
+    throw new OverflowError(`${method}: maxsize must be between -2147483648 and 2147483647, not ${maxsize}`);
+  }
+  return maxsize;
+}
+
 /** A FIFO queue for any number of producer and consumer threads. */
 export class Queue<T = unknown> {
   /** @internal */ readonly _kind: string = 'Queue';
-  /** @internal */ readonly _maxsize: number;
+  /** @internal [0] maxsize, in shared memory: a change is seen by every thread. */
+  readonly _max: Int32Array = new Int32Array(new SharedArrayBuffer(4));
   /** @internal */ readonly _words: Int32Array;
   /** @internal */ readonly _bytes: Uint8Array;
   /** @internal */ readonly _mutex: Lock = new Lock();
@@ -57,14 +71,13 @@ export class Queue<T = unknown> {
    * @param maxsize the most items it holds; 0 or less means no limit.
    * @param options `capacity`: bytes for queued items (default 1 MiB;
    *   memory is committed only as it is used).
+   * @throws TypeError if `maxsize` is not an integer. @throws OverflowError
+   *   if it does not fit 32 bits.
    */
   constructor(maxsize = 0, options: { capacity?: number } = {}) {
-    if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) {
-      throw new ArgumentTypeError(`Queue: maxsize must be an integer, not ${describe(maxsize)}`);
-    }
-    const capacity = checkCount('Queue', 'capacity', options.capacity ?? 2 ** 20, 16, 2 ** 31 - 1);
+    this._max[0] = checkMaxsize('Queue', maxsize);
+    const capacity = checkCount('Queue', 'capacity', checkOptions<{ capacity: number }>('Queue', options).capacity ?? 2 ** 20, 16, 2 ** 31 - 1);
     const buffer = new SharedArrayBuffer(DATA + capacity);
-    this._maxsize = maxsize;
     this._words = new Int32Array(buffer, 0, 4);
     this._bytes = new Uint8Array(buffer, DATA);
   }
@@ -84,9 +97,29 @@ export class Queue<T = unknown> {
     return this._maxsize > 0 && this.qsize() >= this._maxsize;
   }
 
-  /** The most items the queue holds (0: no limit). */
+  /**
+   * The most items the queue holds (0 or less: no limit). Settable, as
+   * Python's plain attribute: the change is seen by every thread, and a
+   * larger maxsize lets threads blocked in put() go on at once.
+   * @throws TypeError if set to a non-integer. @throws OverflowError if it
+   *   does not fit 32 bits.
+   */
   get maxsize(): number {
     return this._maxsize;
+  }
+
+  set maxsize(maxsize: number) {
+    const n = checkMaxsize('Queue.maxsize', maxsize);
+    this._mutex.with(() => {
+      Atomics.store(this._max, 0, n);
+      // Room may have appeared: every blocked put() checks again.
+      this._notFull.notifyAll();
+    });
+  }
+
+  /** @internal The current maxsize, from its shared slot. */
+  get _maxsize(): number {
+    return Atomics.load(this._max, 0);
   }
 
   /**
@@ -171,7 +204,7 @@ export class Queue<T = unknown> {
     try {
       bytes = v8.serialize(item);
     } catch (error) {
-      throw new ArgumentTypeError(`Queue.put: the item cannot be cloned: ${(error as Error).message}`);
+      throw new ArgumentTypeError(`Queue.put: the item cannot be cloned: ${messageOf(error)}`);
     }
     if (bytes.length + 4 > this._bytes.length) {
       throw new ValueError(`Queue.put: the item takes ${bytes.length + 4} bytes, more than the queue's capacity of ${this._bytes.length}`);

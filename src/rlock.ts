@@ -12,7 +12,7 @@ import { acquireWords, unlock } from './lock';
 import { checkSignal, ident, runAsync, runSync, Waiting } from './native';
 import { track } from './debug';
 import { registerKind, sharedWords } from './shared';
-import { asyncSignal, checkBlocking, lockTimeout } from './validate';
+import { asyncSignal, checkBlocking, checkNoArguments, lockTimeout } from './validate';
 
 const OWNER = 1;
 const COUNT = 2;
@@ -27,8 +27,10 @@ export class RLock extends Acquirable {
   /** @internal */ readonly _kind: string = 'RLock';
   /** @internal */ readonly _words: Int32Array;
 
+  /** @throws TypeError if given arguments (Python 3.15's `RLock()` takes none). */
   constructor() {
     super();
+    checkNoArguments('RLock', arguments.length);
     this._words = sharedWords(3);
     track(this);
   }
@@ -108,7 +110,8 @@ export class RLock extends Acquirable {
 
   override toString(): string {
     const owner = Atomics.load(this._words, OWNER);
-    return `<${owner ? 'locked' : 'unlocked'} RLock owner=${owner ? owner - 1 : null} count=${this._words[COUNT]}>`;
+    // CPython's _thread.RLock repr: the owner's ident, 0 when free.
+    return `<${owner ? 'locked' : 'unlocked'} ${this.constructor.name} owner=${owner} count=${this._words[COUNT]}>`;
   }
 }
 

@@ -124,8 +124,9 @@ export class Semaphore extends Acquirable {
     throw new ValueError(`${method}: value ${value} + ${n} would exceed ${MAX_VALUE}`, 'ERR_OVERFLOW');
   }
 
+  /** As CPython's repr, without the address: `<Semaphore: value=1>`. */
   override toString(): string {
-    return `<${this._kind} value=${this.value}>`;
+    return `<${this.constructor.name}: value=${this.value}>`;
   }
 }
 
@@ -150,6 +151,11 @@ export class BoundedSemaphore extends Semaphore {
   /** @internal */
   protected override overflow(method: string): never {
     throw new ValueError(`${method}: Semaphore released too many times`);
+  }
+
+  /** As CPython's repr: the value and the initial value, `<BoundedSemaphore: value=2/3>`. */
+  override toString(): string {
+    return `<${this.constructor.name}: value=${this.value}/${this._bound}>`;
   }
 }
 

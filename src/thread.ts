@@ -35,7 +35,7 @@ import {
 } from './native';
 import { loggingConfig, type LoggingConfig } from './logging';
 import { registerKind } from './shared';
-import { asyncSignal, checkCount, waitTimeout } from './validate';
+import { asyncSignal, checkCount, checkName, waitTimeout } from './validate';
 
 /** A target loaded from a module on the thread: `export` defaults to 'default'. */
 export interface ModuleTarget {
@@ -50,8 +50,11 @@ export type Target = ((...args: any[]) => unknown) | ModuleTarget; // eslint-dis
 export interface ThreadOptions {
   /** The function (sent as source) or module export the thread runs. */
   target?: Target | null;
-  /** The thread's name; `Thread-N` by default. */
-  name?: string | null;
+  /**
+   * The thread's name; `Thread-N` by default, also for an empty name, as in
+   * Python. A number is taken as its string (Python's `str(name)`).
+   */
+  name?: string | number | null;
   /** Positional arguments of the target. */
   args?: readonly unknown[] | null;
   /** Keyword arguments: passed to the target as one last argument. */
@@ -148,9 +151,6 @@ export class Thread {
     if (target !== null && typeof target !== 'function' && !isModuleTarget(target)) {
       throw new ArgumentTypeError(`Thread: target must be a function or { module, export }, not ${describe(target)}`);
     }
-    if (name !== null && typeof name !== 'string') {
-      throw new ArgumentTypeError(`Thread: name must be a string, not ${describe(name)}`);
-    }
     if (args !== null && !Array.isArray(args)) {
       throw new ArgumentTypeError(`Thread: args must be an array, not ${describe(args)}`);
     }
@@ -160,7 +160,9 @@ export class Thread {
     if (daemon !== null && typeof daemon !== 'boolean') {
       throw new ArgumentTypeError(`Thread: daemon must be a boolean, not ${describe(daemon)}`);
     }
-    this._name = name ?? `Thread-${binding.nextThreadNumber()}`;
+    // Python's `str(name) if name else _newname()`: an empty (or 0) name
+    // gets a default name too.
+    this._name = name ? checkName('Thread', name) : `Thread-${binding.nextThreadNumber()}`;
     this._daemon = daemon ?? currentThread().daemon;
     this._creator = creatorFile();
     locals.set(this, { target, args: args ? [...args] : [], kwargs });
@@ -291,7 +293,11 @@ export class Thread {
     return this._started && this._ident !== null && binding.findThread(this._ident) !== null;
   }
 
-  /** The thread's name: any string, not necessarily unique. */
+  /**
+   * The thread's name: any string, not necessarily unique. Set to a number,
+   * it becomes its string, as Python's `str(name)`.
+   * @throws TypeError for other types.
+   */
   get name(): string {
     if (this._ident !== null) {
       const row = binding.findThread(this._ident);
@@ -301,7 +307,7 @@ export class Thread {
   }
 
   set name(name: string) {
-    if (typeof name !== 'string') throw new ArgumentTypeError(`Thread.name must be a string, not ${describe(name)}`);
+    name = checkName('Thread.name', name);
     this._name = name;
     if (this._ident !== null) binding.renameThread(this._ident, name);
   }

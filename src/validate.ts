@@ -79,10 +79,53 @@ export function asyncSignal(method: string, options: unknown): AbortSignal | und
   return signal;
 }
 
+/**
+ * A constructor that takes no arguments, as Python's `Lock()`, `RLock()`,
+ * `Event()` and `local()`: given any, a TypeError.
+ */
+export function checkNoArguments(what: string, count: number): void {
+  if (count > 0) throw new ArgumentTypeError(`${what}() takes no arguments (${count} given)`);
+}
+
+/**
+ * A thread name, as Python's `str(name)`: a string as it is; a number, a
+ * bigint or a boolean as its `String()`. Other types (objects, symbols,
+ * functions, null) are a TypeError, where `String()` would give nothing
+ * a Python programmer could mean.
+ */
+export function checkName(method: string, name: unknown): string {
+  if (typeof name === 'string') return name;
+  if (typeof name === 'number' || typeof name === 'bigint' || typeof name === 'boolean') return String(name);
+  throw new ArgumentTypeError(`${method}: name must be a string or a number, not ${describe(name)}`);
+}
+
 /** A function argument. */
 export function checkFunction<F>(method: string, what: string, value: unknown): F {
   if (typeof value !== 'function') {
     throw new ArgumentTypeError(`${method}: ${what} must be a function, not ${describe(value)}`);
   }
   return value as F;
+}
+
+/**
+ * An `options` argument: an object (or undefined/null for none). Returns
+ * it, or an empty object.
+ */
+export function checkOptions<O extends object>(method: string, options: unknown): Partial<O> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') {
+    throw new ArgumentTypeError(`${method}: options must be an object, not ${describe(options)}`);
+  }
+  return options as Partial<O>;
+}
+
+/**
+ * A list index, as Python's `operator.index()`: an integer number (a float,
+ * NaN, a string or a bigint is a TypeError, as in Python's list methods).
+ */
+export function checkInteger(method: string, what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new ArgumentTypeError(`${method}: ${what} must be an integer, not ${describe(value)}`);
+  }
+  return value;
 }

@@ -8,6 +8,7 @@ import { ArgumentTypeError, ValueError, describe } from './errors';
 import { Lock } from './lock';
 import { RLock } from './rlock';
 import { registerKind } from './shared';
+import { checkOptions } from './validate';
 
 const typecodes = {
   b: Int8Array,
@@ -45,12 +46,19 @@ export class Value {
    * @param initial the starting value (default 0).
    * @param options `lock`: true (a new RLock, the default), false (no lock:
    *   Python's RawValue), or a Lock or RLock to use.
+   * @throws ValueError for a string that is not one of the typecodes above.
+   * @throws TypeError for a typecode that is not a string, or an initial
+   *   value that is not a number.
    */
   constructor(typecode: Typecode = 'd', initial = 0, options: { lock?: boolean | Lock | RLock } = {}) {
+    if (typeof typecode !== 'string') throw new ArgumentTypeError(`Value: typecode must be a string, not ${describe(typecode)}`);
+    // Own keys only: 'constructor' or 'toString' is not a typecode.
+    if (!Object.hasOwn(typecodes, typecode)) {
+      throw new ValueError(`Value: unsupported typecode ${describe(typecode)}; use one of ${Object.keys(typecodes).join(' ')}`);
+    }
     const Ctor = typecodes[typecode];
-    if (!Ctor) throw new ValueError(`Value: unsupported typecode ${describe(typecode)}; use one of ${Object.keys(typecodes).join(' ')}`);
     if (typeof initial !== 'number') throw new ArgumentTypeError(`Value: initial must be a number, not ${describe(initial)}`);
-    const lock = options.lock ?? true;
+    const lock = checkOptions<{ lock: boolean | Lock | RLock }>('Value', options).lock ?? true;
     if (typeof lock !== 'boolean' && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw new ArgumentTypeError(`Value: lock must be a boolean, a Lock or an RLock, not ${describe(lock)}`);
     }

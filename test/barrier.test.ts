@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import path from 'node:path';
 
-import { Barrier, BrokenBarrierError, ValueError } from 'pthreading';
+import { Barrier, BrokenBarrierError, ValueError, revive } from 'pthreading';
 
 import { onThread, parked, timed } from './helpers';
 
@@ -144,5 +145,70 @@ describe('Barrier#wait()', () => {
   it('refuses fewer than one party', () => {
     expect(() => new Barrier(0)).toThrow(ValueError);
     expect(() => new Barrier(2, 'x' as unknown as () => void)).toThrow(TypeError);
+  });
+});
+
+describe('Barrier#toString()', () => {
+  it("shows waiters/parties or broken, and the class's name, as CPython's repr", () => {
+    class Gate extends Barrier {}
+    const g = new Gate(3);
+    expect(String(g)).toBe('<Gate: waiters=0/3>');
+    g.abort();
+    expect(String(g)).toBe('<Gate: broken>');
+  });
+});
+
+describe('Barrier actions compiled in another thread', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { compiledActionCount } = require(path.join(__dirname, '..', 'dist', 'barrier.js'));
+  const calls = (): number => (globalThis as { actionCalls?: number }).actionCalls ?? 0;
+
+  // A barrier as another thread receives it (cloned, then revived), so its
+  // action is compiled there from source. Each action counts its own calls
+  // on the compiled function: a count that restarts means it was compiled
+  // again.
+  const received = (i: number): Barrier => {
+    const action = new Function(`return function act() { act.n = (act.n || 0) + 1; globalThis.actionCalls = act.n; /* ${i} */ }`)();
+    return revive(structuredClone(new Barrier(1, action as () => unknown)));
+  };
+
+  it('are kept in a cache of at most 64, least recently used out first, and run again once evicted', () => {
+    const barriers = Array.from({ length: 64 }, (_, i) => received(i));
+    for (const b of barriers) b.wait();
+    expect(compiledActionCount()).toBe(64);
+    barriers[0].wait();
+    expect(calls()).toBe(2); // cached, and now the most recently used
+    for (let i = 64; i < 200; i++) received(i).wait();
+    expect(compiledActionCount()).toBe(64);
+    barriers[1].wait();
+    expect(calls()).toBe(1); // evicted: compiled again
+    barriers[1].wait();
+    expect(calls()).toBe(2);
+  });
+
+  it('a recently used action stays while older ones go', () => {
+    const barriers = Array.from({ length: 64 }, (_, i) => received(1000 + i));
+    for (const b of barriers) b.wait();
+    barriers[0].wait(); // 0 becomes the most recently used
+    received(2000).wait(); // evicts 1, the least recently used
+    barriers[0].wait();
+    expect(calls()).toBe(3);
+    barriers[1].wait();
+    expect(calls()).toBe(1);
+  });
+});
+
+describe('Barrier action source', () => {
+  it("is the function's own source, whatever its toString says or does", () => {
+    const action = (): void => {
+      (globalThis as { sourceRuns?: number }).sourceRuns = ((globalThis as { sourceRuns?: number }).sourceRuns ?? 0) + 1;
+    };
+    action.toString = () => {
+      throw new Error('toString throws');
+    };
+    const b = new Barrier(1, action);
+    b.wait();
+    revive(structuredClone(b)).wait(); // compiled from its source, as in another thread
+    expect((globalThis as { sourceRuns?: number }).sourceRuns).toBe(2);
   });
 });

@@ -50,6 +50,35 @@ describe('SharedList', () => {
     expect(() => new SharedList<number>().pop()).toThrow(ValueError);
   });
 
+  it('insert() takes an integer index, as Python: past either end inserts at that end', () => {
+    const l = new SharedList(['a', 'b']);
+    l.insert(99, 'end');
+    l.insert(-99, 'start');
+    l.insert(-1, 'beforeLast');
+    expect(l.toArray()).toEqual(['start', 'a', 'b', 'beforeLast', 'end']);
+    for (const bad of ['x', NaN, 1.5, {}, 10n, null]) {
+      expect(() => l.insert(bad as never, 'lost')).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    expect(() => l.pop('0' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(l.toArray()).toEqual(['start', 'a', 'b', 'beforeLast', 'end']);
+  });
+
+  it('refuses items that are not iterable with a coded TypeError', () => {
+    for (const bad of [5, null, {}, Symbol('s'), 10n]) {
+      expect(() => new SharedList(bad as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+      expect(() => new SharedList([1]).extend(bad as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    expect(new SharedList('ab').toArray()).toEqual(['a', 'b']); // list('ab'), as Python
+  });
+
+  it('shows any contents, bigints and cycles included', () => {
+    const cycle: unknown[] = [];
+    cycle.push(cycle);
+    expect(String(new SharedList([1n]))).toContain('1n');
+    expect(String(new SharedList([cycle]))).toContain('Circular');
+    expect(String(new SharedList([1, 'a']))).toBe('SharedList([1,"a"])');
+  });
+
   it('returns copies: mutating a result does not change the list', () => {
     const l = new SharedList([{ n: 1 }]);
     const item = l.get(0);
@@ -83,5 +112,52 @@ describe('SharedDict', () => {
     d.clear();
     expect(d.size).toBe(0);
     expect(() => d.set(1 as never, 1)).toThrow(TypeError);
+  });
+});
+
+describe('SharedDict keys', () => {
+  const special = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', ''];
+
+  it('every string is a key: set, setdefault, updateFrom and the constructor keep them all', () => {
+    const d = new SharedDict<number>(Object.fromEntries([['__proto__', 0]]));
+    special.forEach((key, i) => d.set(key, i));
+    expect(d.keys()).toEqual(special);
+    expect(special.map((key) => d.get(key))).toEqual([0, 1, 2, 3, 4]);
+    expect(special.every((key) => d.has(key))).toBe(true);
+    const e = new SharedDict<number>();
+    e.updateFrom(JSON.parse('{"__proto__": 1, "a": 2}'));
+    e.updateFrom(new Map([['constructor', 3]]));
+    e.updateFrom([['toString', 4]]);
+    expect(e.setdefault('hasOwnProperty', 5)).toBe(5);
+    expect(e.items()).toEqual([['__proto__', 1], ['a', 2], ['constructor', 3], ['toString', 4], ['hasOwnProperty', 5]]);
+    expect(Object.keys(e.toObject())).toEqual(['__proto__', 'a', 'constructor', 'toString', 'hasOwnProperty']);
+    expect(Object.getPrototypeOf(e.toObject())).toBe(Object.prototype);
+    expect(e.pop('__proto__')).toBe(1);
+    expect(e.delete('constructor')).toBe(true);
+    expect(e.keys()).toEqual(['a', 'toString', 'hasOwnProperty']);
+  });
+
+  it("a thread's '__proto__' key reaches every thread", () => {
+    const d = new SharedDict<string>();
+    const t = new Thread({ target: (x: SharedDict<string>) => x.set('__proto__', 'from thread'), args: [d] });
+    t.start();
+    t.join();
+    expect(d.get('__proto__')).toBe('from thread');
+    expect(d.size).toBe(1);
+  });
+
+  it('keys are strings only: no lookup of 1 finds the key "1"', () => {
+    const d = new SharedDict({ 1: 'one' });
+    for (const call of [() => d.get(1 as never), () => d.has(1 as never), () => d.delete(1 as never), () => d.pop(1 as never, 0)]) {
+      expect(call).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    expect(d.toObject()).toEqual({ 1: 'one' });
+  });
+
+  it('refuses entries that are not a mapping or [key, value] pairs, with a coded TypeError', () => {
+    for (const bad of ['x', 5, 10n, Symbol('s'), [['k']], [[1, 'v']], ['ab'], new Map([[1, 'v']])]) {
+      expect(() => new SharedDict(bad as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+      expect(() => new SharedDict().updateFrom(bad as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Debug mode: contention counters and deadlock detection, off by default.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -186,5 +186,86 @@ describe('deadlock detection', () => {
     expect(() => setDeadlockHandler(3 as never)).toThrow(TypeError);
     expect(setDebug({ stats: true })).toEqual({ stats: false, deadlock: false });
     expect(getDebug()).toEqual({ stats: true, deadlock: false });
+  });
+});
+
+describe('debug bookkeeping in a long-running process', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { binding } = require(path.join(__dirname, '..', 'dist', 'native.js'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { debugBookkeeping } = require(path.join(__dirname, '..', 'dist', 'debug.js'));
+  const BOUND = 4096;
+  // Ids no primitive has: orders recorded straight into the native graph.
+  let next = 1e12;
+  const record = (from: number, to: number): unknown[] | null => binding.recordOrder(from, to, `L${from}`, `L${to}`, 'test', '', '') ?? null;
+
+  it('the native lock-order graph forgets its oldest orders past 4,096, so it stops growing', () => {
+    const [a, b, c, d] = [next++, next++, next++, next++];
+    record(a, b);
+    expect(record(b, a)).toHaveLength(2); // within the bound: the cycle is seen
+    record(c, d);
+    for (let i = 0; i < BOUND; i++) record(next++, next++);
+    expect(record(d, c)).toBeNull(); // c -> d was forgotten: nothing to close a cycle with
+  });
+
+  it("a thread's cache of the orders it has sent stays within the same bound", () => {
+    setDebug({ deadlock: true });
+    const outer = new Lock();
+    outer.acquire();
+    for (let i = 0; i < BOUND + 100; i++) {
+      const inner = new Lock();
+      inner.acquire();
+      inner.release();
+    }
+    outer.release();
+    const { knownOrders } = debugBookkeeping();
+    expect(knownOrders).toBeGreaterThan(0);
+    expect(knownOrders).toBeLessThanOrEqual(BOUND);
+  });
+
+  it('the list of primitives for contentionStats() drops collected ones as it grows', () => {
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', `
+      const { Lock, setDebug } = require('pthreading');
+      const { debugBookkeeping } = require('./dist/debug.js');
+      setDebug({ stats: true });
+      (async () => {
+        for (let round = 0; round < 5; round++) {
+          for (let i = 0; i < 3000; i++) new Lock();
+          await new Promise((resolve) => setImmediate(resolve)); // WeakRefs clear after the job
+          gc();
+        }
+        console.log(debugBookkeeping().tracked);
+      })();
+    `], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    // 15,000 created, 3,000 at most alive at a time: without sweeping, 15,000.
+    expect(Number(r.stdout)).toBeGreaterThan(0);
+    expect(Number(r.stdout)).toBeLessThan(8000);
+  });
+});
+
+describe('a deadlock handler that throws', () => {
+  it('cannot break the acquire that found the cycle, even with a value whose toString throws', () => {
+    setDebug({ deadlock: true });
+    setDeadlockHandler(() => {
+      throw { toString: () => { throw new Error('toString throws'); } };
+    });
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+    try {
+      const a = new Lock();
+      const b = new Lock();
+      a.acquire();
+      b.acquire();
+      b.release();
+      a.release();
+      b.acquire();
+      expect(a.acquire()).toBe(true); // the inversion, reported to the throwing handler
+      a.release();
+      b.release();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toMatch(/the deadlock handler threw: <an instance of Object: its toString\(\) threw>\npthreading: potential deadlock/);
   });
 });

@@ -115,3 +115,14 @@ describe('Event', () => {
     expect(e.isSet()).toBe(false);
   });
 });
+
+describe('Event#toString()', () => {
+  it("shows set or unset and the class's name, as CPython's repr", () => {
+    class Flag extends Event {}
+    const f = new Flag();
+    expect(String(f)).toBe('<Flag: unset>');
+    f.set();
+    expect(String(f)).toBe('<Flag: set>');
+    expect(String(new Event())).toBe('<Event: unset>');
+  });
+});

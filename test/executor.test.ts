@@ -198,6 +198,20 @@ describe('ThreadPoolExecutor#submit()', () => {
     expect(() => executor.shutdown('yes' as never)).toThrow(TypeError);
     expect(() => executor.map((x: number) => x, 3 as never)).toThrow(TypeError);
   });
+
+  it("ships a task's and an initializer's own source, whatever their toString says or throws", () => {
+    const lying = (x: number): number => x + 1;
+    lying.toString = () => {
+      throw new Error('toString throws');
+    };
+    const init = (): void => {
+      (globalThis as { initialized?: boolean }).initialized = true;
+    };
+    init.toString = () => '() => { throw new Error("not this source") }';
+    using executor = new ThreadPoolExecutor(1, { initializer: init });
+    expect(executor.submit(lying, 41).result()).toBe(42);
+    expect(executor.submit(() => (globalThis as { initialized?: boolean }).initialized).result()).toBe(true);
+  });
 });
 
 describe('Future', () => {

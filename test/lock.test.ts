@@ -187,3 +187,14 @@ describe('Lock#release()', () => {
     expect(lock.acquire(false)).toBe(true);
   });
 });
+
+describe('Lock#toString()', () => {
+  it("says locked or unlocked, with the class's own name", () => {
+    class Mutex extends Lock {}
+    const m = new Mutex();
+    expect(String(m)).toBe('<unlocked Mutex>');
+    m.acquire();
+    expect(String(m)).toBe('<locked Mutex>');
+    m.release();
+  });
+});

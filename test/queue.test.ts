@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { Empty, Full, Queue, Thread, ValueError, nativeStats } from 'pthreading';
+import { Empty, Full, OverflowError, Queue, Thread, ValueError, nativeStats } from 'pthreading';
 
-import { timed } from './helpers';
+import { parked, timed } from './helpers';
 
 const ITEMS = Number(process.env.PTHREADING_STRESS ?? 1) * 100_000;
 
@@ -132,5 +132,47 @@ describe('Queue#put() with shared memory', () => {
     expect(() => q.put({ lock: new Lock() })).toThrow(TypeError);
     expect(() => q.put(new Int32Array(new SharedArrayBuffer(4)))).toThrow(TypeError);
     expect(q.qsize()).toBe(0);
+  });
+});
+
+describe('Queue#maxsize', () => {
+  it('is settable, as the plain attribute it is in Python, and every thread sees the change', () => {
+    const q = new Queue<number>(1);
+    q.put(1);
+    expect(q.full()).toBe(true);
+    const t = new Thread({ target: (x: Queue<number>) => (x.maxsize = 3), args: [q] });
+    t.start();
+    t.join();
+    expect(q.maxsize).toBe(3);
+    expect(q.full()).toBe(false);
+    q.put(2);
+    q.put(3);
+    expect(() => q.putNowait(4)).toThrow(Full);
+    q.maxsize = 0; // no limit
+    q.putNowait(4);
+    expect(q.qsize()).toBe(4);
+  });
+
+  it('a raised maxsize lets a put() blocked on a full queue go on at once', async () => {
+    const q = new Queue<string>(1);
+    q.put('a');
+    const t = new Thread({ target: (x: Queue<string>) => x.put('b'), args: [q] });
+    const before = nativeStats().queuedWaiters;
+    t.start();
+    await parked(before + 1); // the thread sleeps in put()
+    q.maxsize = 2;
+    t.join(10);
+    expect(t.isAlive()).toBe(false);
+    expect([q.get(), q.get()]).toEqual(['a', 'b']);
+  });
+
+  it('refuses a maxsize that is not a 32-bit integer, keeping the old one', () => {
+    const q = new Queue(5);
+    expect(() => (q.maxsize = 1.5)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => (q.maxsize = '3' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => (q.maxsize = 2 ** 31)).toThrow(OverflowError);
+    expect(() => new Queue(2 ** 40)).toThrow(OverflowError);
+    expect(q.maxsize).toBe(5);
+    expect(String(q)).toBe('<Queue maxsize=5 qsize=0>');
   });
 });

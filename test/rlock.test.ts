@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Event, RLock, RuntimeError, ValueError } from 'pthreading';
+import { Event, RLock, RuntimeError, Thread, ValueError, getIdent } from 'pthreading';
 
 import { onThread, parked, timed } from './helpers';
 
@@ -111,5 +111,28 @@ describe('RLock#acquireAsync()', () => {
     lock.release();
     lock.release();
     expect(lock.locked()).toBe(false);
+  });
+});
+
+describe('RLock#toString()', () => {
+  it("shows its owner's ident and count, as CPython's repr (owner=0 when free)", () => {
+    const r = new RLock();
+    expect(String(r)).toBe('<unlocked RLock owner=0 count=0>');
+    r.acquire();
+    r.acquire();
+    expect(String(r)).toBe(`<locked RLock owner=${getIdent()} count=2>`);
+    r.release();
+    r.release();
+    const held = new Event();
+    const done = new Event();
+    const t = new Thread({
+      target: (lock: RLock, h: Event, d: Event) => lock.with(() => (h.set(), d.wait())),
+      args: [r, held, done],
+    });
+    t.start();
+    held.wait();
+    expect(String(r)).toBe(`<locked RLock owner=${t.ident} count=1>`);
+    done.set();
+    t.join();
   });
 });

@@ -91,3 +91,15 @@ describe('BoundedSemaphore#release()', () => {
     expect(s.value).toBe(2);
   });
 });
+
+describe('Semaphore#toString()', () => {
+  it("shows the value, and a BoundedSemaphore's bound, as CPython 3.13's repr", () => {
+    const b = new BoundedSemaphore(3);
+    expect(String(b)).toBe('<BoundedSemaphore: value=3/3>');
+    b.acquire();
+    expect(String(b)).toBe('<BoundedSemaphore: value=2/3>');
+    expect(String(new Semaphore(2))).toBe('<Semaphore: value=2>');
+    class Pool extends BoundedSemaphore {}
+    expect(String(new Pool(1))).toBe('<Pool: value=1/1>'); // the class's own name, as Python's __qualname__
+  });
+});

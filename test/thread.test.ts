@@ -315,7 +315,7 @@ describe('Thread#start() and daemon', () => {
   it('refuses bad arguments with typed errors', () => {
     expect(() => new Thread({ target: 42 as never })).toThrow(TypeError);
     expect(() => new Thread({ args: 'x' as never })).toThrow(TypeError);
-    expect(() => new Thread({ name: 5 as never })).toThrow(TypeError);
+    expect(() => new Thread({ name: {} as never })).toThrow(TypeError); // a number is str()'d, as in Python
     expect(() => new Thread({ daemon: 'yes' as never })).toThrow(TypeError);
     expect(() => new Thread(7 as never)).toThrow(TypeError);
     const t = new Thread({ target: () => 0, args: [() => 1] });

@@ -44,4 +44,24 @@ describe('Value', () => {
     expect(() => (new Value('i').value = 'x' as never)).toThrow(TypeError);
     expect(() => new Value('i', 0, { lock: 1 as never })).toThrow(TypeError);
   });
+
+  it("only Python's typecodes are typecodes: names on Object.prototype are refused, with a code", () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      expect(() => new Value(name as never, 5)).toThrow(expect.objectContaining({ name: 'ValueError', code: 'ERR_VALUE' }));
+    }
+    for (const bad of [5, null, Symbol('i'), 10n, {}]) {
+      expect(() => new Value(bad as never, 5)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
+    }
+    expect(() => new Value('i', 0, 'lock' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+
+  it('every Value it accepts is shared: a thread writes 42, the main thread reads 42', () => {
+    for (const code of ['b', 'B', 'h', 'H', 'i', 'I', 'f', 'd'] as const) {
+      const v = new Value(code, 5);
+      const t = new Thread({ target: (x: Value) => (x.value = 42), args: [v] });
+      t.start();
+      t.join();
+      expect(v.value).toBe(42);
+    }
+  });
 });
