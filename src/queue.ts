@@ -110,7 +110,7 @@ export class Queue<T = unknown> {
 
   set maxsize(maxsize: number) {
     const n = checkMaxsize('Queue.maxsize', maxsize);
-    this._mutex.with(() => {
+    criticalWith(this._mutex, () => {
       Atomics.store(this._max, 0, n);
       // Room may have appeared: every blocked put() checks again.
       this._notFull.notifyAll();
