@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <unordered_set>
 
+#include "debug.h"
 #include "ops.h"
 #include "threads.h"
 
@@ -278,8 +279,10 @@ void EnvState::Cleanup(void* arg) {
     w->env.reset();  // break the cycle
   }
   self->async_waiters_.clear();
-  // However this thread ends (run() returned, an error, terminate()), its
-  // joiners wake now.
+  // A thread that ends waiting waits no more (deadlock detection's
+  // waits-for graph), and, however it ends (run() returned, an error,
+  // terminate()), its joiners wake now.
+  EndWait(static_cast<int64_t>(self->ident_));
   ThreadFinished(self->ident_);
   napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
   napi_delete_reference(self->env_, self->ctl_ref_);

@@ -468,3 +468,28 @@ describe('async timeouts longer than a timer can wait (2^31 ms)', () => {
     }
   });
 });
+
+describe('a lock holder that is terminated (as README and docs/termination.md say)', () => {
+  it('a Lock stays locked and any thread may release it; an RLock stays owned; a Semaphore unit is lost', async () => {
+    const lock = new Lock();
+    const rlock = new RLock();
+    const sem = new Semaphore(1);
+    const holding = new Event();
+    const w = rawWorker('data.lock.acquire(); data.rlock.acquire(); data.sem.acquire(); data.holding.set(); setInterval(() => {}, 1000);', {
+      lock,
+      rlock,
+      sem,
+      holding,
+    });
+    await within(holding.waitAsync());
+    await w.terminate();
+    expect(lock.locked()).toBe(true);
+    lock.release();
+    expect(lock.locked()).toBe(false);
+    expect(rlock.locked()).toBe(true);
+    expect(() => rlock.release()).toThrow(expect.objectContaining({ name: 'RuntimeError' }));
+    expect(rlock.acquire(false)).toBe(false);
+    expect(sem.value).toBe(0);
+    await noWaitersLeft();
+  });
+});
