@@ -278,12 +278,14 @@ Status ParkSync(const std::shared_ptr<EnvState>& env, int32_t* word, int op,
   // again, and each round forces the holder's unlock into native code. A
   // waiter that sleeps lets the holder run at full speed meanwhile, as
   // glibc's and parking_lot's locks do once their short spin is over.
+  // Nor does a Futex wait (sleep(), join(), a warm worker): nobody is about
+  // to end it early, so an idle thread costs no CPU at all.
   // Event, Condition and Semaphore waits do spin: their wake-ups are
   // hand-offs of work between threads, where latency is what counts.
   // While this thread sleeps its async waiters cannot run: BeginSyncPark
   // passes on the wake-ups they hold (registry.h).
   env->BeginSyncPark();
-  const bool unparked = env->parker().ParkUntil(deadline, env->cancelled(), op != kOpLock);
+  const bool unparked = env->parker().ParkUntil(deadline, env->cancelled(), op != kOpLock && op != kOpFutex);
   env->EndSyncPark();
 
   if (!unparked) {

@@ -3,11 +3,11 @@
  *
  * The word's states are documented in native/lock.cc. Acquire is a CAS in
  * JavaScript; only when the lock is held does the caller enter native code
- * to spin briefly and then park. Release is a CAS back to 0 unless waiters
- * are parked, in which case native code wakes one. Fairness: an unlock lets
- * a woken waiter race running threads for the lock, except that about once
- * per millisecond of sustained contention it hands the lock directly to the
- * longest waiter, so no waiter starves.
+ * to park (without spinning: see native/parking.cc). Release is a CAS back
+ * to 0 unless waiters are parked, in which case native code wakes one.
+ * Fairness: an unlock lets a woken waiter race running threads for the
+ * lock, except that about once per millisecond of sustained contention it
+ * hands the lock directly to the longest sync waiter, so no waiter starves.
  */
 import { RuntimeError } from './errors';
 import { Acquirable, AsyncOptions } from './guard';

@@ -165,11 +165,12 @@ export function runSync<T>(waiting: Waiting<T>): T {
     let step = run.next();
     while (!step.done) {
       const park = step.value;
-      const left = secondsLeft(park.deadline);
-      let status: Status;
-      if (left === 0 && !park.lock) status = Status.TimedOut;
-      else if (park.ident !== undefined) status = binding.joinPark(park.ident, left, park.expected ?? 0);
-      else status = binding.park(park.op, park.words, left, park.lock ?? park.expected);
+      let status = early(park);
+      if (status === undefined) {
+        const left = secondsLeft(park.deadline);
+        if (park.ident !== undefined) status = binding.joinPark(park.ident, left, park.expected ?? 0);
+        else status = binding.park(park.op, park.words, left, park.lock ?? park.expected);
+      }
       if (status === Status.Cancelled) break;
       step = run.next(status);
     }
@@ -225,13 +226,22 @@ class Run<T> {
   }
 }
 
+/**
+ * The one "return early?" rule of both drivers: a park whose deadline has
+ * passed, or (async) whose signal is aborted, ends without native code —
+ * unless it carries a lock (a Condition's wait): native code releases that
+ * lock, so such a park always goes there, however it then ends.
+ */
+function early(park: Park, signal?: AbortSignal): Status | undefined {
+  if (park.lock) return undefined;
+  if (park.abortable && signal?.aborted) return Status.Aborted;
+  if (secondsLeft(park.deadline) === 0) return Status.TimedOut;
+  return undefined;
+}
+
 function parkAsync(park: Park, signal?: AbortSignal): Status | Promise<Status> {
-  // A park that carries a lock (a Condition's wait) always reaches native
-  // code, which releases the lock, however the wait then ends.
-  if (!park.lock) {
-    if (park.abortable && signal?.aborted) return Status.Aborted;
-    if (secondsLeft(park.deadline) === 0) return Status.TimedOut;
-  }
+  const status = early(park, signal);
+  if (status !== undefined) return status;
   let left = false;
   const sleeping = new Promise<Status>((resolve) => {
     let stopTimer: (() => void) | undefined;
