@@ -21,6 +21,9 @@
         "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "NODE_API_NO_EXTERNAL_BUFFERS_ALLOWED"
       ],
+      "configurations": {
+        "Debug": { "defines": ["PTHREADING_CHECKS"] }
+      },
       "cflags": ["-Wall", "-Wextra", "-fvisibility=hidden"],
       "cflags_cc": ["-std=c++20", "-Wall", "-Wextra", "-fvisibility=hidden", "-fno-exceptions"],
       "cflags_cc!": ["-std=gnu++17", "-std=c++17"],
@@ -36,10 +39,12 @@
           "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++20"] } }
         }],
         ["sanitize=='address'", {
+          "defines": ["PTHREADING_CHECKS"],
           "cflags": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],
           "ldflags": ["-fsanitize=address"]
         }],
         ["sanitize=='thread'", {
+          "defines": ["PTHREADING_CHECKS"],
           "cflags": ["-fsanitize=thread", "-g"],
           "ldflags": ["-fsanitize=thread"]
         }]

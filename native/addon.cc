@@ -448,7 +448,29 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The numbers JavaScript and this addon must agree on (src/native.ts
+// checks them at load): ops, park statuses, the control word's stop bit.
+Napi::Object Constants(Napi::Env env) {
+  Napi::Object c = Napi::Object::New(env);
+  Napi::Array ops = Napi::Array::New(env);
+  const int op_list[] = {kOpLock, kOpSemaphore, kOpEvent, kOpCondition, kOpFutex};
+  for (uint32_t i = 0; i < 5; i++) ops.Set(i, op_list[i]);
+  Napi::Array statuses = Napi::Array::New(env);
+  const int status_list[] = {kUnparked, kHandoff, kInvalid, kTimedOut, kCancelled};
+  for (uint32_t i = 0; i < 5; i++) statuses.Set(i, status_list[i]);
+  c.Set("ops", ops);
+  c.Set("statuses", statuses);
+  c.Set("stopBit", kStopBit);
+  return c;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("constants", Constants(env));
+#if defined(PTHREADING_CHECKS)
+  exports.Set("checks", Napi::Boolean::New(env, true));
+#else
+  exports.Set("checks", Napi::Boolean::New(env, false));
+#endif
   exports.Set("registerThread", Napi::Function::New(env, RegisterThread, "registerThread"));
   exports.Set("park", Napi::Function::New(env, Park, "park"));
   exports.Set("parkAsync", Napi::Function::New(env, ParkAsyncFn, "parkAsync"));

@@ -12,6 +12,7 @@
 // and lets it race for the lock (throughput); when the bucket's fairness
 // timer has expired it hands the lock over directly (kHandoff) to a sync
 // waiter, so no waiter starves under sustained contention.
+#include "check.h"
 #include "ops.h"
 
 namespace pthreading {
@@ -22,6 +23,9 @@ constexpr int32_t kParked = 2;
 
 int32_t UnlockCallback(int32_t* word, const UnparkResult& r) {
   auto state = Slot(word, 0);
+  // PARKED is set and cleared only under the bucket lock, which we hold:
+  // set means a waiter is queued (the last to leave clears it).
+  PT_CHECK(r.unparked != 0 || !(state.load() & kParked), "a Lock is PARKED with no waiter queued");
   // Hand the lock only to a waiter that takes it at once (a parked sync
   // waiter): an async waiter's thread may be blocked in a sync wait, even
   // on this very lock, and could not run to use it.
@@ -34,7 +38,8 @@ int32_t UnlockCallback(int32_t* word, const UnparkResult& r) {
   return kUnparked;
 }
 // A pass-on: wake the next waiter to race for the lock; nobody owns it
-// through us. The last waiter to leave clears PARKED.
+// through us. The last waiter to leave clears PARKED (under the bucket
+// lock, as every change of PARKED).
 int32_t PassOnCallback(int32_t* word, const UnparkResult& r) {
   if (!r.have_more) Slot(word, 0).fetch_and(~kParked);
   return kUnparked;

@@ -24,6 +24,7 @@
 #define PT_CPU_RELAX() std::this_thread::yield()
 #endif
 
+#include "check.h"
 #include "ops.h"
 #include "registry.h"
 
@@ -190,7 +191,13 @@ Bucket& BucketFor(uintptr_t key) {
   return g_buckets[h >> (64 - kBucketBits)];
 }
 
+// The parker's futex word is the atomic itself.
+static_assert(sizeof(std::atomic<int32_t>) == sizeof(int32_t) && std::atomic<int32_t>::is_always_lock_free);
+// Shared words are read and written in place by JavaScript's Atomics.
+static_assert(std::atomic_ref<int32_t>::is_always_lock_free && std::atomic_ref<int32_t>::required_alignment == 4);
+
 void Enqueue(Bucket& b, Waiter* w) {
+  PT_CHECK(!w->queued, "a waiter queued twice");
   w->prev = b.tail;
   w->next = nullptr;
   if (b.tail) b.tail->next = w; else b.head = w;
@@ -200,6 +207,7 @@ void Enqueue(Bucket& b, Waiter* w) {
 }
 
 void Dequeue(Bucket& b, Waiter* w) {
+  PT_CHECK(w->queued && CounterFor(w).load(std::memory_order_relaxed) > 0, "a waiter dequeued that is not queued");
   if (w->prev) w->prev->next = w->next; else b.head = w->next;
   if (w->next) w->next->prev = w->prev; else b.tail = w->prev;
   w->prev = w->next = nullptr;

@@ -126,9 +126,10 @@ void EnvState::DropAsyncWaiter(uint32_t id) {
 
 void EnvState::RefLoop(bool ref) {
   if (ref == loop_ref_) return;
-  loop_ref_ = ref;
-  if (ref) napi_ref_threadsafe_function(env_, tsfn_);
-  else napi_unref_threadsafe_function(env_, tsfn_);
+  // Fails only while the environment is being torn down, when whether its
+  // loop stays alive no longer matters: the state is left as it was.
+  const napi_status s = ref ? napi_ref_threadsafe_function(env_, tsfn_) : napi_unref_threadsafe_function(env_, tsfn_);
+  if (s == napi_ok) loop_ref_ = ref;
 }
 
 void EnvState::Deliver(uint32_t id, int op, int32_t* word) {
@@ -140,12 +141,10 @@ void EnvState::Deliver(uint32_t id, int op, int32_t* word) {
     if (!alive_) return;
     pass = sync_parked_;
     ready_.push_back(Ready{id, pass});
-    if (!scheduled_) {
-      scheduled_ = true;
-      // Non-blocking; fails only while the function is closing, which the
-      // alive_ flag (cleared under this mutex) already excludes.
-      napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
-    }
+    // Non-blocking; fails only while the function is closing, which the
+    // alive_ flag (cleared under this mutex) already excludes. Were it to
+    // fail, the next delivery tries again, and teardown passes on the rest.
+    if (!scheduled_) scheduled_ = napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking) == napi_ok;
   }
   // The thread is blocked in a sync wait: the waiter cannot run to use
   // the wake-up now, so it must not be the only one. It still gets its
@@ -187,7 +186,8 @@ uint32_t EnvState::EnrolParty(napi_value words, int32_t* word) {
 void EnvState::LeaveParty(uint32_t id) {
   auto it = parties_.find(id);
   if (it == parties_.end()) return;
-  napi_delete_reference(env_, it->second.ref);
+  // Fails only in teardown, when the environment frees every reference.
+  if (napi_delete_reference(env_, it->second.ref) != napi_ok) return;
   parties_.erase(it);
 }
 
@@ -216,7 +216,7 @@ void EnvState::Drain() {
     Waiter* w = FindAsyncWaiter(batch[i].id);
     if (!w) continue;  // removed by a timeout or abort
     napi_value fn = nullptr, result;
-    napi_get_reference_value(env_, w->callback_ref, &fn);
+    if (napi_get_reference_value(env_, w->callback_ref, &fn) != napi_ok) fn = nullptr;
     // The waiter goes; its words stay referenced until the call is over,
     // so a pass-on below still points at live memory.
     const int op = w->op;
@@ -284,6 +284,7 @@ void EnvState::Cleanup(void* arg) {
   // terminate()), its joiners wake now.
   EndWait(static_cast<int64_t>(self->ident_));
   ThreadFinished(self->ident_);
+  // The environment is going: a failing release leaves nothing to undo.
   napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
   napi_delete_reference(self->env_, self->ctl_ref_);
   self->ctl_ref_ = nullptr;

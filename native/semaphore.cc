@@ -1,6 +1,7 @@
 // Semaphore: slot 0 is the value, slot 1 counts parked waiters. JS takes a
 // unit with a CAS while the value is positive; release adds to the value and
 // calls WakeWaiters only when slot 1 says somebody sleeps.
+#include "check.h"
 #include "ops.h"
 
 namespace pthreading {
@@ -17,10 +18,16 @@ bool ValidateSemaphore(int32_t* word, void*) {
   return true;
 }
 
-void CountedTimedOut(int32_t* word, bool) { Slot(word, 1).fetch_sub(1); }
+// Slot 1 counts the waiters queued on the word: it changes only under the
+// bucket lock, with the queue, so it never goes below zero.
+void CountedTimedOut(int32_t* word, bool) {
+  const int32_t before = Slot(word, 1).fetch_sub(1);
+  PT_CHECK(before > 0, "a waiter count below zero");
+}
 
 void CountedUnparked(int32_t* word, const UnparkResult& result) {
-  Slot(word, 1).fetch_sub(static_cast<int32_t>(result.unparked));
+  const int32_t before = Slot(word, 1).fetch_sub(static_cast<int32_t>(result.unparked));
+  PT_CHECK(before >= static_cast<int32_t>(result.unparked), "a waiter count below zero");
 }
 
 size_t WakeWaiters(int32_t* word, size_t n) {

@@ -16,6 +16,9 @@ import { isMainThread, threadId, Worker, workerData } from 'node:worker_threads'
 import { AbortError, RuntimeError, ThreadExitError } from './errors';
 
 interface Binding {
+  constants: { ops: number[]; statuses: number[]; stopBit: number };
+  /** Whether the addon was built with its invariant checks (debug and sanitizer builds). */
+  checks: boolean;
   registerThread(threadId: number, ident: number, ctl: Int32Array): void;
   nextIdent(): number;
   park(op: Op, words: Int32Array, timeoutSeconds: number, extra?: Int32Array | number): Status;
@@ -103,6 +106,19 @@ export const enum Status {
   TimedOut = 3,
   Cancelled = 4,
   Aborted = 5,
+}
+
+// The constants this file shares with native code, checked once at load:
+// a binary built from other sources fails here, not in a wait.
+{
+  const mine = {
+    ops: [Op.Lock, Op.Semaphore, Op.Event, Op.Condition, Op.Futex],
+    statuses: [Status.Unparked, Status.Handoff, Status.Invalid, Status.TimedOut, Status.Cancelled],
+    stopBit: 1 << 30,
+  };
+  if (JSON.stringify(binding.constants) !== JSON.stringify(mine)) {
+    throw new Error(`pthreading: the native addon does not match this JavaScript (${JSON.stringify(binding.constants)}); rebuild it`);
+  }
 }
 
 /** One request to sleep. */
@@ -347,7 +363,7 @@ export const ident: number = (identSlot[identKey] ??= resolveIdent());
 // This thread's control word (native/registry.h): bit 30 is "stop
 // requested", the bits below count the critical sections it is in. One
 // per thread, shared by every copy of this module loaded in it.
-const STOP = 1 << 30;
+const STOP = binding.constants.stopBit;
 const ctlKey = Symbol.for('pthreading.ctl');
 const ctlSlot = globalThis as unknown as Record<symbol, Int32Array | undefined>;
 const ctl: Int32Array = (ctlSlot[ctlKey] ??= new Int32Array(new SharedArrayBuffer(4)));
