@@ -19,7 +19,9 @@ async function main() {
   const withStats = new Lock();
   setDebug({ deadlock: true });
   const withBoth = new Lock();
-  setDebug({ stats: false, deadlock: false });
+  setDebug({ stats: false });
+  const withDeadlock = new Lock();
+  setDebug({ deadlock: false });
   const bench = new Bench({ time: 500, warmupTime: 200 });
   bench
     .add('pthreading Lock', () => {
@@ -36,6 +38,10 @@ async function main() {
     .add('pthreading Lock, stats on', () => {
       withStats.acquire();
       withStats.release();
+    })
+    .add('pthreading Lock, deadlock detection on', () => {
+      withDeadlock.acquire();
+      withDeadlock.release();
     })
     .add('pthreading Lock, stats + deadlock detection on', () => {
       withBoth.acquire();
@@ -58,7 +64,7 @@ async function main() {
     ['pthreading Lock async', 'async'],
     ['async-mutex', 'async'],
   ].map(([peer, kind]) => ({ bench: `uncontended acquire+release (${kind})`, peer, value: ns[peer], unit: 'ns/op', better: 'lower' }));
-  for (const peer of ['pthreading Lock', 'pthreading Lock, stats on', 'pthreading Lock, stats + deadlock detection on']) {
+  for (const peer of ['pthreading Lock', 'pthreading Lock, stats on', 'pthreading Lock, deadlock detection on', 'pthreading Lock, stats + deadlock detection on']) {
     rows.push({ bench: 'debug mode cost: uncontended acquire+release', peer: peer === 'pthreading Lock' ? 'pthreading Lock, debug off (default)' : peer, value: ns[peer], unit: 'ns/op', better: 'lower' });
   }
   const py = python(`
@@ -70,7 +76,9 @@ print(json.dumps(t / n * 1e9))`);
   if (py !== null) rows.push({ bench: 'uncontended acquire+release (sync)', peer: 'Python threading.Lock', value: py, unit: 'ns/op', better: 'lower' });
   const syncRatio = ns['pthreading Lock'] / ns['Atomics CAS lock'];
   const asyncRatio = ns['pthreading Lock async'] / ns['async-mutex'];
+  const deadlockRatio = ns['pthreading Lock, deadlock detection on'] / ns['pthreading Lock'];
   report(rows, [
+    { name: 'deadlock detection on ≤ 5 × off (uncontended pair)', ratio: deadlockRatio, target: 5, ok: deadlockRatio <= 5 },
     { name: 'uncontended Lock ≤ 1.2 × Atomics CAS lock', ratio: syncRatio, target: 1.2, ok: syncRatio <= 1.2 },
     { name: 'uncontended async Lock ≤ 0.5 × async-mutex', ratio: asyncRatio, target: 0.5, ok: asyncRatio <= 0.5 },
   ]);

@@ -259,6 +259,8 @@ interface Held {
   where: { stack?: string };
 }
 const held: Held[] = [];
+// This thread's ident as the owner slots store it.
+const me = BigInt(ident);
 // Lock orders this thread has already recorded: from -> to. Only a cache
 // of what the native graph was sent (an order sent again is a no-op there),
 // so it is simply emptied when it holds KNOWN_MAX orders.
@@ -293,15 +295,18 @@ function instrument(p: Tracked): void {
   // Whether this acquire is the outermost one (not an RLock recursion).
   const outermost = (): boolean => p._kind !== 'RLock' || !p._isOwned!();
 
+  // No clock and no stack unless they are used: the stack of an acquire is
+  // captured only when it makes a lock order not seen before (checkOrder),
+  // which is when a report may need it; stats alone need the clock.
   const beforeAcquire = (): { start: bigint; contended: boolean; outer: boolean; where: { stack?: string } } => {
     const outer = outermost();
-    const where = deadlock && outer ? here() : {};
+    const where: { stack?: string } = {};
     if (deadlock && outer) checkOrder(p, id, where);
-    return { start: process.hrtime.bigint(), contended: busy(), outer, where };
+    return { start: stats ? process.hrtime.bigint() : 0n, contended: busy(), outer, where };
   };
   const afterAcquire = (how: ReturnType<typeof beforeAcquire>): void => {
-    const now = process.hrtime.bigint();
     if (stats) {
+      const now = process.hrtime.bigint();
       Atomics.add(d, ACQUISITIONS, 1n);
       if (how.contended) {
         const waited = now - how.start;
@@ -313,19 +318,23 @@ function instrument(p: Tracked): void {
     }
     if (deadlock && how.outer) {
       held.push({ p, id, where: how.where });
-      Atomics.store(d, OWNER, BigInt(ident));
+      Atomics.store(d, OWNER, me);
     }
   };
 
   define(p, 'acquire', function acquire(this: Tracked, blocking?: boolean, timeout?: number | null): boolean {
     const how = beforeAcquire();
     const waits = deadlock && how.contended && blocking !== false;
-    if (waits) checkWait(id, labelOf(p), Number(Atomics.load(d, OWNER)));
     let ok: boolean;
-    try {
+    if (waits) {
+      checkWait(id, labelOf(p), Number(Atomics.load(d, OWNER)));
+      try {
+        ok = proto.acquire.call(p, blocking, timeout);
+      } finally {
+        binding.endWait(ident);
+      }
+    } else {
       ok = proto.acquire.call(p, blocking, timeout);
-    } finally {
-      if (waits) binding.endWait(ident);
     }
     if (ok) afterAcquire(how);
     return ok;
@@ -336,13 +345,19 @@ function instrument(p: Tracked): void {
     if (ok) afterAcquire(how);
     return ok;
   });
-  define(p, 'release', function release(this: Tracked, ...args: unknown[]): void {
-    proto.release.apply(p, args);
+  define(p, 'release', function release(this: Tracked, n?: number): void {
+    if (arguments.length === 0) proto.release.call(p);
+    else proto.release.call(p, n);
     if (!owned || (p._kind === 'RLock' && p._isOwned!())) return;
     if (stats) atomicMax(d, HOLD_MAX, process.hrtime.bigint() - Atomics.load(d, HELD_SINCE));
     if (deadlock) {
-      const i = held.findIndex((h) => h.id === id);
-      if (i >= 0) held.splice(i, 1);
+      // Usually the lock taken last.
+      const last = held.length - 1;
+      if (last >= 0 && held[last].id === id) held.pop();
+      else {
+        const i = held.findIndex((h) => h.id === id);
+        if (i >= 0) held.splice(i, 1);
+      }
       Atomics.store(d, OWNER, 0n);
     }
   });
@@ -368,6 +383,7 @@ function checkOrder(p: Tracked, id: number, where: { stack?: string }): void {
     }
     after.add(id);
     knownOrders++;
+    if (where.stack === undefined) where.stack = here().stack;
     const cycle = binding.recordOrder(h.id, id, labelOf(h.p), labelOf(p), threadName(), format(h.where), format(where));
     if (cycle) report(potential(cycle));
   }
