@@ -393,7 +393,7 @@ function potential(cycle: NonNullable<ReturnType<typeof binding.recordOrder>>): 
   const lines = ['pthreading: potential deadlock: locks taken in an order that forms a cycle'];
   for (const e of cycle) {
     lines.push(`  ${e.thread} took '${e.to}' while holding '${e.from}'`);
-    lines.push(`    '${e.from}' was taken at:`, e.fromStack || '      (unknown)');
+    lines.push(`    '${e.from}' was taken at:`, e.fromStack || '      (not recorded: a stack is kept only where a lock order is first seen)');
     lines.push(`    '${e.to}' was taken at:`, e.toStack || '      (unknown)');
   }
   lines.push("  Threads taking these locks at the same time can each wait for the other's lock forever.");
