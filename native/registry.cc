@@ -211,7 +211,6 @@ void EnvState::Drain() {
     ready_.insert(ready_.begin(), batch.begin(), batch.end());
     return;
   }
-  napi_value first_error = nullptr;
   for (size_t i = 0; i < batch.size(); i++) {
     Waiter* w = FindAsyncWaiter(batch[i].id);
     if (!w) continue;  // removed by a timeout or abort
@@ -224,26 +223,20 @@ void EnvState::Drain() {
     napi_ref words_ref = w->words_ref;
     w->words_ref = nullptr;
     DropAsyncWaiter(batch[i].id);
-    const napi_status s = fn ? napi_call_function(env_, global, fn, 1, &status, &result) : napi_generic_failure;
-    bool stop = false;
-    if (s == napi_pending_exception) {
-      // A callback threw: the others still get theirs; the first error is
-      // rethrown once the batch is done.
-      napi_value error;
-      if (napi_get_and_clear_last_exception(env_, &error) == napi_ok && !first_error) first_error = error;
-    } else if (s != napi_ok) {
-      // JavaScript cannot run any more (the thread is being torn down):
-      // this waiter's wake-up goes to the next waiter, and the rest of the
-      // batch stays for Cleanup, which passes each on.
-      PassOn(op, word);
+    // The callbacks (src/native.ts) never throw: a failed call means
+    // JavaScript cannot run here any more (the thread is being torn down,
+    // and the call reports its termination as a pending exception). This
+    // waiter's wake-up then goes to the next waiter, and the rest of the
+    // batch stays for Cleanup, which passes each on.
+    const bool delivered = fn && napi_call_function(env_, global, fn, 1, &status, &result) == napi_ok;
+    if (!delivered) PassOn(op, word);
+    if (words_ref) napi_delete_reference(env_, words_ref);
+    if (!delivered) {
       std::lock_guard<std::mutex> guard(mutex_);
       ready_.insert(ready_.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i) + 1, batch.end());
-      stop = true;
+      return;
     }
-    if (words_ref) napi_delete_reference(env_, words_ref);
-    if (stop) return;
   }
-  if (first_error) napi_throw(env_, first_error);
 }
 
 void EnvState::Cleanup(void* arg) {

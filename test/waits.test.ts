@@ -315,6 +315,30 @@ describe('a wake-up that reaches a thread being terminated', () => {
     await noWaitersLeft();
   });
 
+  it('an async waiter woken while its thread is busy, then terminated: the wake-up reaches the next waiter', async () => {
+    for (const kind of ['Lock', 'Semaphore'] as const) {
+      const lock = new Lock();
+      const sem = new Semaphore(0);
+      if (kind === 'Lock') lock.acquire();
+      const busy = new Event();
+      // Its async wait is queued first; then its event loop never turns again.
+      const w = rawWorker(
+        `(data.kind === 'Lock' ? data.lock.acquireAsync() : data.sem.acquireAsync()); data.busy.set(); for (;;) {}`,
+        { kind, lock, sem, busy },
+      );
+      await within(busy.waitAsync());
+      // A long timeout: the wake-up must arrive, not the deadline.
+      const next = kind === 'Lock' ? lock.acquireAsync(true, 60) : sem.acquireAsync(true, 60);
+      await parked(2);
+      if (kind === 'Lock') lock.release();
+      else sem.release();
+      // The worker's waiter is woken but cannot run; its thread ends.
+      await w.terminate();
+      expect(await within(next, 3000 * scale)).toBe(true);
+    }
+    await noWaitersLeft();
+  });
+
   it('terminating threads in the middle of Queue operations never leaves the queue locked or inconsistent', async () => {
     const q = new Queue(8);
     for (let round = 0; round < 12; round++) {
