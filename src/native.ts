@@ -197,21 +197,40 @@ export function runSync<T>(waiting: Waiting<T>): T {
   return stopThisThread();
 }
 
-/** Serves a slow path with async waiters; never blocks the event loop. As {@link runSync}. */
-export async function runAsync<T>(waiting: Waiting<T>, signal?: AbortSignal): Promise<T> {
+/**
+ * Serves a slow path with async waiters; never blocks the event loop. As
+ * {@link runSync}, with one difference in how: the slow path is resumed
+ * inside the wake-up itself (the callback native code calls), not in a
+ * later microtask, so a woken waiter has retried — taken the lock, or
+ * queued again — before control returns to native code. A thread torn down
+ * a moment later leaves no wake-up unused.
+ */
+export function runAsync<T>(waiting: Waiting<T>, signal?: AbortSignal): Promise<T> {
   const run = new Run(waiting);
-  try {
-    let step = run.next();
-    while (!step.done) {
-      const status = await parkAsync(step.value, signal);
-      if (status === Status.Cancelled) break;
-      step = run.next(status);
-    }
-    if (step.done) return step.value;
-  } finally {
-    run.close();
-  }
-  return stopThisThread();
+  return new Promise<T>((resolve, reject) => {
+    const advance = (status: Status | undefined): void => {
+      try {
+        for (;;) {
+          if (status === Status.Cancelled) {
+            run.close();
+            stopThisThread();
+          }
+          const step = run.next(status);
+          if (step.done) {
+            resolve(step.value);
+            return;
+          }
+          const now = parkAsync(step.value, signal, advance);
+          if (now === undefined) return; // asleep: the wake-up calls advance
+          status = now;
+        }
+      } catch (error) {
+        run.close();
+        reject(error);
+      }
+    };
+    advance(undefined);
+  });
 }
 
 /**
@@ -255,49 +274,45 @@ function early(park: Park, signal?: AbortSignal): Status | undefined {
   return undefined;
 }
 
-function parkAsync(park: Park, signal?: AbortSignal): Status | Promise<Status> {
-  const status = early(park, signal);
-  if (status !== undefined) return status;
-  let left = false;
-  const sleeping = new Promise<Status>((resolve) => {
-    let stopTimer: (() => void) | undefined;
-    const onAbort = (): void => {
-      if (binding.cancelAsync(id)) finish(Status.Aborted);
-    };
-    // Called by native code when the waiter is woken, or here once it is
-    // removed (cancelAsync returned true): once, either way. Native code
-    // holds this function and the words while the waiter is queued.
-    const finish = (status: Status): void => {
-      stopTimer?.();
-      if (park.abortable) signal?.removeEventListener('abort', onAbort);
-      resolve(status);
-    };
-    const id =
-      park.ident !== undefined
-        ? binding.joinParkAsync(park.ident, park.expected ?? 0, finish)
-        : binding.parkAsync(park.op, park.words, park.lock ?? park.expected, finish);
-    if (id === 0) {
-      resolve(Status.Invalid);
-      return;
-    }
-    if (park.deadline !== Infinity) {
-      stopTimer = atDeadline(park.deadline, () => {
-        if (binding.cancelAsync(id)) finish(Status.TimedOut);
-      });
-    }
-    if (park.abortable && signal) {
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (signal.aborted) onAbort();
-    }
-    // Holding nothing while it sleeps, the thread leaves its critical
-    // section (and stops here if a stop was requested meanwhile).
-    if (park.critical) {
-      left = true;
-      leaveCritical();
-    }
-  });
-  if (!park.critical) return sleeping;
-  return sleeping.then((status) => (left && enterCritical() ? Status.Cancelled : status));
+/**
+ * Queues an async waiter for `park`. Returns its status if the wait ended
+ * at once; otherwise returns undefined and calls `done` exactly once, when
+ * native code wakes it, or when its deadline or its signal removes it.
+ */
+function parkAsync(park: Park, signal: AbortSignal | undefined, done: (status: Status) => void): Status | undefined {
+  const now = early(park, signal);
+  if (now !== undefined) return now;
+  // Holding nothing while it sleeps, the thread leaves its critical
+  // section, and enters it again as it wakes (a stop requested meanwhile
+  // ends the thread, or makes the wait Cancelled).
+  const critical = park.critical === true;
+  const back = (status: Status): Status => (critical && enterCritical() ? Status.Cancelled : status);
+  let stopTimer: (() => void) | undefined;
+  const onAbort = (): void => {
+    if (binding.cancelAsync(id)) finish(Status.Aborted);
+  };
+  // Called by native code when the waiter is woken, or here once it is
+  // removed (cancelAsync returned true): once, either way. Native code
+  // holds this function and the words while the waiter is queued.
+  const finish = (status: Status): void => {
+    stopTimer?.();
+    if (park.abortable) signal?.removeEventListener('abort', onAbort);
+    done(back(status));
+  };
+  const id =
+    park.ident !== undefined
+      ? binding.joinParkAsync(park.ident, park.expected ?? 0, finish)
+      : binding.parkAsync(park.op, park.words, park.lock ?? park.expected, finish);
+  if (id === 0) return Status.Invalid;
+  if (critical) leaveCritical();
+  if (park.abortable && signal?.aborted && binding.cancelAsync(id)) return back(Status.Aborted);
+  if (park.deadline !== Infinity) {
+    stopTimer = atDeadline(park.deadline, () => {
+      if (binding.cancelAsync(id)) finish(Status.TimedOut);
+    });
+  }
+  if (park.abortable && signal) signal.addEventListener('abort', onAbort, { once: true });
+  return undefined;
 }
 
 /**
