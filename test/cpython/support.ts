@@ -9,6 +9,8 @@
  * a `SharedList` for a list, a `Value` for a number.
  */
 import { expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 
 import { Event, SharedList, Thread, nativeStats } from 'pthreading';
 
@@ -16,6 +18,8 @@ import { Event, SharedList, Thread, nativeStats } from 'pthreading';
 // have as a global of the same name (imports are rewritten by the runner).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pthreading = require('pthreading') as typeof import('pthreading');
+
+const root = path.join(__dirname, '..', '..');
 
 /** CPython's `support.SHORT_TIMEOUT`, in seconds. */
 export const SHORT_TIMEOUT = 30;
@@ -158,4 +162,23 @@ export async function withBunch(
   }
   await bunch.exit();
   return bunch;
+}
+
+/** What {@link script} returns. */
+export interface ScriptResult {
+  stdout: string;
+  stderr: string;
+  status: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * CPython's `assert_python_ok("-c", code)`: runs `source` in a fresh node
+ * (cwd: the package root, so `require('pthreading')` works), and returns
+ * its output and exit status. A script still running after `seconds` is
+ * killed (status null, signal SIGTERM).
+ */
+export function script(source: string, seconds = 30): ScriptResult {
+  const r = spawnSync(process.execPath, ['-e', source], { cwd: root, encoding: 'utf8', timeout: seconds * 1000 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status, signal: r.signal };
 }
