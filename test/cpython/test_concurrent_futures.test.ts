@@ -307,8 +307,8 @@ describe('ThreadPoolWaitTests', () => {
     const future1 = self.executor.submit(mul, 2, 21);
     const future2 = self.executor.submit(sleepAndRaise, 1.5);
     const future3 = self.executor.submit(sleep, 3);
-    const { done: finished, notDone: pending } = wait([future1, future2, future3], null, FIRST_EXCEPTION);
-    expect(finished).toEqual(new Set([future1, future2]));
+    const { done: finished, notDone: pending } = wait<unknown>([future1, future2, future3], null, FIRST_EXCEPTION);
+    expect(finished).toEqual(new Set<Future>([future1, future2]));
     expect(pending).toEqual(new Set([future3]));
   });
 
