@@ -4,7 +4,9 @@
  * `multiprocessing.Manager()` hands out.
  *
  * The whole container is serialized (v8's structured-clone format) into a
- * SharedArrayBuffer under the container's RLock; each thread keeps the
+ * growable SharedArrayBuffer (growable.ts) under the container's RLock,
+ * which grows as the contents do, so a container holds as much as memory
+ * allows; each thread keeps the
  * decoded copy of the version it saw last, so reads without a change in
  * between decode nothing. Writes cost O(size): this is for the shared state
  * of a threaded program (a registry, a result list), not a database.
@@ -19,7 +21,8 @@ import { inspect, isDeepStrictEqual } from 'node:util';
 import v8 from 'node:v8';
 
 import { criticalWith } from './critical';
-import { ArgumentTypeError, ValueError, describe, messageOf } from './errors';
+import { ArgumentTypeError, MemoryError, ValueError, describe, messageOf } from './errors';
+import { GrowableBuffer, MAX_BYTES, growTo, growableBuffer } from './growable';
 import { RLock } from './rlock';
 import { refuseShared, registerKind } from './shared';
 import { checkCount, checkInteger, checkOptions } from './validate';
@@ -27,17 +30,19 @@ import { checkCount, checkInteger, checkOptions } from './validate';
 const HEADER = 8;
 const VERSION = 0;
 const LENGTH = 1;
+// The first size of the bytes: one page with the header (it doubles as needed).
+const INITIAL = 4096 - HEADER;
 
 // The decoded copy this thread last saw, per buffer.
 const cache = new WeakMap<SharedArrayBuffer, { version: number; value: unknown }>();
 
 abstract class SharedStore<T> {
-  /** @internal */ readonly _buffer: SharedArrayBuffer;
+  /** @internal */ readonly _buffer: GrowableBuffer;
   /** @internal */ readonly _lock: RLock = new RLock();
 
   constructor(capacity: unknown, initial: T) {
-    checkCount(new.target.name, 'capacity', capacity, 64, 2 ** 31 - 1);
-    this._buffer = new SharedArrayBuffer(HEADER + (capacity as number));
+    const most = checkCount(new.target.name, 'capacity', capacity ?? MAX_BYTES - HEADER, 64, MAX_BYTES - HEADER);
+    this._buffer = growableBuffer(new.target.name, HEADER + Math.min(most, INITIAL), HEADER + most);
     this.store(initial);
   }
 
@@ -79,11 +84,12 @@ abstract class SharedStore<T> {
     } catch (error) {
       throw new ArgumentTypeError(`${this.constructor.name}: a value cannot be stored: ${messageOf(error)}`);
     }
-    const capacity = this._buffer.byteLength - HEADER;
-    if (bytes.length > capacity) {
-      throw new ValueError(`${this.constructor.name} is full: ${bytes.length} bytes needed, capacity is ${capacity}`, 'ERR_FULL');
-    }
     this.locked(() => {
+      // Grown under the lock, before the new length is published.
+      if (!growTo(this._buffer, HEADER + bytes.length)) {
+        const capacity = this._buffer.maxByteLength - HEADER;
+        throw new MemoryError(`${this.constructor.name}: cannot grow to ${bytes.length} bytes (its capacity is ${capacity})`);
+      }
       const header = new Int32Array(this._buffer, 0, 2);
       new Uint8Array(this._buffer, HEADER, bytes.length).set(bytes);
       header[LENGTH] = bytes.length;
@@ -140,12 +146,14 @@ export class SharedList<T = unknown> extends SharedStore<T[]> {
 
   /**
    * @param items initial items (structured-cloneable).
-   * @param options `capacity`: bytes reserved for the serialized list
-   *   (default 1 MiB; memory is committed only as it is used).
+   * @param options `capacity`: the most bytes the serialized list may
+   *   take. Default and largest: 2 GiB − 9 bytes. It is reserved as address
+   *   space and committed only as the list grows; a change beyond it
+   *   raises `MemoryError` and changes nothing.
    * @throws TypeError if `items` is not iterable.
    */
   constructor(items: Iterable<T> = [], options: { capacity?: number } = {}) {
-    super(checkOptions<{ capacity: number }>('SharedList', options).capacity ?? 2 ** 20, itemsOf<T>('SharedList', items));
+    super(checkOptions<{ capacity: number }>('SharedList', options).capacity, itemsOf<T>('SharedList', items));
   }
 
   /** The number of items. */
@@ -282,7 +290,7 @@ export class SharedDict<V = unknown> extends SharedStore<Map<string, V>> {
    * @throws TypeError for anything else, or a key that is not a string.
    */
   constructor(entries: Record<string, V> | Iterable<[string, V]> = {}, options: { capacity?: number } = {}) {
-    super(checkOptions<{ capacity: number }>('SharedDict', options).capacity ?? 2 ** 20, new Map(entriesOf<V>('SharedDict', entries)));
+    super(checkOptions<{ capacity: number }>('SharedDict', options).capacity, new Map(entriesOf<V>('SharedDict', entries)));
   }
 
   /** The value for `key`, or `fallback` if absent. */

@@ -18,6 +18,15 @@
  * taken. A thread about to block on a Lock/RLock held by a thread that waits,
  * in turn, for one of its locks is a real deadlock, reported too.
  *
+ * Warnings (`PTHREADING_DEBUG=warnings`, `setDebug({ warnings })`) say out
+ * loud the mistakes a server makes with blocking waits: the main thread
+ * blocked in a sync wait longer than `blockThreshold` seconds (timed
+ * around the native park by runSync, through the watch it offers, only
+ * while the switch is on); a timeout of 1,000 seconds or more, which looks
+ * like milliseconds; and the main thread blocking on a Lock that its own
+ * async code holds. Each is a `process` warning with a code, once per call
+ * site.
+ *
  * Nothing here grows for ever in a long-running process: the native graph
  * keeps the 4,096 most recent orders (kMaxOrderEdges in native/debug.h;
  * an order older than that is forgotten, and a cycle it starts is not
@@ -27,11 +36,12 @@
  */
 import { isMainThread } from 'node:worker_threads';
 
-import { ArgumentTypeError, describe, safeString } from './errors';
-import { binding, ident } from './native';
+import { ArgumentTypeError, ValueError, describe, safeString } from './errors';
+import { binding, ident, watchSyncWaits } from './native';
 
 const STATS = 1;
 const DEADLOCK = 2;
+const WARNINGS = 4;
 
 // Slots of a primitive's debug block (BigInt64, nanoseconds).
 const ID = 0;
@@ -43,7 +53,8 @@ const HOLD_MAX = 5;
 const HELD_SINCE = 6;
 const FLAGS = 7;
 const OWNER = 8; // the ident of the thread holding a Lock/RLock (deadlock mode)
-const SLOTS = 9;
+const ASYNC_HOLDER = 9; // the ident of the thread whose acquireAsync holds a Lock (warnings)
+const SLOTS = 10;
 
 /** Which debug features are on. */
 export interface DebugOptions {
@@ -51,6 +62,15 @@ export interface DebugOptions {
   stats?: boolean;
   /** Lock-order and waits-for checks on every Lock and RLock created. */
   deadlock?: boolean;
+  /**
+   * Warnings (`process` warnings with a code) for the main thread blocked
+   * longer than `blockThreshold` in a sync wait, for timeouts that look
+   * like milliseconds, and for a sync wait on a Lock this thread holds
+   * through `acquireAsync`.
+   */
+  warnings?: boolean;
+  /** Seconds the main thread may block in a sync wait before a warning (default 0.05). */
+  blockThreshold?: number;
 }
 
 /** What `stats()` returns: a primitive's contention counters. */
@@ -94,19 +114,31 @@ interface Methods {
   release(this: Tracked, ...args: unknown[]): void;
 }
 
+// The main thread's blocking budget, in milliseconds: 50, the Web's
+// definition of a long task.
+let blockThresholdMs = 50;
+
 function parseEnv(value: string | undefined): number {
   let flags = 0;
   for (const word of (value ?? '').split(/[\s,]+/)) {
     if (word === 'stats') flags |= STATS;
     else if (word === 'deadlock') flags |= DEADLOCK;
-    else if (word === 'all' || word === '1') flags |= STATS | DEADLOCK;
+    else if (word === 'warnings') flags |= WARNINGS;
+    else if (word === 'all' || word === '1') flags |= STATS | DEADLOCK | WARNINGS;
+    else if (word.startsWith('blockThreshold=')) {
+      const seconds = Number(word.slice('blockThreshold='.length));
+      if (seconds > 0 && Number.isFinite(seconds)) blockThresholdMs = seconds * 1000;
+    }
   }
   return flags;
 }
 
 // The environment applies once, in the main thread (every thread sees the
 // same native switches).
-if (isMainThread && process.env.PTHREADING_DEBUG) binding.debugFlags(binding.debugFlags() | parseEnv(process.env.PTHREADING_DEBUG));
+if (isMainThread && process.env.PTHREADING_DEBUG) {
+  binding.debugFlags(binding.debugFlags() | parseEnv(process.env.PTHREADING_DEBUG));
+  if (binding.debugFlags() & WARNINGS) watchSyncWaits(onMainBlocked);
+}
 
 /**
  * Turns debug features on or off for primitives created from now on, in
@@ -117,20 +149,107 @@ export function setDebug(options: DebugOptions): Required<DebugOptions> {
   if (typeof options !== 'object' || options === null) throw new ArgumentTypeError(`setDebug: options must be an object, not ${describe(options)}`);
   const previous = getDebug();
   let flags = binding.debugFlags();
-  for (const [key, bit] of [['stats', STATS], ['deadlock', DEADLOCK]] as const) {
+  for (const [key, bit] of [['stats', STATS], ['deadlock', DEADLOCK], ['warnings', WARNINGS]] as const) {
     const on = options[key];
     if (on === undefined) continue;
     if (typeof on !== 'boolean') throw new ArgumentTypeError(`setDebug: ${key} must be a boolean, not ${describe(on)}`);
     flags = on ? flags | bit : flags & ~bit;
   }
+  const threshold = options.blockThreshold;
+  if (threshold !== undefined) {
+    if (typeof threshold !== 'number') throw new ArgumentTypeError(`setDebug: blockThreshold must be a number of seconds, not ${describe(threshold)}`);
+    if (!(threshold > 0) || !Number.isFinite(threshold)) throw new ValueError(`setDebug: blockThreshold must be a positive number of seconds, not ${threshold}`);
+    blockThresholdMs = threshold * 1000;
+  }
   binding.debugFlags(flags);
+  // Only the main thread's blocking is watched (a worker may block).
+  if (isMainThread) watchSyncWaits(flags & WARNINGS ? onMainBlocked : null);
   return previous;
 }
 
 /** Which debug features are on. */
 export function getDebug(): Required<DebugOptions> {
   const flags = binding.debugFlags();
-  return { stats: (flags & STATS) !== 0, deadlock: (flags & DEADLOCK) !== 0 };
+  return {
+    stats: (flags & STATS) !== 0,
+    deadlock: (flags & DEADLOCK) !== 0,
+    warnings: (flags & WARNINGS) !== 0,
+    blockThreshold: blockThresholdMs / 1000,
+  };
+}
+
+// Call sites already warned about, per warning code.
+const warned = new Set<string>();
+
+/**
+ * Emits a `PthreadingWarning` with `code`, once per call site (the first
+ * frame outside this library). `beforeWait`: the thread may block next, so
+ * the warning is emitted now, on the 'warning' event that
+ * `process.emitWarning` emits a tick later: that tick may never come.
+ */
+function warn(code: string, message: (site: string, method: string) => string, beforeWait: boolean): void {
+  const { site, method } = callSite();
+  const key = `${code} ${site}`;
+  if (warned.has(key)) return;
+  warned.add(key);
+  const warning = new Error(message(site, method));
+  warning.name = 'PthreadingWarning';
+  (warning as Error & { code: string }).code = code;
+  if (!beforeWait) {
+    process.emitWarning(warning);
+    return;
+  }
+  try {
+    process.emit('warning', warning);
+  } catch (error) {
+    // A listener threw: as it would from process.emitWarning's tick.
+    process.nextTick(() => {
+      throw error;
+    });
+  }
+}
+
+// The caller's frame outside this library, and the library method it called.
+function callSite(): { site: string; method: string } {
+  const where: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 24;
+  Error.captureStackTrace(where, callSite);
+  Error.stackTraceLimit = limit;
+  const frames = (where.stack ?? '').split('\n').slice(1).map((l) => l.trim().replace(/^at /, ''));
+  const outside = frames.findIndex((f) => !f.includes(libraryDir));
+  const site = outside < 0 ? 'unknown' : (/\((.*)\)$/.exec(frames[outside])?.[1] ?? frames[outside]);
+  const called = outside > 0 ? /^(?:async )?([\w$.]+)/.exec(frames[outside - 1])?.[1] : undefined;
+  // A module function called as `p.sleep()` is framed as `Object.sleep`.
+  return { site, method: called ? `${called.replace(/^Object\./, '')}()` : 'a sync wait' };
+}
+
+// The main thread's sync waits, timed by runSync while warnings are on.
+function onMainBlocked(parkedMs: number): void {
+  if (parkedMs < blockThresholdMs) return;
+  warn(
+    'PTHREADING_MAIN_BLOCKED',
+    (site, method) =>
+      `the main thread was blocked ${Math.round(parkedMs)} ms in ${method} at ${site}: its event loop (timers, I/O, ` +
+      'every request of a server) stood still meanwhile. On the main thread, use the …Async form ' +
+      '(acquireAsync, waitAsync, getAsync, joinAsync, sleepAsync).',
+    false,
+  );
+}
+
+/**
+ * Called by the timeout checks with a timeout of 1,000 seconds or more:
+ * with warnings on, says that it looks like milliseconds.
+ */
+export function suspectTimeout(method: string, what: string, seconds: number): void {
+  if ((binding.debugFlags() & WARNINGS) === 0) return;
+  warn(
+    'PTHREADING_TIMEOUT_UNITS',
+    (site) =>
+      `${method}: a ${what} of ${seconds} seconds (${(seconds / 3600).toFixed(1)} hours) at ${site} looks like milliseconds; ` +
+      `pthreading's times are in seconds, as Python's: ${seconds / 1000} s is ${seconds / 1000}.`,
+    true,
+  );
 }
 
 let handler: (report: DeadlockReport) => void = (report) => process.stderr.write(`${report.message}\n`);
@@ -283,6 +402,8 @@ function instrument(p: Tracked): void {
   const stats = (flags & STATS) !== 0;
   const owned = p._kind === 'Lock' || p._kind === 'RLock';
   const deadlock = (flags & DEADLOCK) !== 0 && owned;
+  // A sync wait on the main thread for a Lock its own async code holds.
+  const selfWait = (flags & WARNINGS) !== 0 && p._kind === 'Lock';
   const id = Number(d[ID]);
   remember(p);
 
@@ -325,6 +446,16 @@ function instrument(p: Tracked): void {
   define(p, 'acquire', function acquire(this: Tracked, blocking?: boolean, timeout?: number | null): boolean {
     const how = beforeAcquire();
     const waits = deadlock && how.contended && blocking !== false;
+    if (selfWait && isMainThread && how.contended && blocking !== false && Atomics.load(d, ASYNC_HOLDER) === me) {
+      warn(
+        'PTHREADING_SELF_WAIT',
+        (site) =>
+          `Lock.acquire() at ${site} blocks the main thread on a Lock that the main thread itself holds through ` +
+          'acquireAsync(): the async code holding it cannot run to release it while this thread blocks, so this ' +
+          'wait ends only by its timeout (or never). Use acquireAsync() here too.',
+        true,
+      );
+    }
     let ok: boolean;
     if (waits) {
       checkWait(id, labelOf(p), Number(Atomics.load(d, OWNER)));
@@ -337,17 +468,20 @@ function instrument(p: Tracked): void {
       ok = proto.acquire.call(p, blocking, timeout);
     }
     if (ok) afterAcquire(how);
+    if (ok && selfWait) Atomics.store(d, ASYNC_HOLDER, 0n);
     return ok;
   });
   define(p, 'acquireAsync', async function acquireAsync(this: Tracked, blocking?: boolean, timeout?: number | null, options?: unknown): Promise<boolean> {
     const how = beforeAcquire();
     const ok = await proto.acquireAsync.call(p, blocking, timeout, options);
     if (ok) afterAcquire(how);
+    if (ok && selfWait) Atomics.store(d, ASYNC_HOLDER, me);
     return ok;
   });
   define(p, 'release', function release(this: Tracked, n?: number): void {
     if (arguments.length === 0) proto.release.call(p);
     else proto.release.call(p, n);
+    if (selfWait) Atomics.store(d, ASYNC_HOLDER, 0n);
     if (!owned || (p._kind === 'RLock' && p._isOwned!())) return;
     if (stats) atomicMax(d, HOLD_MAX, process.hrtime.bigint() - Atomics.load(d, HELD_SINCE));
     if (deadlock) {

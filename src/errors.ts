@@ -47,6 +47,17 @@ export class ValueError extends PthreadingError {
   }
 }
 
+/**
+ * Python's `MemoryError`: a Queue or shared container that cannot grow to
+ * hold what it was given (beyond the `capacity` it was created with, or
+ * refused by the system).
+ */
+export class MemoryError extends PthreadingError {
+  constructor(message: string) {
+    super(message, 'ERR_NO_MEMORY');
+  }
+}
+
 /** Python's `OverflowError`: a timeout larger than `TIMEOUT_MAX`. */
 export class OverflowError extends PthreadingError {
   constructor(message: string) {

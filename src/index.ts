@@ -62,6 +62,7 @@ export {
   ThreadError,
   ValueError,
   OverflowError,
+  MemoryError,
   ArgumentTypeError,
   BrokenBarrierError,
   AbortError,

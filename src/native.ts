@@ -155,6 +155,18 @@ function secondsLeft(deadline: number): number {
   return Math.max(0, (deadline - performance.now()) / 1000);
 }
 
+/**
+ * Debug mode's watch on this thread's sync waits (src/debug.ts): called as
+ * a wait that parked ends, with the milliseconds it spent parked. Null
+ * (off) reads no clock.
+ */
+let syncWaitWatch: ((parkedMs: number) => void) | null = null;
+
+/** @internal Sets, or with null clears, the watch on this thread's sync waits. */
+export function watchSyncWaits(watch: ((parkedMs: number) => void) | null): void {
+  syncWaitWatch = watch;
+}
+
 // Electron renderers must never block their main thread.
 const mayBlock = !(isMainThread && (process as { type?: string }).type === 'renderer');
 
@@ -177,6 +189,8 @@ export function runSync<T>(waiting: Waiting<T>): T {
     );
   }
   const run = new Run(waiting);
+  const watch = syncWaitWatch;
+  let parkedMs = 0;
   try {
     let step = run.next();
     while (!step.done) {
@@ -184,8 +198,10 @@ export function runSync<T>(waiting: Waiting<T>): T {
       let status = early(park);
       if (status === undefined) {
         const left = secondsLeft(park.deadline);
+        const since = watch === null ? 0 : performance.now();
         if (park.ident !== undefined) status = binding.joinPark(park.ident, left, park.expected ?? 0);
         else status = binding.park(park.op, park.words, left, park.lock ?? park.expected);
+        if (watch !== null) parkedMs += performance.now() - since;
       }
       if (status === Status.Cancelled) break;
       step = run.next(status);
@@ -193,6 +209,7 @@ export function runSync<T>(waiting: Waiting<T>): T {
     if (step.done) return step.value;
   } finally {
     run.close();
+    if (parkedMs > 0) watch!(parkedMs);
   }
   return stopThisThread();
 }

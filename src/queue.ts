@@ -4,19 +4,23 @@
  *
  * A port of CPython's Lib/queue.py: one Lock and three Conditions on it
  * (notEmpty, notFull, allTasksDone). Items are structured-cloned (v8's
- * serializer) into a ring of bytes in a SharedArrayBuffer, each as a
- * 4-byte length and its bytes. A queue is full at `maxsize` items (if
- * `maxsize` > 0) or when the next item does not fit in its byte capacity.
+ * serializer) into a ring of bytes in a growable SharedArrayBuffer
+ * (growable.ts), each as a 4-byte length and its bytes. A queue is full at
+ * `maxsize` items (if `maxsize` > 0), and only then: when the next item
+ * does not fit in the ring, the ring grows (under the queue's lock), so an
+ * unbounded queue holds items until memory runs out, as Python's does.
  *
  * Words (Int32): [0] head (byte offset of the oldest item), [1] used
- * bytes, [2] items, [3] unfinished tasks. Data follows at byte 16.
+ * bytes, [2] items, [3] unfinished tasks. Data follows at byte 16; the
+ * ring is all of the buffer after it, however far it has grown.
  * `maxsize` has a shared slot of its own (`_max`), so a change made by any
  * thread is seen by every thread.
  */
 import v8 from 'node:v8';
 
-import { ArgumentTypeError, OverflowError, PthreadingError, ValueError, describe, messageOf } from './errors';
+import { ArgumentTypeError, MemoryError, OverflowError, PthreadingError, ValueError, describe, messageOf } from './errors';
 import { Condition } from './condition';
+import { GrowableBuffer, MAX_BYTES, growTo, growableBuffer } from './growable';
 import { AsyncOptions } from './guard';
 import { Lock } from './lock';
 import { Section, critical, criticalWith } from './critical';
@@ -29,6 +33,8 @@ const USED = 1;
 const COUNT = 2;
 const UNFINISHED = 3;
 const DATA = 16;
+// The ring's first size: one page with the words (it doubles as needed).
+const INITIAL = 4096 - DATA;
 
 /** Raised by a non-blocking or timed `get()` on an empty queue. */
 export class Empty extends PthreadingError {
@@ -69,16 +75,20 @@ export class Queue<T = unknown> {
 
   /**
    * @param maxsize the most items it holds; 0 or less means no limit.
-   * @param options `capacity`: bytes for queued items (default 1 MiB;
-   *   memory is committed only as it is used).
+   * @param options `capacity`: the most bytes queued items may take, as
+   *   serialized (each item takes 4 more). Default and largest: 2 GiB − 17
+   *   bytes. It is reserved as address space and committed only as the
+   *   queue grows; a put() beyond it raises {@link MemoryError}, never
+   *   {@link Full}.
    * @throws TypeError if `maxsize` is not an integer. @throws OverflowError
    *   if it does not fit 32 bits.
    */
   constructor(maxsize = 0, options: { capacity?: number } = {}) {
     this._max[0] = checkMaxsize('Queue', maxsize);
-    const capacity = checkCount('Queue', 'capacity', checkOptions<{ capacity: number }>('Queue', options).capacity ?? 2 ** 20, 16, 2 ** 31 - 1);
-    const buffer = new SharedArrayBuffer(DATA + capacity);
+    const capacity = checkCount('Queue', 'capacity', checkOptions<{ capacity: number }>('Queue', options).capacity ?? MAX_BYTES - DATA, 16, MAX_BYTES - DATA);
+    const buffer = growableBuffer('Queue', DATA + Math.min(capacity, INITIAL), DATA + capacity);
     this._words = new Int32Array(buffer, 0, 4);
+    // Length-tracking: it sees the ring grow, in every thread.
     this._bytes = new Uint8Array(buffer, DATA);
   }
 
@@ -92,7 +102,11 @@ export class Queue<T = unknown> {
     return this.qsize() === 0;
   }
 
-  /** Whether the queue holds `maxsize` items (approximately). */
+  /**
+   * Whether the queue holds `maxsize` items (approximately); never for a
+   * queue without a maxsize. `put(item, false)` raises {@link Full} exactly
+   * when this is true.
+   */
   full(): boolean {
     return this._maxsize > 0 && this.qsize() >= this._maxsize;
   }
@@ -123,10 +137,12 @@ export class Queue<T = unknown> {
   }
 
   /**
-   * Puts `item` in the queue. By default waits for room; with
-   * `block = false`, or after `timeout` seconds, raises {@link Full}.
-   * @throws ValueError if the item alone is larger than the byte capacity,
-   *   or for a negative timeout. @throws TypeError if it cannot be cloned.
+   * Puts `item` in the queue. By default waits for room (fewer than
+   * `maxsize` items); with `block = false`, or after `timeout` seconds,
+   * raises {@link Full}. A queue without a maxsize always has room.
+   * @throws MemoryError if the queue cannot grow to hold the item (beyond
+   *   its `capacity`, or the system refuses the memory). @throws ValueError
+   *   for a negative timeout. @throws TypeError if it cannot be cloned.
    */
   put(item: T, block?: boolean, timeout?: number | null): void {
     runSync(this.putting(this.encode(item), 'Queue.put', block, timeout));
@@ -206,16 +222,40 @@ export class Queue<T = unknown> {
     } catch (error) {
       throw new ArgumentTypeError(`Queue.put: the item cannot be cloned: ${messageOf(error)}`);
     }
-    if (bytes.length + 4 > this._bytes.length) {
-      throw new ValueError(`Queue.put: the item takes ${bytes.length + 4} bytes, more than the queue's capacity of ${this._bytes.length}`);
+    if (bytes.length + 4 > this.capacity()) {
+      throw new MemoryError(`Queue.put: the item takes ${bytes.length + 4} bytes, more than the queue's capacity of ${this.capacity()}`);
     }
     return bytes;
   }
 
-  private hasRoom(size: number): boolean {
+  // The most bytes the ring may grow to.
+  private capacity(): number {
+    return (this._words.buffer as GrowableBuffer).maxByteLength - DATA;
+  }
+
+  private hasRoom(): boolean {
+    return this._maxsize <= 0 || this._words[COUNT] < this._maxsize;
+  }
+
+  /**
+   * Grows the ring, if need be, to take `length` more bytes. A ring that
+   * wraps around its end is opened up: the part from the head to the old
+   * end moves to the new end, so the free space stays one stretch after
+   * the tail. Called holding the mutex, as every access to the ring.
+   */
+  private makeRoom(length: number): void {
     const w = this._words;
-    if (this._maxsize > 0 && w[COUNT] >= this._maxsize) return false;
-    return w[USED] + size + 4 <= this._bytes.length;
+    const size = this._bytes.length;
+    if (w[USED] + length <= size) return;
+    if (!growTo(this._words.buffer as GrowableBuffer, DATA + w[USED] + length)) {
+      throw new MemoryError(`Queue.put: cannot grow the queue to ${w[USED] + length} bytes (its capacity is ${this.capacity()})`);
+    }
+    const head = w[HEAD];
+    if (head + w[USED] > size) {
+      const grown = this._bytes.length;
+      this._bytes.copyWithin(grown - (size - head), head, size);
+      w[HEAD] = grown - (size - head);
+    }
   }
 
   // CPython's put(), with "wait on not_full" as a slow path.
@@ -225,10 +265,11 @@ export class Queue<T = unknown> {
   }
 
   private *puttingIn(bytes: Uint8Array, deadline: number | null, section: Section): Waiting<void> {
-    while (!this.hasRoom(bytes.length)) {
+    while (!this.hasRoom()) {
       if (deadline === null || performance.now() >= deadline) throw new Full();
       yield* this._notFull._waiting(deadline, section);
     }
+    this.makeRoom(bytes.length + 4);
     this.write(bytes);
     this._notEmpty.notify();
   }

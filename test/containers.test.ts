@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Lock, SharedDict, SharedList, Thread, ValueError } from 'pthreading';
+import { Lock, MemoryError, SharedDict, SharedList, Thread, ValueError } from 'pthreading';
 
 describe('SharedList', () => {
   it('has the list operations', () => {
@@ -44,7 +44,7 @@ describe('SharedList', () => {
     expect(() => l.remove(9)).toThrow(ValueError);
     expect(() => l.append(() => 0)).toThrow(TypeError);
     expect(() => l.append(new Lock())).toThrow(TypeError);
-    expect(() => new SharedList([], { capacity: 64 }).append('x'.repeat(100))).toThrow(ValueError);
+    expect(() => new SharedList([], { capacity: 64 }).append('x'.repeat(100))).toThrow(MemoryError);
     expect(() => l.get('0' as never)).toThrow(TypeError);
     expect(l.toArray()).toEqual([1]);
     expect(() => new SharedList<number>().pop()).toThrow(ValueError);
@@ -159,5 +159,47 @@ describe('SharedDict keys', () => {
       expect(() => new SharedDict(bad as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
       expect(() => new SharedDict().updateFrom(bad as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     }
+  });
+});
+
+describe('SharedList and SharedDict hold as much as they are given', () => {
+  it('a SharedList grows past megabytes, and another thread sees it all and adds to it', () => {
+    const l = new SharedList<string>();
+    for (let i = 0; i < 30; i++) l.append(String(i).padEnd(100_000, '.'));
+    const t = new Thread({
+      target: (list: SharedList<string>) => {
+        let ok = list.length === 30;
+        for (let i = 0; i < 30; i++) ok = ok && list.get(i) === String(i).padEnd(100_000, '.');
+        list.extend(Array.from({ length: 10 }, (_, i) => String(30 + i).padEnd(100_000, '.')));
+        if (!ok) throw new Error('the thread saw a different list');
+      },
+      args: [l],
+    });
+    t.start();
+    t.join();
+    expect(l.length).toBe(40);
+    expect(l.toArray().every((item, i) => item === String(i).padEnd(100_000, '.'))).toBe(true);
+  });
+
+  it('a SharedDict grows past megabytes, seen by another thread', () => {
+    const d = new SharedDict<string>();
+    for (let i = 0; i < 30; i++) d.set(`k${i}`, 'v'.repeat(100_000));
+    const t = new Thread({
+      target: (dict: SharedDict<string>) => dict.set('sizes', String(dict.values().reduce((n, v) => n + v.length, 0))),
+      args: [d],
+    });
+    t.start();
+    t.join();
+    expect(d.get('sizes')).toBe('3000000');
+    expect(d.size).toBe(31);
+  });
+
+  it('past the capacity it was given: MemoryError, and the contents stay as they were', () => {
+    const l = new SharedList<string>(['a'], { capacity: 10_000 });
+    expect(() => l.append('b'.repeat(20_000))).toThrow(expect.objectContaining({ name: 'MemoryError', code: 'ERR_NO_MEMORY' }));
+    expect(l.toArray()).toEqual(['a']);
+    const d = new SharedDict<string>({}, { capacity: 10_000 });
+    expect(() => d.set('k', 'v'.repeat(20_000))).toThrow(MemoryError);
+    expect(d.size).toBe(0);
   });
 });

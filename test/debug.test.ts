@@ -32,7 +32,7 @@ afterEach(() => {
 
 describe('debug mode off (the default)', () => {
   it('leaves primitives exactly as they are: no counters, no wrapped methods', () => {
-    expect(getDebug()).toEqual({ stats: false, deadlock: false });
+    expect(getDebug()).toEqual({ stats: false, deadlock: false, warnings: false, blockThreshold: 0.05 });
     for (const p of [new Lock(), new RLock(), new Semaphore(2)]) {
       expect(Object.keys(p).sort()).toEqual(['_kind', '_words']);
       expect(Object.getOwnPropertyNames(p)).not.toContain('acquire');
@@ -201,8 +201,8 @@ describe('deadlock detection', () => {
     expect(() => setDebug(null as never)).toThrow(TypeError);
     expect(() => setDebug({ stats: 'yes' as never })).toThrow(TypeError);
     expect(() => setDeadlockHandler(3 as never)).toThrow(TypeError);
-    expect(setDebug({ stats: true })).toEqual({ stats: false, deadlock: false });
-    expect(getDebug()).toEqual({ stats: true, deadlock: false });
+    expect(setDebug({ stats: true })).toEqual({ stats: false, deadlock: false, warnings: false, blockThreshold: 0.05 });
+    expect(getDebug()).toEqual({ stats: true, deadlock: false, warnings: false, blockThreshold: 0.05 });
   });
 });
 

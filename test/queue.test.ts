@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Empty, Full, OverflowError, Queue, Thread, ValueError, nativeStats } from 'pthreading';
+import { Empty, Full, MemoryError, OverflowError, Queue, Thread, ValueError, nativeStats } from 'pthreading';
 
 import { parked, timed } from './helpers';
 
@@ -52,7 +52,7 @@ describe('Queue', () => {
       expect(q.get()).toBe(`item-${i}-${'x'.repeat(i % 7)}`);
       expect(q.get()).toBe(`more-${i}`);
     }
-    expect(() => q.put('y'.repeat(100))).toThrow(ValueError);
+    expect(() => q.put('y'.repeat(100))).toThrow(MemoryError);
     expect(() => q.put((() => 0) as never)).toThrow(TypeError);
   });
 
@@ -122,6 +122,105 @@ describe('Queue', () => {
     expect({ missing, duplicated }).toEqual({ missing: 0, duplicated: 0 });
     expect(q.empty()).toBe(true);
     expect(nativeStats().queuedWaiters).toBe(0);
+  });
+});
+
+describe('Queue without a maxsize', () => {
+  const KB100 = 100_000;
+
+  it('holds 200 items of 100 KB, put by one thread and got in order by another', () => {
+    const q = new Queue<string>();
+    const producer = new Thread({
+      target: (queue: Queue<string>, size: number) => {
+        for (let i = 0; i < 200; i++) queue.put(String(i).padStart(3, '0') + 'x'.repeat(size));
+      },
+      args: [q, KB100],
+    });
+    producer.start();
+    producer.join();
+    expect(q.qsize()).toBe(200);
+    expect(q.full()).toBe(false);
+    const inOrder = new Int32Array(new SharedArrayBuffer(4));
+    const consumer = new Thread({
+      target: (queue: Queue<string>, size: number, out: Int32Array) => {
+        for (let i = 0; i < 200; i++) {
+          const item = queue.get(false);
+          if (item === String(i).padStart(3, '0') + 'x'.repeat(size)) out[0]++;
+        }
+      },
+      args: [q, KB100, inOrder],
+    });
+    consumer.start();
+    consumer.join();
+    expect(inOrder[0]).toBe(200);
+    expect(q.empty()).toBe(true);
+  });
+
+  it('is never full: put(item, false) succeeds whenever full() says false, while another thread gets', () => {
+    const q = new Queue<Uint8Array>();
+    const got = new Int32Array(new SharedArrayBuffer(4));
+    const consumer = new Thread({
+      target: (queue: Queue<Uint8Array>, out: Int32Array) => {
+        for (let i = 0; i < 100; i++) {
+          const item = queue.get();
+          if (item.length === 100_000 && item[0] === i && item[99_999] === i) out[0]++;
+        }
+      },
+      args: [q, got],
+    });
+    consumer.start();
+    for (let i = 0; i < 100; i++) {
+      expect(q.full()).toBe(false);
+      q.put(new Uint8Array(100_000).fill(i), false);
+    }
+    consumer.join();
+    expect(got[0]).toBe(100);
+  });
+
+  it('keeps FIFO order while its ring grows with the items wrapped around its end', () => {
+    const q = new Queue<string>();
+    const model: string[] = [];
+    let seed = 12345;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let op = 0; op < 3000; op++) {
+      if (model.length > 0 && random(5) < 2) {
+        expect(q.get(false)).toBe(model.shift());
+      } else {
+        const item = `${op}:`.padEnd(1 + random(op < 1500 ? 3000 : 30_000), String.fromCharCode(97 + (op % 26)));
+        q.put(item, false);
+        model.push(item);
+      }
+    }
+    while (model.length > 0) expect(q.get(false)).toBe(model.shift());
+    expect(q.empty()).toBe(true);
+  });
+
+  it('raises MemoryError, not Full, past the capacity it was given, changing nothing', () => {
+    const q = new Queue<string>(0, { capacity: 10_000 });
+    q.put('a'.repeat(6000));
+    expect(q.full()).toBe(false);
+    expect(() => q.put('b'.repeat(6000), false)).toThrow(expect.objectContaining({ name: 'MemoryError', code: 'ERR_NO_MEMORY' }));
+    expect(() => q.put('c'.repeat(20_000))).toThrow(MemoryError);
+    expect(q.qsize()).toBe(1);
+    q.put('d'.repeat(3000));
+    expect(q.get()).toBe('a'.repeat(6000));
+    expect(q.get()).toBe('d'.repeat(3000));
+  });
+});
+
+describe('Queue with a maxsize', () => {
+  it('is full at maxsize items only, however large: full() agrees with put(item, false)', () => {
+    const q = new Queue<string>(3);
+    for (let i = 0; i < 3; i++) {
+      expect(q.full()).toBe(false);
+      q.put(String(i).repeat(600_000), false);
+    }
+    expect(q.full()).toBe(true);
+    expect(() => q.put('x', false)).toThrow(Full);
+    expect(q.get()).toBe('0'.repeat(600_000));
+    expect(q.full()).toBe(false);
+    q.put('3'.repeat(600_000), false);
+    expect([q.get(), q.get(), q.get()].map((s) => s[0] + s.length)).toEqual(['1600000', '2600000', '3600000']);
   });
 });
 
