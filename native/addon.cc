@@ -326,6 +326,23 @@ Napi::Value AddThreadFn(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// reserveThread(ident): the hidden row of a warm worker (threads.h).
+Napi::Value ReserveThreadFn(const Napi::CallbackInfo& info) {
+  double ident;
+  if (!IdentOf(info[0], &ident)) return Fail(info.Env(), "reserveThread(ident)");
+  ReserveThread(ident);
+  return info.Env().Undefined();
+}
+
+// claimThread(ident, name, daemon) -> false if the warm worker is gone.
+Napi::Value ClaimThreadFn(const Napi::CallbackInfo& info) {
+  double ident;
+  if (!IdentOf(info[0], &ident) || !info[1].IsString() || !info[2].IsBoolean())
+    return Fail(info.Env(), "claimThread(ident, name, daemon)");
+  return Napi::Boolean::New(info.Env(), ClaimThread(ident, info[1].As<Napi::String>().Utf8Value(),
+                                                    info[2].As<Napi::Boolean>().Value()));
+}
+
 // threadRunning(ident): on the thread itself.
 Napi::Value ThreadRunningFn(const Napi::CallbackInfo& info) {
   double ident;
@@ -440,6 +457,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nextIdent", Napi::Function::New(env, NextIdentFn, "nextIdent"));
   exports.Set("nextThreadNumber", Napi::Function::New(env, NextThreadNumberFn, "nextThreadNumber"));
   exports.Set("addThread", Napi::Function::New(env, AddThreadFn, "addThread"));
+  exports.Set("reserveThread", Napi::Function::New(env, ReserveThreadFn, "reserveThread"));
+  exports.Set("claimThread", Napi::Function::New(env, ClaimThreadFn, "claimThread"));
+  exports.Set("copyId", Napi::Number::New(env, LibraryCopyId()));
   exports.Set("threadRunning", Napi::Function::New(env, ThreadRunningFn, "threadRunning"));
   exports.Set("threadFinished", Napi::Function::New(env, ThreadFinishedFn, "threadFinished"));
   exports.Set("renameThread", Napi::Function::New(env, RenameThreadFn, "renameThread"));

@@ -54,6 +54,12 @@ void MarkRunning(ThreadEntry& e) {
 
 }  // namespace
 
+double LibraryCopyId() {
+  // The address of a static of this binary: distinct for every loaded copy,
+  // and exact as a double (user-space addresses are below 2^53).
+  return static_cast<double>(reinterpret_cast<uintptr_t>(&g_table));
+}
+
 double NextThreadNumber() { return g_counter.fetch_add(1) + 1; }
 
 double NextIdent() { return g_idents.fetch_add(1) + 1; }
@@ -80,12 +86,33 @@ void AddThread(double ident, const std::string& name, bool daemon, bool dummy) {
   g_table.emplace(ident, std::move(e));
 }
 
+void ReserveThread(double ident) {
+  auto e = std::make_shared<ThreadEntry>();
+  e->ident = ident;
+  e->daemon = true;
+  e->state = kReserved;
+  std::lock_guard<std::mutex> guard(g_mutex);
+  g_table.emplace(ident, std::move(e));
+}
+
+bool ClaimThread(double ident, const std::string& name, bool daemon) {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  auto it = g_table.find(ident);
+  if (it == g_table.end() || it->second->state != kReserved) return false;
+  it->second->name = name;
+  it->second->daemon = daemon;
+  // Under the table mutex like every write of `state`; nobody parks on a
+  // reserved row, so there is nobody to wake.
+  Slot(&it->second->state, 0).store(kStarting);
+  return true;
+}
+
 void ThreadRunning(double ident) {
   std::shared_ptr<ThreadEntry> entry;
   {
     std::lock_guard<std::mutex> guard(g_mutex);
     auto it = g_table.find(ident);
-    if (it == g_table.end()) return;
+    if (it == g_table.end() || it->second->state == kReserved) return;
     entry = it->second;
     MarkRunning(*entry);
   }
@@ -109,9 +136,20 @@ void ThreadFinished(double ident) {
   UnparkSome(&e->state, SIZE_MAX, nullptr);
 }
 
+namespace {
+
+// The visible row of `ident`, or end(). Under the table mutex.
+std::map<double, std::shared_ptr<ThreadEntry>>::iterator Visible(double ident) {
+  auto it = g_table.find(ident);
+  if (it != g_table.end() && it->second->state == kReserved) return g_table.end();
+  return it;
+}
+
+}  // namespace
+
 bool RenameThread(double ident, const std::string& name) {
   std::lock_guard<std::mutex> guard(g_mutex);
-  auto it = g_table.find(ident);
+  auto it = Visible(ident);
   if (it == g_table.end()) return false;
   it->second->name = name;
   NameOsThread(*it->second);
@@ -120,7 +158,7 @@ bool RenameThread(double ident, const std::string& name) {
 
 bool SetThreadDaemon(double ident, bool daemon) {
   std::lock_guard<std::mutex> guard(g_mutex);
-  auto it = g_table.find(ident);
+  auto it = Visible(ident);
   if (it == g_table.end()) return false;
   it->second->daemon = daemon;
   return true;
@@ -128,7 +166,7 @@ bool SetThreadDaemon(double ident, bool daemon) {
 
 std::shared_ptr<ThreadEntry> FindThread(double ident) {
   std::lock_guard<std::mutex> guard(g_mutex);
-  auto it = g_table.find(ident);
+  auto it = Visible(ident);
   if (it == g_table.end()) return nullptr;
   return std::make_shared<ThreadEntry>(*it->second);
 }
@@ -137,13 +175,14 @@ std::vector<ThreadEntry> ListThreads() {
   std::lock_guard<std::mutex> guard(g_mutex);
   std::vector<ThreadEntry> out;
   out.reserve(g_table.size());
-  for (const auto& [ident, e] : g_table) out.push_back(*e);
+  for (const auto& [ident, e] : g_table)
+    if (e->state != kReserved) out.push_back(*e);
   return out;
 }
 
 std::shared_ptr<ThreadEntry> JoinTarget(double ident) {
   std::lock_guard<std::mutex> guard(g_mutex);
-  auto it = g_table.find(ident);
+  auto it = Visible(ident);
   return it == g_table.end() ? nullptr : it->second;
 }
 

@@ -5,6 +5,13 @@
 // once running (native id, OS thread name), and marked finished when its run
 // ends or its environment is torn down. Joiners park on the entry's state
 // word; the entry outlives the table row while anybody waits on it.
+//
+// A warm worker (a Worker booted ahead of start(), see src/thread.ts) has a
+// reserved row from the moment it is created: hidden from every lookup, it
+// is removed when the worker's environment is torn down, like any row. So
+// start() claims the row (ClaimThread) before handing the worker its job,
+// and a worker that has died, even one whose exit event has not reached
+// JavaScript yet, is never picked: its row is gone and the claim fails.
 #pragma once
 
 #include <node_api.h>
@@ -23,7 +30,8 @@ struct ThreadEntry {
   bool daemon = false;
   bool dummy = false;      // not started by pthreading (main, raw Workers)
   double native_id = 0;    // 0 until the thread runs
-  // kStarting -> kRunning -> kFinished; joiners park on this word.
+  // [kReserved ->] kStarting -> kRunning -> kFinished; joiners park on
+  // this word.
   int32_t state = 0;
   bool has_handle = false;
   uint64_t handle = 0;     // pthread_t, for renaming from another thread
@@ -32,6 +40,8 @@ struct ThreadEntry {
 constexpr int32_t kStarting = 0;
 constexpr int32_t kRunning = 1;
 constexpr int32_t kFinished = 2;
+// A warm worker's row before start() claims it: invisible to lookups.
+constexpr int32_t kReserved = 3;
 
 // Next number for a default "Thread-N" / "Dummy-N" name; process-wide.
 double NextThreadNumber();
@@ -40,10 +50,16 @@ double NextIdent();
 
 // Adds the row for `ident`, unless there is one.
 void AddThread(double ident, const std::string& name, bool daemon, bool dummy);
+// Adds a hidden row for the warm worker that will run thread `ident`.
+void ReserveThread(double ident);
+// Turns the reserved row of `ident` into a starting thread named `name`.
+// False if there is no such row: the worker's environment is gone.
+bool ClaimThread(double ident, const std::string& name, bool daemon);
 // Called on the thread itself: records its native id and OS handle, names
 // the OS thread, and marks it running.
 void ThreadRunning(double ident);
-// Marks `ident` finished, removes its row and wakes its joiners.
+// Marks `ident` finished, removes its row (reserved or not) and wakes its
+// joiners.
 void ThreadFinished(double ident);
 bool RenameThread(double ident, const std::string& name);
 bool SetThreadDaemon(double ident, bool daemon);
@@ -53,5 +69,9 @@ std::vector<ThreadEntry> ListThreads();
 // The entry to park on while joining, or null if the thread is finished.
 std::shared_ptr<ThreadEntry> JoinTarget(double ident);
 double CurrentNativeId();
+// Identifies this copy of the addon in the process: two copies of the
+// package (two .node files) have separate tables and parking lots, and
+// each refuses the other's primitives by this number.
+double LibraryCopyId();
 
 }  // namespace pthreading
