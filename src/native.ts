@@ -174,9 +174,11 @@ interface Pending {
   lock?: Int32Array;
 }
 
-// Shared by every copy of this module loaded in one thread, since the native
-// side has one dispatcher per thread.
-const pendingKey = Symbol.for('pthreading.pending');
+// Shared by every copy of this module loaded in one thread over the same
+// addon, since the native side has one dispatcher per thread and addon; a
+// second copy of the package (its own addon) has its own.
+const copyId = (binding as Binding & { copyId: number }).copyId;
+const pendingKey = Symbol.for(`pthreading.pending.${copyId}`);
 const globalSlots = globalThis as unknown as Record<symbol, Map<number, Pending> | undefined>;
 const pending: Map<number, Pending> = (globalSlots[pendingKey] ??= new Map());
 
@@ -278,7 +280,8 @@ binding.registerThread(threadId, ident, dispatch);
 // before Node terminates it (otherwise a worker asleep in native code never
 // stops, and Node's exit, which joins every worker, hangs), and cancel every
 // other thread's waits when the process exits.
-const patched = Symbol.for('pthreading.terminatePatched');
+// Once per addon: each copy of the package cancels the waits in its own.
+const patched = Symbol.for(`pthreading.terminatePatched.${copyId}`);
 const proto = Worker.prototype as Worker & Record<symbol, boolean>;
 if (!proto[patched]) {
   const terminate = proto.terminate;

@@ -8,9 +8,22 @@
  * puts it back, in place, so the receiving thread holds a working object
  * over the same memory. Memory is freed by V8 when the last thread's handle
  * is collected: there is no native object to leak.
+ *
+ * Two copies of pthreading in one process (two versions installed side by
+ * side) each load their own addon, so each has its own parking lot: a
+ * waiter parked through one copy is never woken through the other. So the
+ * shared words end with the id of the copy that made them, and a copy
+ * refuses, with an error that says so, a primitive another copy made.
  */
 import { retrack } from './debug';
-import { ArgumentTypeError, describe } from './errors';
+import { ArgumentTypeError, RuntimeError, describe } from './errors';
+import { binding } from './native';
+
+// This copy's addon (native/threads.h), as two words.
+const copyId = (binding as typeof binding & { copyId: number }).copyId;
+const COPY_LOW = copyId % 2 ** 32 | 0;
+const COPY_HIGH = Math.floor(copyId / 2 ** 32) | 0;
+const COPY_WORDS = 2;
 
 interface Kind {
   prototype: object;
@@ -29,9 +42,35 @@ export function registerKind(kind: string, prototype: object, options: Omit<Kind
   kinds.set(kind, { prototype, ...options });
 }
 
-/** Allocates the shared words of a new primitive. */
+/**
+ * Allocates the shared words of a new primitive: `count` words, then
+ * (beyond the array's end, in the same buffer) the id of this copy of the
+ * library.
+ */
 export function sharedWords(count: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(count * Int32Array.BYTES_PER_ELEMENT));
+  const buffer = new SharedArrayBuffer((count + COPY_WORDS) * Int32Array.BYTES_PER_ELEMENT);
+  const tag = new Int32Array(buffer, count * Int32Array.BYTES_PER_ELEMENT, COPY_WORDS);
+  tag[0] = COPY_LOW;
+  tag[1] = COPY_HIGH;
+  return new Int32Array(buffer, 0, count);
+}
+
+// Whether `words` were made by this copy of the library.
+function madeHere(words: Int32Array): boolean {
+  const buffer = words.buffer;
+  if (buffer.byteLength < words.byteOffset + words.byteLength + COPY_WORDS * 4) return false;
+  const tag = new Int32Array(buffer, words.byteOffset + words.byteLength, COPY_WORDS);
+  return tag[0] === COPY_LOW && tag[1] === COPY_HIGH;
+}
+
+function refuseForeign(method: string, kind: string, words: Int32Array): void {
+  if (madeHere(words)) return;
+  throw new RuntimeError(
+    `${method}: this ${kind} was made by another copy of pthreading loaded in this process. Each copy has ` +
+      'its own parking lot, so a primitive works only with the copy that made it: have the packages that ' +
+      'pass it around depend on one pthreading version',
+    'ERR_FOREIGN_PRIMITIVE',
+  );
 }
 
 function isTagged(value: object): value is { _kind: string; _words?: unknown } {
@@ -64,6 +103,7 @@ function reviveInto(value: unknown, seen: Set<object>): void {
       if (kind.shared !== false && (!(words instanceof Int32Array) || !(words.buffer instanceof SharedArrayBuffer))) {
         throw new ArgumentTypeError(`revive: a ${value._kind} must carry its shared memory, got ${describe(words)}`);
       }
+      if (kind.shared !== false) refuseForeign('revive', value._kind, words as Int32Array);
       Object.setPrototypeOf(value, kind.prototype);
       retrack(value);
       kind.onRevive?.(value);
@@ -82,6 +122,38 @@ function reviveInto(value: unknown, seen: Set<object>): void {
     if (proto !== Object.prototype && proto !== null && !Array.isArray(value)) return;
   }
   for (const key of Object.keys(value)) reviveInto((value as Record<string, unknown>)[key], seen);
+}
+
+/**
+ * Throws if `value` (Thread arguments, say) holds a pthreading primitive
+ * made by another copy of the library: sent to a thread, it could never
+ * work there.
+ */
+export function refuseForeignIn(method: string, value: unknown): void {
+  const seen = new Set<object>();
+  const visit = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return;
+    const kind = (v as { _kind?: unknown })._kind;
+    const words = (v as { _words?: unknown })._words;
+    if (typeof kind === 'string' && words instanceof Int32Array && words.buffer instanceof SharedArrayBuffer) {
+      refuseForeign(method, kind, words);
+    }
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        visit(k);
+        visit(x);
+      }
+    } else if (v instanceof Set) {
+      for (const x of v) visit(x);
+    } else {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null && !Array.isArray(v) && typeof kind !== 'string') return;
+      for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key]);
+    }
+  };
+  visit(value);
 }
 
 /**
