@@ -18,7 +18,7 @@ import { Condition } from './condition';
 import { AsyncOptions } from './guard';
 import { Lock, locking } from './lock';
 import { Waiting, checkSignal, deadlineAfter, runAsync, runSync } from './native';
-import { refuseShared, registerKind } from './shared';
+import { refuseShared, registerKind, sharedBuffer } from './shared';
 import { asyncSignal, checkBlocking, checkCount, waitTimeout } from './validate';
 
 const HEAD = 0;
@@ -62,7 +62,7 @@ export class Queue<T = unknown> {
       throw new ArgumentTypeError(`Queue: maxsize must be an integer, not ${describe(maxsize)}`);
     }
     const capacity = checkCount('Queue', 'capacity', options.capacity ?? 2 ** 20, 16, 2 ** 31 - 1);
-    const buffer = new SharedArrayBuffer(DATA + capacity);
+    const buffer = sharedBuffer(DATA + capacity);
     this._maxsize = maxsize;
     this._words = new Int32Array(buffer, 0, 4);
     this._bytes = new Uint8Array(buffer, DATA);

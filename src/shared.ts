@@ -11,19 +11,21 @@
  *
  * Two copies of pthreading in one process (two versions installed side by
  * side) each load their own addon, so each has its own parking lot: a
- * waiter parked through one copy is never woken through the other. So the
- * shared words end with the id of the copy that made them, and a copy
- * refuses, with an error that says so, a primitive another copy made.
+ * waiter parked through one copy is never woken through the other. So a
+ * primitive's shared buffer ends with the id of the copy that made it, and
+ * a copy refuses, with an error that says so, a primitive another copy made.
  */
 import { retrack } from './debug';
 import { ArgumentTypeError, RuntimeError, describe } from './errors';
 import { binding } from './native';
 
-// This copy's addon (native/threads.h), as two words.
+// The last three words of every shared buffer: a mark, then the id of this
+// copy's addon (native/threads.h) in two halves.
+const COPY_MARK = 0x9e3779b9 | 0;
 const copyId = (binding as typeof binding & { copyId: number }).copyId;
 const COPY_LOW = copyId % 2 ** 32 | 0;
 const COPY_HIGH = Math.floor(copyId / 2 ** 32) | 0;
-const COPY_WORDS = 2;
+const TAG_BYTES = 12;
 
 interface Kind {
   prototype: object;
@@ -43,28 +45,35 @@ export function registerKind(kind: string, prototype: object, options: Omit<Kind
 }
 
 /**
- * Allocates the shared words of a new primitive: `count` words, then
- * (beyond the array's end, in the same buffer) the id of this copy of the
- * library.
+ * Allocates the shared memory of a new primitive: at least `bytes` bytes
+ * for the primitive, then (past them) the mark of this copy of the library.
  */
-export function sharedWords(count: number): Int32Array {
-  const buffer = new SharedArrayBuffer((count + COPY_WORDS) * Int32Array.BYTES_PER_ELEMENT);
-  const tag = new Int32Array(buffer, count * Int32Array.BYTES_PER_ELEMENT, COPY_WORDS);
-  tag[0] = COPY_LOW;
-  tag[1] = COPY_HIGH;
-  return new Int32Array(buffer, 0, count);
+export function sharedBuffer(bytes: number): SharedArrayBuffer {
+  const size = Math.ceil(bytes / 4) * 4 + TAG_BYTES;
+  const buffer = new SharedArrayBuffer(size);
+  const tag = new Int32Array(buffer, size - TAG_BYTES, 3);
+  tag[0] = COPY_MARK;
+  tag[1] = COPY_LOW;
+  tag[2] = COPY_HIGH;
+  return buffer;
 }
 
-// Whether `words` were made by this copy of the library.
-function madeHere(words: Int32Array): boolean {
-  const buffer = words.buffer;
-  if (buffer.byteLength < words.byteOffset + words.byteLength + COPY_WORDS * 4) return false;
-  const tag = new Int32Array(buffer, words.byteOffset + words.byteLength, COPY_WORDS);
-  return tag[0] === COPY_LOW && tag[1] === COPY_HIGH;
+/** Allocates the shared words of a new primitive (see {@link sharedBuffer}). */
+export function sharedWords(count: number): Int32Array {
+  return new Int32Array(sharedBuffer(count * Int32Array.BYTES_PER_ELEMENT), 0, count);
+}
+
+// Whether `words` were made by another copy of the library. Memory without
+// the mark (made by a copy older than the mark) cannot tell, and passes.
+function madeElsewhere(words: Int32Array): boolean {
+  const size = words.buffer.byteLength;
+  if (size < TAG_BYTES || size % 4 !== 0) return false;
+  const tag = new Int32Array(words.buffer, size - TAG_BYTES, 3);
+  return tag[0] === COPY_MARK && (tag[1] !== COPY_LOW || tag[2] !== COPY_HIGH);
 }
 
 function refuseForeign(method: string, kind: string, words: Int32Array): void {
-  if (madeHere(words)) return;
+  if (!madeElsewhere(words)) return;
   throw new RuntimeError(
     `${method}: this ${kind} was made by another copy of pthreading loaded in this process. Each copy has ` +
       'its own parking lot, so a primitive works only with the copy that made it: have the packages that ' +

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { Event, Lock, revive } from 'pthreading';
+import { Event, Lock, Queue, revive } from 'pthreading';
 
 import { until } from './helpers';
 
@@ -44,12 +44,13 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 describe('two copies of pthreading in one process', () => {
-  it('revive() refuses a primitive made by the other copy, saying so', () => {
+  it('revive() refuses a primitive (a Lock, a Queue) made by the other copy, saying so', () => {
     const lock = new Lock();
     expect(() => B.revive(structuredClone({ lock }))).toThrow(
       expect.objectContaining({ name: 'RuntimeError', code: 'ERR_FOREIGN_PRIMITIVE', message: expect.stringMatching(/another copy of pthreading/) }),
     );
     expect(revive(structuredClone({ lock })).lock).toBeInstanceOf(Lock);
+    expect(() => B.revive(structuredClone({ queue: new Queue() }))).toThrow(expect.objectContaining({ code: 'ERR_FOREIGN_PRIMITIVE' }));
     const own = new B.Lock();
     expect(() => revive(structuredClone([own]))).toThrow(expect.objectContaining({ code: 'ERR_FOREIGN_PRIMITIVE' }));
     expect(B.revive(structuredClone([own]))[0]).toBeInstanceOf(B.Lock);
