@@ -56,6 +56,13 @@ describe('two copies of pthreading in one process', () => {
     expect(B.revive(structuredClone([own]))[0]).toBeInstanceOf(B.Lock);
   });
 
+  it("Thread.start() refuses the other copy's primitives in args, and starts nothing", () => {
+    const before = B.activeCount();
+    const t = new B.Thread({ target: (e: Event) => e.wait(), args: [{ nested: new Event() }] });
+    expect(() => t.start()).toThrow(expect.objectContaining({ code: 'ERR_FOREIGN_PRIMITIVE' }));
+    expect(B.activeCount()).toBe(before);
+  });
+
   it("a Condition refuses the other copy's Lock", () => {
     expect(() => new B.Condition(new Lock() as never)).toThrow(TypeError);
   });
