@@ -730,8 +730,8 @@ export function getNativeId(): number {
  * The stack size of threads created from now on, in bytes (0: the
  * default, 4 MiB). With an argument, sets it and returns the previous
  * value. A size the system cannot give makes `start()` throw.
- * @throws ValueError for a size other than 0 below {@link STACK_SIZE_MIN}
- *   (512 KiB: a Worker needs far more stack than a Python thread's 32 KiB).
+ * @throws ValueError for a size other than 0 below 512 KiB (a Worker
+ *   needs far more stack than a Python thread's 32 KiB).
  */
 export function stackSize(size?: number): number {
   const previous = stackBytes;
