@@ -442,7 +442,12 @@ let spareCount = 2;
 const spares: Spare[] = [];
 
 // Boots a warm worker. Its row in the thread table is reserved first, so
-// that the worker's teardown, whenever it comes, removes it (threads.h).
+// that the worker's teardown, whenever it comes, removes it (threads.h),
+// and a start() waiting on the row wakes and fails. That needs the worker
+// to have loaded pthreading (which registers its teardown): a worker that
+// Node fails to even boot is seen only through its exit event, which
+// startAsync() receives but a blocking start() cannot, so stackSize()
+// refuses the sizes with which a worker cannot boot.
 // The worker waits for its job in Atomics.wait, which Worker#terminate()
 // and the end of the thread that owns it interrupt: a warm worker never
 // holds up anybody's exit.
