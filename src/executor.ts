@@ -80,9 +80,16 @@ function stopAll(threads: PoolThread[]): void {
   }
 }
 
-// An executor collected without shutdown(): its threads stop.
-const collected = new FinalizationRegistry<{ threads: PoolThread[]; ref: WeakRef<ThreadPoolExecutor> }>(({ threads, ref }) => {
+// An executor collected without shutdown(): its threads stop, and nothing
+// of it stays behind.
+interface Remains {
+  threads: PoolThread[];
+  ref: WeakRef<ThreadPoolExecutor>;
+  drain: () => void;
+}
+const collected = new FinalizationRegistry<Remains>(({ threads, ref, drain }) => {
   live.delete(ref);
+  drains.delete(drain);
   stopAll(threads);
 });
 
@@ -177,7 +184,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const self = this.self;
     this.drain = () => self.deref()?.drainMessages();
     live.add(self);
-    collected.register(this, { threads: this.threads, ref: self }, this);
+    collected.register(this, { threads: this.threads, ref: self, drain: this.drain }, this);
   }
 
   /**
