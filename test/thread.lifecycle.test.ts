@@ -151,6 +151,18 @@ describe('Thread#start()', () => {
     expect(t.ident).toBeNull();
   });
 
+  it('a start() refused for arguments that cannot be cloned leaves no thread behind, and a later start() works', () => {
+    const before = pthreading.activeCount();
+    const t = new Thread({ target: () => 0, args: [() => 1] });
+    expect(() => t.start()).toThrow(TypeError);
+    expect(pthreading.activeCount()).toBe(before);
+    expect(t.ident).toBeNull();
+    const u = new Thread({ target: () => 0 });
+    u.start();
+    u.join();
+    expect(u.nativeId).toBeGreaterThan(0);
+  });
+
   it('startAsync() rejects when the worker is terminated before the thread runs', async () => {
     // The pool's internals are reached through the built module, as no
     // public API hands out a thread's Worker.
