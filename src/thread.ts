@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, MessagePort, TransferListItem, Worker, isMainThread } from 'node:worker_threads';
+import { MessageChannel, MessagePort, TransferListItem, Worker, isMainThread, threadId } from 'node:worker_threads';
 
 import { ArgumentTypeError, RuntimeError, ValueError, describe } from './errors';
 import { AsyncOptions } from './guard';
@@ -100,10 +100,19 @@ interface Local {
   transfer?: TransferListItem[];
 }
 
+/** What claiming a warm worker's row found (native/threads.h). */
+const enum Claim {
+  Gone = 0,
+  Claimed = 1,
+  NotIdle = 2,
+}
+
 // The thread table's calls for warm workers (native/threads.h).
 const table = binding as typeof binding & {
   reserveThread(ident: number): void;
-  claimThread(ident: number, name: string, daemon: boolean): boolean;
+  claimThread(ident: number, name: string, daemon: boolean, idleOnly: boolean): Claim;
+  adoptWorker(parentThreadId: number, childThreadId: number): void;
+  forgetWorker(childThreadId: number): void;
 };
 
 /** @internal The Worker a started thread runs on (in the thread that started it). */
@@ -470,6 +479,9 @@ function spawnSpare(): Spare {
     port1.close();
     throw new RuntimeError(`can't start new thread: ${(error as Error)?.message ?? error}`, 'ERR_THREAD_START', { cause: error });
   }
+  // Terminating this thread cancels the worker's waits too (threads.h).
+  const workerId = worker.threadId;
+  table.adoptWorker(threadId, workerId);
   worker.unref();
   port1.unref();
   const spare = { worker, ident, port: port1, words, stackBytes };
@@ -482,20 +494,32 @@ function spawnSpare(): Spare {
   worker.once('exit', () => {
     drop();
     binding.threadFinished(ident);
+    table.forgetWorker(workerId);
   });
   return spare;
 }
 
-// A warm worker for a thread named `name`, its row claimed. A worker that
-// has died is skipped even before its exit event arrives: its row is gone.
+// A warm worker for a thread named `name`, its row claimed: a booted one
+// if there is one, else one still booting, else a new one. A worker that
+// has died is skipped even before its exit event arrives: its row is gone
+// (or, for one that died before loading pthreading, was never marked idle,
+// so it is only taken when no booted worker is left).
 function takeSpare(name: string, daemon: boolean): Spare {
-  while (spares.length) {
-    const spare = spares.shift()!;
-    if (spare.stackBytes === stackBytes && table.claimThread(spare.ident, name, daemon)) return spare;
-    void spare.worker.terminate();
+  for (const idleOnly of [true, false]) {
+    for (let i = 0; i < spares.length; ) {
+      const spare = spares[i];
+      const claim = spare.stackBytes === stackBytes ? table.claimThread(spare.ident, name, daemon, idleOnly) : Claim.Gone;
+      if (claim === Claim.NotIdle) {
+        i++;
+        continue;
+      }
+      spares.splice(i, 1);
+      if (claim === Claim.Claimed) return spare;
+      void spare.worker.terminate();
+    }
   }
   const spare = spawnSpare();
-  if (table.claimThread(spare.ident, name, daemon)) return spare;
+  if (table.claimThread(spare.ident, name, daemon, false) === Claim.Claimed) return spare;
   void spare.worker.terminate();
   throw new RuntimeError("can't start new thread: its worker ended at once", 'ERR_THREAD_START');
 }

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-import { Event, RuntimeError, Thread, ValueError, stackSize } from 'pthreading';
+import { Event, Thread, ValueError, nativeStats, stackSize } from 'pthreading';
+
+import { onThread, until } from './helpers';
 
 // Targets reach the library through this plain variable (see thread.test.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -262,12 +264,13 @@ describe('stackSize()', () => {
 });
 
 describe('Thread ends', () => {
-  it('a thread that starts a daemon thread blocked for ever ends, and its joiner returns', () => {
+  it('a thread that starts a daemon thread blocked in a native wait ends, and its joiner returns', () => {
     const blocked = new Event();
+    const release = new Event();
     const t = new Thread({
-      args: [blocked],
-      target: (b: Event) => {
-        const d = new pthreading.Thread({ daemon: true, args: [b], target: (x: Event) => (x.set(), new pthreading.Event().wait()) });
+      args: [blocked, release],
+      target: (b: Event, r: Event) => {
+        const d = new pthreading.Thread({ daemon: true, args: [b, r], target: (x: Event, y: Event) => (x.set(), y.wait()) });
         d.start();
       },
     });
@@ -275,5 +278,28 @@ describe('Thread ends', () => {
     expect(blocked.wait(30)).toBe(true);
     t.join(30);
     expect(t.isAlive()).toBe(false);
+    const daemon = pthreading.enumerate().find((x) => x.daemon && x !== pthreading.currentThread() && x.isAlive() && x.name !== 'MainThread');
+    release.set();
+    daemon?.join(30);
+  });
+
+  it('Worker#terminate() of a plain Worker stops the threads it started, though blocked in a native wait', async () => {
+    const blocked = new Event();
+    const w = onThread(
+      (d: { blocked: Event }, p) => {
+        // Not a daemon (a plain Worker's threads are, by default): the
+        // worker stays up for it until terminated.
+        const t = new p.Thread({ daemon: false, args: [d.blocked], target: (b: Event) => (b.set(), new pthreading.Event().wait()) });
+        t.start();
+      },
+      { blocked },
+    );
+    const base = nativeStats().queuedWaiters;
+    w.done.catch(() => undefined);
+    expect(blocked.wait(30)).toBe(true);
+    await until(() => nativeStats().queuedWaiters === base + 1);
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('terminate() did not settle')), 10_000).unref());
+    expect(typeof (await Promise.race([w.worker.terminate(), timeout]))).toBe('number'); // it ends, whatever its code
+    await until(() => nativeStats().queuedWaiters === base);
   });
 });
