@@ -31,8 +31,8 @@ struct ThreadEntry {
   bool daemon = false;
   bool dummy = false;      // not started by pthreading (main, raw Workers)
   double native_id = 0;    // 0 until the thread runs
-  // [kReserved ->] kStarting -> kRunning -> kFinished; joiners park on
-  // this word.
+  // [kReserved -> [kIdle ->]] kStarting -> kRunning -> kFinished; joiners
+  // park on this word.
   int32_t state = 0;
   bool has_handle = false;
   uint64_t handle = 0;     // pthread_t, for renaming from another thread
