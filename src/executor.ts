@@ -267,7 +267,10 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   /**
    * Stops taking tasks and frees the threads once the tasks already
    * submitted are done: each pool thread ends after its current task, once
-   * no task is queued, whether or not this thread's event loop turns. With
+   * no task is queued, whether or not this thread's event loop turns
+   * (tasks still queued, beyond `maxWorkers`, are handed to threads by this
+   * thread as they free up, so with `wait` false those wait for its event
+   * loop). With
    * `wait` (default true), blocks until then and until every pool thread
    * has ended. With `cancelFutures`, cancels the tasks still queued first
    * (running ones finish). Calling it again is harmless.
