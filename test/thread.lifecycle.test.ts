@@ -144,13 +144,21 @@ describe('Thread#start()', () => {
     }
   });
 
-  it('throws RuntimeError when its worker ends before the thread runs', () => {
+  it('throws RuntimeError when its worker ends before the thread runs; the excepthook gets the reason', async () => {
     // An object that claims to be a Lock without its shared memory cannot be
     // revived on the thread: its worker dies there, before running anything.
-    const t = new Thread({ target: () => 0, args: [{ _kind: 'Lock', _words: 0 }] });
-    expect(() => t.start()).toThrow(expect.objectContaining({ name: 'RuntimeError', code: 'ERR_THREAD_START' }));
-    expect(t.isAlive()).toBe(false);
-    expect(t.ident).toBeNull();
+    const reported: unknown[] = [];
+    pthreading.setExcepthook((args) => reported.push(args.excValue));
+    try {
+      const t = new Thread({ target: () => 0, args: [{ _kind: 'Lock', _words: 0 }] });
+      expect(() => t.start()).toThrow(expect.objectContaining({ name: 'RuntimeError', code: 'ERR_THREAD_START' }));
+      expect(t.isAlive()).toBe(false);
+      expect(t.ident).toBeNull();
+      await until(() => reported.length === 1);
+      expect(String(reported[0])).toMatch(/must carry its shared memory/);
+    } finally {
+      pthreading.setExcepthook(null);
+    }
   });
 
   it('a start() refused for arguments that cannot be cloned leaves no thread behind, and a later start() works', () => {
