@@ -5,9 +5,10 @@
  *
  * Messages in: `{ id, fn, source?, name, args }` (a task; the source of
  * function `fn` comes with its first task on this thread), `{ cancel: id }`,
- * `{ stop: true }` (end once the current task, if any, has answered). Messages out: `{ id, ok, value | error }`,
- * `{ init: false, error }` (the initializer failed), `{ id, abrupt: true }`
- * (the thread is ending in the middle of a task).
+ * `{ stop: true }` (end once the current task, if any, has answered).
+ * Messages out: `{ id, ok, value | error }`, `{ init: false, error }` (the
+ * initializer failed), `{ id, abrupt: true }` (the thread is ending in the
+ * middle of a task).
  */
 import type { MessagePort } from 'node:worker_threads';
 
