@@ -270,10 +270,9 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
    * no task is queued, whether or not this thread's event loop turns
    * (tasks still queued, beyond `maxWorkers`, are handed to threads by this
    * thread as they free up, so with `wait` false those wait for its event
-   * loop). With
-   * `wait` (default true), blocks until then and until every pool thread
-   * has ended. With `cancelFutures`, cancels the tasks still queued first
-   * (running ones finish). Calling it again is harmless.
+   * loop). With `wait` (default true), blocks until then and until every
+   * pool thread has ended. With `cancelFutures`, cancels the tasks still
+   * queued first (running ones finish). Calling it again is harmless.
    */
   shutdown(wait = true, cancelFutures = false): void {
     this.beginShutdown('ThreadPoolExecutor.shutdown', wait, cancelFutures);
