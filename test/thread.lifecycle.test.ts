@@ -114,6 +114,18 @@ describe('the end of the process', () => {
     expect(r.status).toBe(0);
   });
 
+  it('a Timer started by a thread that has ended still fires, and the process waits for it', () => {
+    const r = script(`
+      const { Thread } = require('pthreading');
+      const t = new Thread({ target: () => new Timer(0.2, () => console.log('fired')).start() });
+      t.start();
+      t.join();
+      console.log('thread ended: ' + !t.isAlive());
+    `);
+    expect(r.stdout).toBe('thread ended: true\nfired\n');
+    expect(r.status).toBe(0);
+  });
+
   it('Thread.start() in an exit handler throws RuntimeError, as at interpreter shutdown', () => {
     const r = script(`
       const { Thread } = require('pthreading');
