@@ -106,10 +106,14 @@ Napi::Value RegisterThread(const Napi::CallbackInfo& info) {
   int32_t* ctl = WordsOf(info[2], 1);
   if (!info[0].IsNumber() || !info[1].IsNumber() || !ctl) return Fail(env, "registerThread(threadId, ident, ctl)");
   std::shared_ptr<EnvState> state;
-  if (EnvState::Create(env, info[0].As<Napi::Number>().DoubleValue(), info[1].As<Napi::Number>().DoubleValue(),
-                       info[2], ctl, &state) != napi_ok) {
+  const double ident = info[1].As<Napi::Number>().DoubleValue();
+  if (EnvState::Create(env, info[0].As<Napi::Number>().DoubleValue(), ident, info[2], ctl, &state) != napi_ok) {
     Napi::Error::New(env, "pthreading: cannot set up this thread").ThrowAsJavaScriptException();
+    return env.Undefined();
   }
+  // A warm worker's teardown now removes its row: start() may pick it
+  // (threads.h). A no-op for any other thread.
+  SpareReady(ident);
   return env.Undefined();
 }
 
@@ -356,6 +360,24 @@ Napi::Value AddThreadFn(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// reserveThread(ident): the hidden row of a warm worker (threads.h).
+Napi::Value ReserveThreadFn(const Napi::CallbackInfo& info) {
+  double ident;
+  if (!IdentOf(info[0], &ident)) return Fail(info.Env(), "reserveThread(ident)");
+  ReserveThread(ident);
+  return info.Env().Undefined();
+}
+
+// claimThread(ident, name, daemon, idleOnly) -> 1 claimed, 2 still booting,
+// 0 gone (threads.h).
+Napi::Value ClaimThreadFn(const Napi::CallbackInfo& info) {
+  double ident;
+  if (!IdentOf(info[0], &ident) || !info[1].IsString() || !info[2].IsBoolean() || !info[3].IsBoolean())
+    return Fail(info.Env(), "claimThread(ident, name, daemon, idleOnly)");
+  return Napi::Number::New(info.Env(), ClaimThread(ident, info[1].As<Napi::String>().Utf8Value(),
+                                                   info[2].As<Napi::Boolean>().Value(), info[3].As<Napi::Boolean>().Value()));
+}
+
 // threadRunning(ident): on the thread itself.
 Napi::Value ThreadRunningFn(const Napi::CallbackInfo& info) {
   double ident;
@@ -417,9 +439,28 @@ Napi::Value NativeThreadIdFn(const Napi::CallbackInfo& info) {
 }
 
 // cancelThread(threadId) -> whether such a thread was known.
+// Also cancels the waits of the Workers pthreading started from that thread,
+// and from theirs: they end with it (threads.h).
 Napi::Value CancelThreadFn(const Napi::CallbackInfo& info) {
   if (!info[0].IsNumber()) return Fail(info.Env(), "cancelThread(threadId)");
-  return Napi::Boolean::New(info.Env(), CancelThread(info[0].As<Napi::Number>().DoubleValue()));
+  const double thread_id = info[0].As<Napi::Number>().DoubleValue();
+  const bool known = CancelThread(thread_id);
+  for (double descendant : TakeDescendants(thread_id)) CancelThread(descendant);
+  return Napi::Boolean::New(info.Env(), known);
+}
+
+// adoptWorker(parentThreadId, childThreadId): a Worker pthreading started.
+Napi::Value AdoptWorkerFn(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber() || !info[1].IsNumber()) return Fail(info.Env(), "adoptWorker(parentThreadId, childThreadId)");
+  AdoptWorker(info[0].As<Napi::Number>().DoubleValue(), info[1].As<Napi::Number>().DoubleValue());
+  return info.Env().Undefined();
+}
+
+// forgetWorker(childThreadId): that Worker has exited.
+Napi::Value ForgetWorkerFn(const Napi::CallbackInfo& info) {
+  if (!info[0].IsNumber()) return Fail(info.Env(), "forgetWorker(childThreadId)");
+  ForgetWorker(info[0].As<Napi::Number>().DoubleValue());
+  return info.Env().Undefined();
 }
 
 // forgetCancel(threadId) -> undefined: the Worker has exited.
@@ -495,6 +536,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nextIdent", Napi::Function::New(env, NextIdentFn, "nextIdent"));
   exports.Set("nextThreadNumber", Napi::Function::New(env, NextThreadNumberFn, "nextThreadNumber"));
   exports.Set("addThread", Napi::Function::New(env, AddThreadFn, "addThread"));
+  exports.Set("reserveThread", Napi::Function::New(env, ReserveThreadFn, "reserveThread"));
+  exports.Set("adoptWorker", Napi::Function::New(env, AdoptWorkerFn, "adoptWorker"));
+  exports.Set("forgetWorker", Napi::Function::New(env, ForgetWorkerFn, "forgetWorker"));
+  exports.Set("claimThread", Napi::Function::New(env, ClaimThreadFn, "claimThread"));
+  exports.Set("copyId", Napi::Number::New(env, LibraryCopyId()));
   exports.Set("threadRunning", Napi::Function::New(env, ThreadRunningFn, "threadRunning"));
   exports.Set("threadFinished", Napi::Function::New(env, ThreadFinishedFn, "threadFinished"));
   exports.Set("renameThread", Napi::Function::New(env, RenameThreadFn, "renameThread"));

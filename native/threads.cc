@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #if defined(__linux__)
 #include <pthread.h>
@@ -23,6 +24,12 @@ std::map<double, std::shared_ptr<ThreadEntry>> g_table;  // ordered by ident
 std::atomic<double> g_counter{0};
 // Ident 1 is the main thread's; others count from 2.
 std::atomic<double> g_idents{1};
+// Node thread id of a Worker -> that of the thread that started it.
+std::mutex g_family_mutex;
+std::unordered_map<double, double> g_parents;
+
+// A warm worker's row, not yet a thread's. Under the table mutex.
+bool Hidden(const ThreadEntry& e) { return e.state == kReserved || e.state == kIdle; }
 
 // `name` cut to at most `limit` bytes for pthread_setname_np (Linux keeps
 // 15, macOS 63). Only a longer name is cut, and then before the character
@@ -61,6 +68,42 @@ void MarkRunning(ThreadEntry& e) {
 
 }  // namespace
 
+double LibraryCopyId() {
+  // The address of a static of this binary: distinct for every loaded copy,
+  // and exact as a double (user-space addresses are below 2^53).
+  return static_cast<double>(reinterpret_cast<uintptr_t>(&g_table));
+}
+
+void AdoptWorker(double parent, double child) {
+  std::lock_guard<std::mutex> guard(g_family_mutex);
+  g_parents[child] = parent;
+}
+
+void ForgetWorker(double child) {
+  std::lock_guard<std::mutex> guard(g_family_mutex);
+  g_parents.erase(child);
+}
+
+std::vector<double> TakeDescendants(double thread) {
+  std::lock_guard<std::mutex> guard(g_family_mutex);
+  std::vector<double> out;
+  std::vector<double> frontier{thread};
+  while (!frontier.empty()) {
+    const double parent = frontier.back();
+    frontier.pop_back();
+    for (auto it = g_parents.begin(); it != g_parents.end();) {
+      if (it->second == parent) {
+        out.push_back(it->first);
+        frontier.push_back(it->first);
+        it = g_parents.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  return out;
+}
+
 double NextThreadNumber() { return g_counter.fetch_add(1) + 1; }
 
 double NextIdent() { return g_idents.fetch_add(1) + 1; }
@@ -87,12 +130,43 @@ void AddThread(double ident, const std::string& name, bool daemon, bool dummy) {
   g_table.emplace(ident, std::move(e));
 }
 
+void ReserveThread(double ident) {
+  auto e = std::make_shared<ThreadEntry>();
+  e->ident = ident;
+  e->daemon = true;
+  e->state = kReserved;
+  std::lock_guard<std::mutex> guard(g_mutex);
+  g_table.emplace(ident, std::move(e));
+}
+
+void SpareReady(double ident) {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  auto it = g_table.find(ident);
+  // Only a row nobody has claimed yet; a claimed one is already starting.
+  if (it != g_table.end() && it->second->state == kReserved) Slot(&it->second->state, 0).store(kIdle);
+}
+
+ClaimResult ClaimThread(double ident, const std::string& name, bool daemon, bool idle_only) {
+  std::lock_guard<std::mutex> guard(g_mutex);
+  auto it = g_table.find(ident);
+  if (it == g_table.end()) return kGone;
+  const int32_t state = it->second->state;
+  if (state != kIdle && state != kReserved) return kGone;
+  if (state == kReserved && idle_only) return kNotIdle;
+  it->second->name = name;
+  it->second->daemon = daemon;
+  // Under the table mutex like every write of `state`; nobody parks on a
+  // reserved row, so there is nobody to wake.
+  Slot(&it->second->state, 0).store(kStarting);
+  return kClaimed;
+}
+
 void ThreadRunning(double ident) {
   std::shared_ptr<ThreadEntry> entry;
   {
     std::lock_guard<std::mutex> guard(g_mutex);
     auto it = g_table.find(ident);
-    if (it == g_table.end()) return;
+    if (it == g_table.end() || Hidden(*it->second)) return;
     entry = it->second;
     MarkRunning(*entry);
   }
@@ -116,9 +190,20 @@ void ThreadFinished(double ident) {
   UnparkSome(&e->state, SIZE_MAX, nullptr);
 }
 
+namespace {
+
+// The visible row of `ident`, or end(). Under the table mutex.
+std::map<double, std::shared_ptr<ThreadEntry>>::iterator Visible(double ident) {
+  auto it = g_table.find(ident);
+  if (it != g_table.end() && Hidden(*it->second)) return g_table.end();
+  return it;
+}
+
+}  // namespace
+
 bool RenameThread(double ident, const std::string& name) {
   std::lock_guard<std::mutex> guard(g_mutex);
-  auto it = g_table.find(ident);
+  auto it = Visible(ident);
   if (it == g_table.end()) return false;
   it->second->name = name;
   NameOsThread(*it->second);
@@ -127,7 +212,7 @@ bool RenameThread(double ident, const std::string& name) {
 
 bool SetThreadDaemon(double ident, bool daemon) {
   std::lock_guard<std::mutex> guard(g_mutex);
-  auto it = g_table.find(ident);
+  auto it = Visible(ident);
   if (it == g_table.end()) return false;
   it->second->daemon = daemon;
   return true;
@@ -135,7 +220,7 @@ bool SetThreadDaemon(double ident, bool daemon) {
 
 std::shared_ptr<ThreadEntry> FindThread(double ident) {
   std::lock_guard<std::mutex> guard(g_mutex);
-  auto it = g_table.find(ident);
+  auto it = Visible(ident);
   if (it == g_table.end()) return nullptr;
   return std::make_shared<ThreadEntry>(*it->second);
 }
@@ -144,13 +229,14 @@ std::vector<ThreadEntry> ListThreads() {
   std::lock_guard<std::mutex> guard(g_mutex);
   std::vector<ThreadEntry> out;
   out.reserve(g_table.size());
-  for (const auto& [ident, e] : g_table) out.push_back(*e);
+  for (const auto& [ident, e] : g_table)
+    if (!Hidden(*e)) out.push_back(*e);
   return out;
 }
 
 std::shared_ptr<ThreadEntry> JoinTarget(double ident) {
   std::lock_guard<std::mutex> guard(g_mutex);
-  auto it = g_table.find(ident);
+  auto it = Visible(ident);
   return it == g_table.end() ? nullptr : it->second;
 }
 

@@ -1,7 +1,8 @@
 /**
- * The entry point of every thread pthreading starts: rebuilds the Thread
- * object from its workerData, runs it, reports an escaping error to the
- * excepthook, waits for the non-daemon threads it started, and ends.
+ * The entry point of every thread pthreading starts: waits (as a warm
+ * worker) for its job, rebuilds the Thread object from it, runs it, reports
+ * an escaping error to the excepthook, counts as finished, waits for the
+ * threads it started, and ends.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -11,10 +12,24 @@ import * as pthreading from './index';
 import { compileFunction as compileTarget, compileIn, explain } from './compile';
 import { ThreadExitError } from './errors';
 import { applyLoggingConfig } from './logging';
-import { BOOT_KEY, Op, Waiting, binding, runSync } from './native';
+import { BOOT_KEY, binding } from './native';
 import { revive } from './shared';
 import { installSyncOutput } from './output';
-import { Boot, RunSpec, SpareBoot, Thread, adoptCurrent, currentThread, callExcepthook, liveChildren, setExcepthook, setLocal } from './thread';
+import { shutdownExecutors } from './executor';
+import {
+  Boot,
+  JOB,
+  NATIVE_ID,
+  RunSpec,
+  SpareBoot,
+  Thread,
+  adoptCurrent,
+  callExcepthook,
+  currentThread,
+  retire,
+  setExcepthook,
+  setLocal,
+} from './thread';
 import { Timer } from './timer';
 
 installSyncOutput();
@@ -24,21 +39,14 @@ const aliases = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`pthread
 Object.assign(globalThis, pthreading, aliases, { threading: pthreading, pthreading });
 
 // A warm worker sleeps until start() posts its job (see Warm workers in
-// thread.ts); a ThreadExitError here means the process is exiting first.
+// thread.ts). Atomics.wait, unlike a native wait, ends when the worker is
+// terminated, however that comes: so a warm worker never holds up the exit
+// of the thread that booted it, nor the process's.
 function awaitJob(spare: SpareBoot['spare']): Boot {
   // Warm the paths a job takes while there is time: compiling and reviving.
   compileIn(__filename, '() => 0');
   revive({});
-  const park = { op: Op.Futex, words: spare.words, expected: 0, deadline: Infinity, abortable: false };
-  try {
-    runSync(
-      (function* (): Waiting<void> {
-        while (Atomics.load(spare.words, 0) === 0) yield park;
-      })(),
-    );
-  } catch {
-    process.exit(0);
-  }
+  while (Atomics.load(spare.words, JOB) === 0) Atomics.wait(spare.words, JOB, 0);
   const job = receiveMessageOnPort(spare.port);
   spare.port.close();
   if (!job) process.exit(0);
@@ -47,6 +55,7 @@ function awaitJob(spare: SpareBoot['spare']): Boot {
 
 const given = (workerData as Record<string, Boot | SpareBoot>)[BOOT_KEY];
 const boot: Boot = 'spare' in given ? awaitJob(given.spare) : given;
+const words = 'spare' in given ? given.spare.words : null;
 
 /** Evaluates `expression` as if written in the file that created the thread. */
 function compile<T>(expression: string): T {
@@ -95,6 +104,9 @@ async function main(): Promise<void> {
       // An excepthook that cannot be rebuilt here leaves the default.
     }
   }
+  // The thread exists from here on: start() reads its native id once woken,
+  // even if the thread has already ended by then.
+  if (words) Atomics.store(words, NATIVE_ID, binding.nativeThreadId());
   let self: Thread | null = null;
   try {
     self = await build(boot.spec);
@@ -109,10 +121,14 @@ async function main(): Promise<void> {
     if (error instanceof ThreadExitError) process.exit(0);
     callExcepthook(explain(error), self ?? currentThread());
   }
-  // Python's threads outlive the thread that started them; a Worker's
-  // Workers stop with it. So wait for them here.
-  for (const child of liveChildren()) await child.joinAsync();
+  // The thread has ended, as in Python, when its run() returns: its joiners
+  // wake now, even if it started threads that still run.
   binding.threadFinished(boot.ident);
+  // Nobody can hand its executors work any more.
+  shutdownExecutors();
+  // Python's threads outlive the thread that started them; a Worker's
+  // Workers stop with it. So this worker stays up until they have ended.
+  await retire();
   process.exit(0);
 }
 

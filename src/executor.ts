@@ -14,6 +14,12 @@
  * everything pthreading exports is a global in the pool thread; `require`
  * resolves from the file that created the executor) plus its cloned
  * arguments. Pool threads cache each task's compiled function.
+ *
+ * Lifetime: shutdown() tells every pool thread to stop once its current
+ * task is done (tasks still queued here are handed over first, as threads
+ * free up). An executor that becomes unreachable with nothing outstanding
+ * is shut down when it is collected, and one whose creating thread ends is
+ * shut down then, as Python shuts down an executor nobody can reach.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +31,7 @@ import { Future, blockUntil, completions, drains, settleWhen } from './futures';
 import { deadlineAfter } from './native';
 import { Task, errorFromMessage } from './pool-worker';
 import { revive, sharedWords } from './shared';
-import { Thread, creatorFile, transferArgs, workerOf } from './thread';
+import { Thread, creatorFile, exiting, transferArgs, workerOf } from './thread';
 import { asyncSignal, waitTimeout } from './validate';
 
 /** Options of {@link ThreadPoolExecutor}, as Python's keyword arguments. */
@@ -60,6 +66,42 @@ interface PoolThread {
 const poolWorker = path.join(__dirname, 'pool-worker.js');
 let executorCount = 0;
 
+// This thread's executors not yet shut down, to shut down when it ends.
+const live = new Set<WeakRef<ThreadPoolExecutor>>();
+// Executors with tasks outstanding: their futures must still settle, so they
+// stay reachable until then, whoever holds them.
+const busy = new Set<ThreadPoolExecutor>();
+
+function stopAll(threads: PoolThread[]): void {
+  for (const pool of threads) {
+    if (pool.stopping || pool.gone) continue;
+    pool.stopping = true;
+    pool.port.postMessage({ stop: true });
+  }
+}
+
+// An executor collected without shutdown(): its threads stop, and nothing
+// of it stays behind.
+interface Remains {
+  threads: PoolThread[];
+  ref: WeakRef<ThreadPoolExecutor>;
+  drain: () => void;
+}
+const collected = new FinalizationRegistry<Remains>(({ threads, ref, drain }) => {
+  live.delete(ref);
+  drains.delete(drain);
+  stopAll(threads);
+});
+
+/**
+ * @internal Shuts down (without waiting) every executor this thread
+ * created: called when the thread's run() has ended.
+ */
+export function shutdownExecutors(): void {
+  for (const ref of [...live]) ref.deref()?.shutdown(false);
+  live.clear();
+}
+
 function cloneError(error: unknown, method: string): unknown {
   if ((error as Error)?.name !== 'DataCloneError') return error;
   return new ArgumentTypeError(
@@ -90,7 +132,8 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   private spawned = 0;
   private shutdownCalled = false;
   private broken: string | null = null;
-  private readonly drain = (): void => this.drainMessages();
+  private readonly drain: () => void;
+  private readonly self = new WeakRef(this);
   private referenced = false;
   // Each task's function gets a number (its source's index + 1); a pool
   // thread is sent the source once.
@@ -137,6 +180,12 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     this.initializer = initializer === null ? null : Function.prototype.toString.call(initializer);
     this.initargs = [...initargs];
     this.creator = creatorFile();
+    // Listeners reach the executor weakly, so that an executor nobody holds
+    // can be collected (and its threads stopped).
+    const self = this.self;
+    this.drain = () => self.deref()?.drainMessages();
+    live.add(self);
+    collected.register(this, { threads: this.threads, ref: self, drain: this.drain }, this);
   }
 
   /**
@@ -151,6 +200,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (typeof fn !== 'function') throw new ArgumentTypeError(`ThreadPoolExecutor.submit: fn must be a function, not ${describe(fn)}`);
     if (this.broken !== null) throw new BrokenThreadPool(this.broken);
     if (this.shutdownCalled) throw new RuntimeError('cannot schedule new futures after shutdown');
+    if (exiting()) throw new RuntimeError('cannot schedule new futures after interpreter shutdown', 'ERR_SHUTDOWN');
     const future = new Future<Awaited<R>>();
     const task: Task = { id: this.newId(), fn: this.functionId(fn), name: fn.name, args };
     const pool = this.idleThread() ?? this.spawn();
@@ -217,10 +267,13 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
 
   /**
    * Stops taking tasks and frees the threads once the tasks already
-   * submitted are done. With `wait` (default true), blocks until then and
-   * until every pool thread has ended. With `cancelFutures`, cancels the
-   * tasks still queued first (running ones finish). Calling it again is
-   * harmless.
+   * submitted are done: each pool thread ends after its current task, once
+   * no task is queued, whether or not this thread's event loop turns
+   * (tasks still queued, beyond `maxWorkers`, are handed to threads by this
+   * thread as they free up, so with `wait` false those wait for its event
+   * loop). With `wait` (default true), blocks until then and until every
+   * pool thread has ended. With `cancelFutures`, cancels the tasks still
+   * queued first (running ones finish). Calling it again is harmless.
    */
   shutdown(wait = true, cancelFutures = false): void {
     this.beginShutdown('ThreadPoolExecutor.shutdown', wait, cancelFutures);
@@ -260,6 +313,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       throw new ArgumentTypeError(`${method}: cancelFutures must be a boolean, not ${describe(cancelFutures)}`);
     }
     this.shutdownCalled = true;
+    live.delete(this.self);
     if (cancelFutures) {
       const queued = this.queue;
       this.queue = [];
@@ -310,12 +364,13 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     });
     transferArgs(thread, [port2]);
     const pool: PoolThread = { thread, port: port1, cancelWord, future: null, taskId: 0, known: new Set(), stopping: false, gone: false };
-    port1.on('message', (m: Outcome) => this.onMessage(pool, m));
+    const self = this.self;
+    port1.on('message', (m: Outcome) => self.deref()?.onMessage(pool, m));
     if (!this.referenced) port1.unref();
     this.threads.push(pool);
     if (this.threads.length === 1) drains.add(this.drain);
-    thread.startAsync().catch((error) => this.breakPool(`a pool thread could not start: ${(error as Error)?.message ?? error}`));
-    workerOf(thread)?.once('exit', () => this.lose(pool));
+    thread.startAsync().catch((error) => self.deref()?.breakPool(`a pool thread could not start: ${(error as Error)?.message ?? error}`));
+    workerOf(thread)?.once('exit', () => self.deref()?.lose(pool));
     return pool;
   }
 
@@ -340,7 +395,9 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     };
   }
 
-  // Hands queued tasks to idle threads; stops idle threads after shutdown.
+  // Hands queued tasks to idle threads. After shutdown, with nothing left
+  // queued, tells every thread to stop: a busy one stops after its task
+  // (pool-worker.ts), so none waits for this thread to see its outcome.
   private dispatch(): void {
     while (this.queue.length && this.broken === null) {
       const pool = this.idleThread() ?? this.spawn();
@@ -348,13 +405,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       const { future, task } = this.queue.shift()!;
       this.handOver(pool, future, task, false);
     }
-    if (this.shutdownCalled && this.queue.length === 0) {
-      for (const pool of this.threads) {
-        if (pool.future || pool.stopping || pool.gone) continue;
-        pool.stopping = true;
-        pool.port.postMessage({ stop: true });
-      }
-    }
+    if (this.shutdownCalled && this.queue.length === 0) stopAll(this.threads);
     this.refresh();
   }
 
@@ -405,22 +456,20 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const queued = this.queue;
     this.queue = [];
     for (const { future } of queued) future._settle(false, new BrokenThreadPool(message, cause === undefined ? undefined : { cause }));
-    for (const pool of this.threads) {
-      if (!pool.stopping && !pool.gone) {
-        pool.stopping = true;
-        pool.port.postMessage({ stop: true });
-      }
-    }
+    stopAll(this.threads);
     this.refresh();
   }
 
-  // Ports keep the event loop alive only while tasks are outstanding.
+  // Ports keep the event loop alive only while tasks are outstanding, and
+  // so does the module's hold on the executor (their futures must settle).
   private refresh(): void {
-    const busy = !this.idle();
-    if (busy === this.referenced) return;
-    this.referenced = busy;
+    const outstanding = !this.idle();
+    if (outstanding === this.referenced) return;
+    this.referenced = outstanding;
+    if (outstanding) busy.add(this);
+    else busy.delete(this);
     for (const pool of this.threads) {
-      if (busy) pool.port.ref();
+      if (outstanding) pool.port.ref();
       else pool.port.unref();
     }
   }

@@ -440,7 +440,9 @@ export function stopThisThread(): never {
 // critical section is not terminated there: its waits are cancelled and it
 // stops itself as it leaves. At process exit, every other thread's waits
 // are cancelled.
-const patched = Symbol.for('pthreading.terminatePatched');
+// Once per addon: each copy of the package cancels the waits in its own.
+const copyId = (binding as Binding & { copyId: number }).copyId;
+const patched = Symbol.for(`pthreading.terminatePatched.${copyId}`);
 const proto = Worker.prototype as Worker & Record<symbol, boolean>;
 if (!proto[patched]) {
   const terminate = proto.terminate;

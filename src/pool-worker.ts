@@ -5,9 +5,10 @@
  *
  * Messages in: `{ id, fn, source?, name, args }` (a task; the source of
  * function `fn` comes with its first task on this thread), `{ cancel: id }`,
- * `{ stop: true }`. Messages out: `{ id, ok, value | error }`,
- * `{ init: false, error }` (the initializer failed), `{ id, abrupt: true }`
- * (the thread is ending in the middle of a task).
+ * `{ stop: true }` (end once the current task, if any, has answered).
+ * Messages out: `{ id, ok, value | error }`, `{ init: false, error }` (the
+ * initializer failed), `{ id, abrupt: true }` (the thread is ending in the
+ * middle of a task).
  */
 import type { MessagePort } from 'node:worker_threads';
 
@@ -129,6 +130,9 @@ export function serve(
     if (current) post({ id: current.id, abrupt: true });
   });
   const compiled = new Map<number, (...args: unknown[]) => unknown>();
+  // A stop ends the thread once its current task (if any) has answered.
+  let stopRequested = false;
+  let finish: () => void = () => undefined;
   const run = async (task: Task): Promise<void> => {
     current = taskSignalFor(task.id, cancelWord);
     let outcome: Record<string, unknown>;
@@ -154,12 +158,17 @@ export function serve(
     }
     current = null;
     post(outcome);
+    if (stopRequested) finish();
   };
   return new Promise<void>((resolve) => {
+    finish = () => {
+      port.close();
+      resolve();
+    };
     port.on('message', (m: Task | { cancel: number } | { stop: true }) => {
       if ('stop' in m) {
-        port.close();
-        resolve();
+        stopRequested = true;
+        if (!current) finish();
       } else if ('cancel' in m) {
         if (current?.id === m.cancel) current.look();
       } else void run(m);

@@ -14,7 +14,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, MessagePort, TransferListItem, Worker } from 'node:worker_threads';
+import { MessageChannel, MessagePort, TransferListItem, Worker, isMainThread, threadId } from 'node:worker_threads';
 
 import { ArgumentTypeError, RuntimeError, ValueError, describe } from './errors';
 import { AsyncOptions } from './guard';
@@ -34,7 +34,7 @@ import {
   throwIfAborted,
 } from './native';
 import { loggingConfig, type LoggingConfig } from './logging';
-import { registerKind } from './shared';
+import { refuseForeignIn, registerKind } from './shared';
 import { asyncSignal, checkCount, checkName, waitTimeout } from './validate';
 
 /** A target loaded from a module on the thread: `export` defaults to 'default'. */
@@ -97,9 +97,26 @@ interface Local {
   args: unknown[];
   kwargs: Record<string, unknown> | null;
   worker?: Worker;
+  /** The words shared with the worker (see Warm workers). */
+  words?: Int32Array;
   /** Objects in args to transfer rather than clone (MessagePorts). */
   transfer?: TransferListItem[];
 }
+
+/** What claiming a warm worker's row found (native/threads.h). */
+const enum Claim {
+  Gone = 0,
+  Claimed = 1,
+  NotIdle = 2,
+}
+
+// The thread table's calls for warm workers (native/threads.h).
+const table = binding as typeof binding & {
+  reserveThread(ident: number): void;
+  claimThread(ident: number, name: string, daemon: boolean, idleOnly: boolean): Claim;
+  adoptWorker(parentThreadId: number, childThreadId: number): void;
+  forgetWorker(childThreadId: number): void;
+};
 
 /** @internal The Worker a started thread runs on (in the thread that started it). */
 export function workerOf(thread: Thread): Worker | undefined {
@@ -116,10 +133,24 @@ export function transferArgs(thread: Thread, list: TransferListItem[]): void {
 const locals = new WeakMap<Thread, Local>();
 // This thread's handles, one per ident, so `t === mainThread()` holds.
 const handles = new Map<number, Thread>();
-// Non-daemon threads started from this thread: a worker waits for them.
+// Threads started from this thread whose worker has not exited: a thread
+// waits for them after its run() (see bootstrap.ts).
 const children = new Set<Thread>();
 
 let stackBytes = 0;
+
+/**
+ * The smallest stack size a thread may have, in bytes. A Worker keeps
+ * 192 KiB of its stack for native code and gives V8 the rest; below about
+ * 272 KiB a worker cannot even load (measured on Node 20, 22 and 24), so
+ * the floor is twice what a thread needs to boot.
+ */
+export const STACK_SIZE_MIN = 512 * 1024;
+
+/** @internal Whether the process (or this thread) is exiting: nothing may start. */
+export function exiting(): boolean {
+  return (process as { _exiting?: boolean })._exiting === true;
+}
 
 const bootstrap = path.join(__dirname, 'bootstrap.js');
 const libraryDir = __dirname;
@@ -176,8 +207,9 @@ export class Thread {
    *   sent to a thread (functions, class instances other than pthreading's).
    */
   start(): void {
-    runSync(starting(this.launch()));
-    this.noteNativeId();
+    const ident = this.launch();
+    runSync(starting(ident));
+    this.started(ident);
   }
 
   /**
@@ -185,24 +217,41 @@ export class Thread {
    * blocking the calling thread until then.
    */
   async startAsync(): Promise<void> {
-    await runAsync(starting(this.launch()));
-    this.noteNativeId();
+    const ident = this.launch();
+    await runAsync(starting(ident));
+    this.started(ident);
   }
 
-  // Python keeps native_id after the thread ends: record it while it runs.
-  private noteNativeId(): void {
-    if (this._nativeId === null && this._ident !== null) this._nativeId = binding.findThread(this._ident)?.nativeId || null;
+  // After the start wait: the thread wrote its native id before it counted
+  // as started, so it is there even if the thread has already ended (Python
+  // sets native_id before start() returns). No id: the worker ended before
+  // the thread ran.
+  private started(ident: number): void {
+    const nativeId = Atomics.load(locals.get(this)!.words!, NATIVE_ID);
+    if (nativeId !== 0) {
+      this._nativeId = nativeId;
+      return;
+    }
+    this._started = false;
+    this._ident = null;
+    throw new RuntimeError(`can't start new thread: its worker ended before the thread ran (ident ${ident})`, 'ERR_THREAD_START');
   }
 
   // Creates the thread; start() then waits until it runs.
   private launch(): number {
     if (this._started) throw new RuntimeError('threads can only be started once');
+    if (exiting()) throw new RuntimeError("can't create new thread at interpreter shutdown", 'ERR_SHUTDOWN');
     const local = locals.get(this) ?? { target: null, args: [], kwargs: null };
-    const spare = takeSpare();
+    locals.set(this, local);
+    const spec = runSpec(this, local, 0);
+    refuseForeignIn('Thread.start', spec);
+    // The claimed worker's row is visible from here on, as a starting thread.
+    const spare = takeSpare(this._name, this._daemon);
     const ident = spare.ident;
+    spec.state._ident = ident;
     const boot: Boot = {
       ident,
-      spec: runSpec(this, local, ident),
+      spec,
       creator: this._creator,
       logging: loggingConfig(),
       excepthook: excepthook === defaultExcepthook ? null : String(excepthook),
@@ -210,7 +259,9 @@ export class Thread {
     try {
       spare.port.postMessage(boot, local.transfer ?? []);
     } catch (error) {
-      spares.push(spare); // unused: keep it for the next start()
+      // The claimed worker is spent: end it and its row.
+      binding.threadFinished(ident);
+      void spare.worker.terminate();
       if ((error as Error).name === 'DataCloneError') {
         throw new ArgumentTypeError(
           `Thread.start: ${(error as Error).message}. Thread args, kwargs and instance data are ` +
@@ -219,26 +270,29 @@ export class Thread {
       }
       throw error;
     }
-    binding.addThread(ident, this._name, this._daemon, false);
     // The worker sleeps on this word until its job is posted.
-    Atomics.store(spare.words, 0, 1);
-    binding.wakeFutex(spare.words);
+    Atomics.store(spare.words, JOB, 1);
+    Atomics.notify(spare.words, JOB);
     spare.port.close();
     this._ident = ident;
     this._started = true;
     handles.set(ident, this);
     const worker = spare.worker;
     local.worker = worker;
+    local.words = spare.words;
     worker.on('error', (error) => callExcepthook(error, this));
     worker.on('exit', () => {
       binding.threadFinished(ident);
       children.delete(this);
       handles.delete(ident);
     });
-    if (!this._daemon) {
-      worker.ref();
-      children.add(this);
-    }
+    children.add(this);
+    // The main thread waits for non-daemon threads when its script ends (see
+    // the end of the main thread, below), so its workers never hold the
+    // process up by themselves: a thread that joins the main thread would
+    // then wait for ever. Any other thread keeps its non-daemon threads'
+    // workers referenced, so that a plain Worker stays up while they run.
+    if (!this._daemon && !isMainThread) worker.ref();
     // Boot replacements when the event loop is next free, so booting does
     // not compete with the thread just started. The first time, boot them
     // now, while this thread starts: a script that never yields to its
@@ -329,7 +383,7 @@ export class Thread {
 
   /** The OS thread id (Linux TID), or null until the thread runs. */
   get nativeId(): number | null {
-    this.noteNativeId();
+    if (this._nativeId === null && this._ident !== null) this._nativeId = binding.findThread(this._ident)?.nativeId || null;
     return this._nativeId;
   }
 
@@ -393,44 +447,96 @@ export interface SpareBoot {
   spare: { port: MessagePort; words: Int32Array };
 }
 
+/** @internal The words a warm worker shares with the thread that starts it. */
+export const JOB = 0; // 0 until start() has posted the job; the worker sleeps on it (Atomics.wait)
+/** @internal */
+export const NATIVE_ID = 1; // the thread's OS id, written by the thread before it counts as started
+const SPARE_WORDS = 2;
+
 let spareCount = 2;
 const spares: Spare[] = [];
 
+// Boots a warm worker. Its row in the thread table is reserved first, so
+// that the worker's teardown, whenever it comes, removes it (threads.h),
+// and a start() waiting on the row wakes and fails. That needs the worker
+// to have loaded pthreading (which registers its teardown): a worker that
+// Node fails to even boot is seen only through its exit event, which
+// startAsync() receives but a blocking start() cannot, so stackSize()
+// refuses the sizes with which a worker cannot boot.
+// The worker waits for its job in Atomics.wait, which Worker#terminate()
+// and the end of the thread that owns it interrupt: a warm worker never
+// holds up anybody's exit.
 function spawnSpare(): Spare {
   const ident = binding.nextIdent();
   const { port1, port2 } = new MessageChannel();
-  const words = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(bootstrap, {
-    workerData: { [BOOT_KEY]: { ident, spare: { port: port2, words } } satisfies SpareBoot },
-    transferList: [port2],
-    stdout: false,
-    stderr: false,
-    ...(stackBytes ? { resourceLimits: { stackSizeMb: stackBytes / 2 ** 20 } } : {}),
-  });
+  const words = new Int32Array(new SharedArrayBuffer(SPARE_WORDS * 4));
+  table.reserveThread(ident);
+  let worker: Worker;
+  try {
+    worker = new Worker(bootstrap, {
+      workerData: { [BOOT_KEY]: { ident, spare: { port: port2, words } } satisfies SpareBoot },
+      transferList: [port2],
+      stdout: false,
+      stderr: false,
+      ...(stackBytes ? { resourceLimits: { stackSizeMb: stackBytes / 2 ** 20 } } : {}),
+    });
+  } catch (error) {
+    binding.threadFinished(ident);
+    port1.close();
+    throw new RuntimeError(`can't start new thread: ${(error as Error)?.message ?? error}`, 'ERR_THREAD_START', { cause: error });
+  }
+  // Terminating this thread cancels the worker's waits too (threads.h).
+  const workerId = worker.threadId;
+  table.adoptWorker(threadId, workerId);
   worker.unref();
   port1.unref();
   const spare = { worker, ident, port: port1, words, stackBytes };
-  // A spare that fails to boot is dropped; start() never picks a dead one.
+  // A spare that fails to boot is dropped (and so is its row).
   const drop = (): void => {
     const i = spares.indexOf(spare);
     if (i >= 0) spares.splice(i, 1);
   };
   worker.once('error', drop);
-  worker.once('exit', drop);
+  worker.once('exit', () => {
+    drop();
+    binding.threadFinished(ident);
+    table.forgetWorker(workerId);
+  });
   return spare;
 }
 
-function takeSpare(): Spare {
-  while (spares.length) {
-    const spare = spares.shift()!;
-    if (spare.stackBytes === stackBytes) return spare;
-    void spare.worker.terminate();
+// A warm worker for a thread named `name`, its row claimed: a booted one
+// if there is one, else one still booting, else a new one. A worker that
+// has died is skipped even before its exit event arrives: its row is gone
+// (or, for one that died before loading pthreading, was never marked idle,
+// so it is only taken when no booted worker is left).
+function takeSpare(name: string, daemon: boolean): Spare {
+  for (const idleOnly of [true, false]) {
+    for (let i = 0; i < spares.length; ) {
+      const spare = spares[i];
+      const claim = spare.stackBytes === stackBytes ? table.claimThread(spare.ident, name, daemon, idleOnly) : Claim.Gone;
+      if (claim === Claim.NotIdle) {
+        i++;
+        continue;
+      }
+      spares.splice(i, 1);
+      if (claim === Claim.Claimed) return spare;
+      void spare.worker.terminate();
+    }
   }
-  return spawnSpare();
+  const spare = spawnSpare();
+  if (table.claimThread(spare.ident, name, daemon, false) === Claim.Claimed) return spare;
+  void spare.worker.terminate();
+  throw new RuntimeError("can't start new thread: its worker ended at once", 'ERR_THREAD_START');
 }
 
 function fillSpares(): void {
-  while (spares.length < spareCount) spares.push(spawnSpare());
+  try {
+    while (spares.length < spareCount && !exiting()) spares.push(spawnSpare());
+  } catch {
+    // No worker could be booted now; the next start() boots its own and
+    // reports why if that fails too.
+  }
 }
 
 let primed = false;
@@ -455,6 +561,53 @@ export function setSpareThreads(count: number): number {
   spareCount = count;
   while (spares.length > count) void spares.pop()!.worker.terminate();
   return previous;
+}
+
+/**
+ * @internal The end of a thread's run(): it starts nothing more, so its
+ * warm workers go, and it resolves once every thread it started has ended
+ * (a Worker's Workers end with it; Python's threads outlive the thread that
+ * started them).
+ */
+export async function retire(): Promise<void> {
+  spareCount = 0;
+  while (spares.length) void spares.pop()!.worker.terminate();
+  for (let live = [...children]; live.length; live = [...children]) {
+    await Promise.all(
+      live.map((t) => {
+        const worker = locals.get(t)!.worker!;
+        worker.ref(); // a daemon's worker too: this thread lives on for it
+        return new Promise((resolve) => worker.once('exit', resolve));
+      }),
+    );
+  }
+}
+
+// When a thread other than the main one exits some other way (process.exit()
+// in a target, or a plain Worker's end), the workers it started end with it:
+// cancel their native waits first, or Node's wait for them never returns.
+// (The main thread cancels every thread's waits at exit: see native.ts.)
+if (!isMainThread) {
+  process.on('exit', () => {
+    for (const spare of spares) void spare.worker.terminate();
+    for (const t of children) {
+      const worker = locals.get(t)?.worker;
+      if (worker) void worker.terminate();
+    }
+  });
+}
+
+// The end of the main thread. As in Python, the main thread counts as
+// stopped once its script has ended (here: once its event loop has nothing
+// left to do), and the process then waits for every non-daemon thread,
+// whichever thread started it. Threads' workers are unreferenced, so this
+// is what keeps the process up for them.
+if (isMainThread) {
+  process.on('beforeExit', () => {
+    if (binding.findThread(MAIN_IDENT)) binding.threadFinished(MAIN_IDENT);
+    const rows = binding.listThreads().filter((row) => !row.daemon && !row.dummy);
+    for (const row of rows) handleFor(row).joinAsync().catch(() => undefined);
+  });
 }
 
 // Thread states in the native table (native/threads.h).
@@ -608,21 +761,20 @@ export function getNativeId(): number {
   return binding.nativeThreadId();
 }
 
-/** @internal Non-daemon threads started here that are still running. */
-export function liveChildren(): Thread[] {
-  return [...children].filter((t) => t.isAlive());
-}
-
 /**
  * The stack size of threads created from now on, in bytes (0: the
- * default). With an argument, sets it and returns the previous value.
- * @throws ValueError for a size other than 0 below 32 KiB.
+ * default, 4 MiB). With an argument, sets it and returns the previous
+ * value. A size the system cannot give makes `start()` throw.
+ * @throws ValueError for a size other than 0 below 512 KiB (a Worker
+ *   needs far more stack than a Python thread's 32 KiB).
  */
 export function stackSize(size?: number): number {
   const previous = stackBytes;
   if (size !== undefined) {
     checkCount('stackSize', 'size', size, 0, Number.MAX_SAFE_INTEGER);
-    if (size !== 0 && size < 32768) throw new ValueError(`size not valid: ${size} bytes`);
+    if (size !== 0 && size < STACK_SIZE_MIN) {
+      throw new ValueError(`size not valid: ${size} bytes (the minimum is ${STACK_SIZE_MIN} bytes, ${STACK_SIZE_MIN / 1024} KiB)`);
+    }
     stackBytes = size;
   }
   return previous;

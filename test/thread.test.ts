@@ -226,8 +226,14 @@ describe('Thread names and identity', () => {
     t.start();
     started.wait(30);
     expect(enumerate().map((x) => x.name)).toContain('grandchild');
+    // As in Python, the parent has ended once its run() returned, though
+    // the thread it started still runs.
+    t.join(30);
+    expect(t.isAlive()).toBe(false);
+    const grandchild = enumerate().find((x) => x.name === 'grandchild')!;
+    expect(grandchild.isAlive()).toBe(true);
     go.set();
-    t.join(); // the parent waits for its non-daemon child, as Python's process does
+    grandchild.join();
     expect(enumerate().map((x) => x.name)).not.toContain('grandchild');
   });
 });

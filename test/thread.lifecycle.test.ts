@@ -1,0 +1,325 @@
+/**
+ * A thread's life from start() to the end of the process: what start()
+ * returns and refuses, when a thread counts as ended, and that no thread,
+ * warm worker or finished thread ever holds the process up.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+import { Event, Thread, ValueError, nativeStats, stackSize } from 'pthreading';
+
+import { onThread, until } from './helpers';
+
+// Targets reach the library through this plain variable (see thread.test.ts).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pthreading = require('pthreading') as typeof import('pthreading');
+
+const root = path.join(__dirname, '..');
+
+/** Runs a script in a fresh node (killed after `timeout` ms). */
+function script(source: string, timeout = 30_000): { stdout: string; stderr: string; status: number | null } {
+  const r = spawnSync(process.execPath, ['-e', source], { cwd: root, encoding: 'utf8', timeout });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+describe('the end of the process', () => {
+  it('exits once a thread that started a thread has ended', () => {
+    // Each inner thread's warm worker has booted and is asleep waiting for a
+    // job when the thread ends: it must not hold the thread's worker up.
+    // (The main thread keeps none, so that the count of environments tells
+    // when the warm worker has booted; the pause after that only lets it
+    // fall asleep, and the outcome does not depend on it.)
+    const r = script(`
+      const { Thread, setSpareThreads } = require('pthreading');
+      setSpareThreads(0);
+      for (let i = 0; i < 3; i++) {
+        const t = new Thread({ target: () => {
+          setSpareThreads(1);
+          const t2 = new Thread({ target: () => 0 });
+          t2.start();
+          t2.join();
+          while (nativeStats().liveEnvs !== 3) sleep(0.001); // main, this thread, its warm worker
+          sleep(0.1);
+        } });
+        t.start();
+        t.join();
+      }
+      console.log('joined');
+    `);
+    expect(r.stdout).toBe('joined\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('exits once a thread that used a ThreadPoolExecutor (and never shut it down) has ended', () => {
+    const r = script(`
+      const { Thread } = require('pthreading');
+      const t = new Thread({ target: () => {
+        const ex = new ThreadPoolExecutor(2);
+        console.log(ex.submit((a) => a * 2, 21).result());
+      } });
+      t.start();
+      t.join();
+    `);
+    expect(r.stdout).toBe('42\n');
+    expect(r.status).toBe(0);
+  });
+
+  it("exits when a thread calls process.exit() while a daemon thread it started is blocked in a native wait", () => {
+    const r = script(`
+      const { Thread, Event } = require('pthreading');
+      const blocked = new Event();
+      const t = new Thread({ args: [blocked], target: (blocked) => {
+        const d = new Thread({ daemon: true, args: [blocked], target: (b) => new Event().wait(b.set()) });
+        d.start();
+        blocked.wait();
+        process.exit(0);
+      } });
+      t.start();
+      t.join();
+      console.log('joined');
+    `);
+    expect(r.stdout).toBe('joined\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('a thread that joins the main thread returns once the main script has ended, and the process exits', () => {
+    const r = script(`
+      const { Thread, mainThread } = require('pthreading');
+      const t = new Thread({ target: () => {
+        mainThread().join();
+        console.log('main ended, alive: ' + mainThread().isAlive());
+      } });
+      t.start();
+      console.log('script end');
+    `);
+    expect(r.stdout).toBe('script end\nmain ended, alive: false\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('waits for a non-daemon thread whose parent has ended, which may itself join the main thread', () => {
+    const r = script(`
+      const { Thread } = require('pthreading');
+      const t = new Thread({ target: () => {
+        new Thread({ target: () => {
+          mainThread().join();
+          console.log('grandchild saw the main thread end');
+        } }).start();
+      } });
+      t.start();
+      t.join();
+      console.log('parent ended: ' + !t.isAlive());
+    `);
+    expect(r.stdout).toBe('parent ended: true\ngrandchild saw the main thread end\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('a Timer started by a thread that has ended still fires, and the process waits for it', () => {
+    const r = script(`
+      const { Thread } = require('pthreading');
+      const t = new Thread({ target: () => new Timer(0.2, () => console.log('fired')).start() });
+      t.start();
+      t.join();
+      console.log('thread ended: ' + !t.isAlive());
+    `);
+    expect(r.stdout).toBe('thread ended: true\nfired\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('Thread.start() in an exit handler throws RuntimeError, as at interpreter shutdown', () => {
+    const r = script(`
+      const { Thread } = require('pthreading');
+      new Thread({ target: () => 0 }).start(); // warm workers are ready
+      process.on('exit', () => {
+        try {
+          new Thread({ target: () => console.log('ran') }).start();
+          console.log('started');
+        } catch (e) {
+          console.log(e.name + ' ' + e.code + ' ' + e.message);
+        }
+      });
+    `);
+    expect(r.stdout).toBe("RuntimeError ERR_SHUTDOWN can't create new thread at interpreter shutdown\n");
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('Thread#start()', () => {
+  it('sets nativeId before it returns, even for a thread that has already ended', async () => {
+    for (let i = 0; i < 40; i++) {
+      const t = new Thread({ target: () => 0 });
+      if (i % 2) t.start();
+      else await t.startAsync();
+      expect(t.nativeId, `thread ${i}`).toEqual(expect.any(Number));
+      t.join();
+      expect(t.nativeId).toBeGreaterThan(0);
+    }
+  });
+
+  it('throws RuntimeError when its worker ends before the thread runs; the excepthook gets the reason', async () => {
+    // An object that claims to be a Lock without its shared memory cannot be
+    // revived on the thread: its worker dies there, before running anything.
+    const reported: unknown[] = [];
+    pthreading.setExcepthook((args) => reported.push(args.excValue));
+    try {
+      const t = new Thread({ target: () => 0, args: [{ _kind: 'Lock', _words: 0 }] });
+      expect(() => t.start()).toThrow(expect.objectContaining({ name: 'RuntimeError', code: 'ERR_THREAD_START' }));
+      expect(t.isAlive()).toBe(false);
+      expect(t.ident).toBeNull();
+      await until(() => reported.length === 1);
+      expect(String(reported[0])).toMatch(/must carry its shared memory/);
+    } finally {
+      pthreading.setExcepthook(null);
+    }
+  });
+
+  it('a start() refused for arguments that cannot be cloned leaves no thread behind, and a later start() works', () => {
+    const before = pthreading.activeCount();
+    const t = new Thread({ target: () => 0, args: [() => 1] });
+    expect(() => t.start()).toThrow(TypeError);
+    expect(pthreading.activeCount()).toBe(before);
+    expect(t.ident).toBeNull();
+    const u = new Thread({ target: () => 0 });
+    u.start();
+    u.join();
+    expect(u.nativeId).toBeGreaterThan(0);
+  });
+
+  it('startAsync() rejects when the worker is terminated before the thread runs', async () => {
+    // The pool's internals are reached through the built module, as no
+    // public API hands out a thread's Worker.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const internal = require(path.join(root, 'dist', 'thread.js')) as typeof import('../src/thread');
+    const previous = pthreading.setSpareThreads(0);
+    try {
+      const t = new Thread({ target: () => 0 });
+      const started = t.startAsync();
+      void internal.workerOf(t)!.terminate(); // long before it has booted
+      await expect(started).rejects.toMatchObject({ name: 'RuntimeError', code: 'ERR_THREAD_START' });
+    } finally {
+      pthreading.setSpareThreads(previous);
+    }
+  });
+
+  it('never picks a warm worker that has died, even before its exit event has arrived', () => {
+    // Warm workers are the Workers unref()'d by the library: catch them,
+    // terminate the next one in line, and block until its environment is
+    // gone, so that its exit event cannot have been delivered.
+    const r = script(`
+      const { Worker } = require('node:worker_threads');
+      const seen = [];
+      const unref = Worker.prototype.unref;
+      Worker.prototype.unref = function () { seen.push(this); return unref.call(this); };
+      const { Thread, nativeStats, sleep } = require('pthreading');
+      const t0 = new Thread({ target: () => 0 });
+      t0.start();
+      t0.join();
+      while (nativeStats().liveEnvs !== 3) sleep(0.001); // main and two warm workers
+      seen[1].terminate();
+      while (nativeStats().liveEnvs !== 2) sleep(0.001);
+      const t1 = new Thread({ target: () => console.log('ran') });
+      t1.start();
+      t1.join();
+    `);
+    expect(r.stdout).toBe('ran\n');
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('stackSize()', () => {
+  it('refuses a size below the minimum with ValueError naming it', () => {
+    for (const size of [32768, 200_000, 256 * 1024, 512 * 1024 - 1]) {
+      expect(() => stackSize(size)).toThrow(ValueError);
+      expect(() => stackSize(size)).toThrow(/minimum is 524288 bytes/);
+    }
+    expect(stackSize()).toBe(0);
+  });
+
+  it('runs a thread at the smallest size it accepts', () => {
+    const out = new Int32Array(new SharedArrayBuffer(4));
+    const previous = stackSize(512 * 1024);
+    try {
+      const t = new Thread({
+        args: [out],
+        target: (o: Int32Array) => {
+          const depth = (d: number): number => (d === 0 ? 0 : 1 + depth(d - 1));
+          o[0] = depth(1000);
+        },
+      });
+      t.start();
+      t.join();
+    } finally {
+      stackSize(previous);
+    }
+    expect(out[0]).toBe(1000);
+  });
+
+  it('a size the system cannot give makes start() throw RuntimeError, and the process goes on', () => {
+    const previous = stackSize(2 ** 40);
+    const t = new Thread({ target: () => 0 });
+    try {
+      expect(() => t.start()).toThrow(expect.objectContaining({ name: 'RuntimeError', code: 'ERR_THREAD_START' }));
+    } finally {
+      stackSize(previous);
+    }
+    t.start();
+    t.join();
+    expect(t.nativeId).toBeGreaterThan(0);
+  });
+
+  it('a process whose threads used sizes near the minimum exits cleanly', () => {
+    const r = script(`
+      const { Thread, stackSize } = require('pthreading');
+      for (const size of [512 * 1024, 640 * 1024]) {
+        stackSize(size);
+        const t = new Thread({ target: () => 0 });
+        t.start();
+        t.join();
+      }
+      console.log('ok');
+    `);
+    expect(r.stdout).toBe('ok\n');
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('Thread ends', () => {
+  it('a thread that starts a daemon thread blocked in a native wait ends, and its joiner returns', () => {
+    const blocked = new Event();
+    const release = new Event();
+    const t = new Thread({
+      args: [blocked, release],
+      target: (b: Event, r: Event) => {
+        const d = new pthreading.Thread({ daemon: true, args: [b, r], target: (x: Event, y: Event) => (x.set(), y.wait()) });
+        d.start();
+      },
+    });
+    t.start();
+    expect(blocked.wait(30)).toBe(true);
+    t.join(30);
+    expect(t.isAlive()).toBe(false);
+    const daemon = pthreading.enumerate().find((x) => x.daemon && x !== pthreading.currentThread() && x.isAlive() && x.name !== 'MainThread');
+    release.set();
+    daemon?.join(30);
+  });
+
+  it('Worker#terminate() of a plain Worker stops the threads it started, though blocked in a native wait', async () => {
+    const blocked = new Event();
+    const w = onThread(
+      (d: { blocked: Event }, p) => {
+        // Not a daemon (a plain Worker's threads are, by default): the
+        // worker stays up for it until terminated.
+        const t = new p.Thread({ daemon: false, args: [d.blocked], target: (b: Event) => (b.set(), new pthreading.Event().wait()) });
+        t.start();
+      },
+      { blocked },
+    );
+    const base = nativeStats().queuedWaiters;
+    w.done.catch(() => undefined);
+    expect(blocked.wait(30)).toBe(true);
+    await until(() => nativeStats().queuedWaiters === base + 1);
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('terminate() did not settle')), 10_000).unref());
+    expect(typeof (await Promise.race([w.worker.terminate(), timeout]))).toBe('number'); // it ends, whatever its code
+    await until(() => nativeStats().queuedWaiters === base);
+  });
+});
