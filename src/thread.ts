@@ -741,14 +741,22 @@ export function mainThread(): Thread {
   return handleFor(row);
 }
 
-/** Every thread alive in the process, from whichever thread asks. */
+/**
+ * Every thread alive in the process, from whichever thread asks. As in
+ * Python, the main thread stays listed until the process ends, also once
+ * its script has ended (when it counts as stopped for join()).
+ */
 export function enumerate(): Thread[] {
-  return binding.listThreads().map(handleFor);
+  const rows = binding.listThreads();
+  const threads = rows.map(handleFor);
+  if (!rows.some((row) => row.ident === MAIN_IDENT)) threads.unshift(mainThread());
+  return threads;
 }
 
 /** How many threads are alive: `enumerate().length`. */
 export function activeCount(): number {
-  return binding.listThreads().length;
+  const rows = binding.listThreads();
+  return rows.length + (rows.some((row) => row.ident === MAIN_IDENT) ? 0 : 1);
 }
 
 /** The calling thread's ident (Python's `get_ident()`). */
