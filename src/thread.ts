@@ -708,10 +708,27 @@ function handleFor(row: ThreadRow): Thread {
       _creator: '',
     });
     handles.set(row.ident, t);
+    if (handles.size >= pruneAt) pruneHandles();
   } else {
     t._name = row.name;
   }
   return t;
+}
+
+// Handles of threads that have ended are dropped once the map has doubled
+// since it was last pruned, so a long-running thread that keeps looking at
+// short threads others start does not keep them all: amortized O(1).
+let pruneAt = 64;
+function pruneHandles(): void {
+  for (const id of handles.keys()) {
+    if (id !== myIdent && id !== MAIN_IDENT && binding.findThread(id) === null) handles.delete(id);
+  }
+  pruneAt = Math.max(64, handles.size * 2);
+}
+
+/** @internal How many thread handles this thread keeps (tests). */
+export function handleCount(): number {
+  return handles.size;
 }
 
 /** @internal The bootstrap sets what a rebuilt Thread runs. */

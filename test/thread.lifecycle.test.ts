@@ -323,3 +323,33 @@ describe('Thread ends', () => {
     await until(() => nativeStats().queuedWaiters === base);
   });
 });
+
+describe('thread handles', () => {
+  it('a thread that looks at threads others start does not keep their handles once they end', async () => {
+    const { handleCount } = require(path.join(__dirname, '..', 'dist', 'thread.js')) as { handleCount(): number };
+    const before = handleCount();
+    const rounds = Array.from({ length: 6 }, () => ({ ready: new Event(), go: new Event() }));
+    // Another thread starts 16 threads a round; this one sees them all alive.
+    const starter = new Thread({
+      target: (rounds: { ready: Event; go: Event }[]) => {
+        for (const { ready, go } of rounds) {
+          const ts = Array.from({ length: 16 }, () => new pthreading.Thread({ target: (g: Event) => g.wait(), args: [go] }));
+          for (const t of ts) t.start();
+          ready.set();
+          for (const t of ts) t.join();
+        }
+      },
+      args: [rounds],
+    });
+    starter.start();
+    for (const { ready, go } of rounds) {
+      await ready.waitAsync();
+      expect(pthreading.enumerate().length).toBeGreaterThanOrEqual(17);
+      go.set();
+    }
+    await starter.joinAsync();
+    // 96 threads were seen; the handles of those that ended are dropped
+    // (pruned each time the map doubles, from 64).
+    expect(handleCount() - before).toBeLessThan(85);
+  }, 120_000);
+});
