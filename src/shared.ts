@@ -134,35 +134,46 @@ function reviveInto(value: unknown, seen: Set<object>): void {
 }
 
 /**
+ * Calls `visit` once on every object reachable from `value` through Maps,
+ * Sets, arrays and own enumerable keys; `visit` returns false to go no
+ * deeper. Buffers and views are visited, never entered.
+ */
+function walk(value: unknown, visit: (v: object) => boolean): void {
+  const seen = new Set<object>();
+  const go = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (!visit(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return;
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        go(k);
+        go(x);
+      }
+    } else if (v instanceof Set) {
+      for (const x of v) go(x);
+    } else {
+      for (const key of Object.keys(v)) go((v as Record<string, unknown>)[key]);
+    }
+  };
+  go(value);
+}
+
+/**
  * Throws if `value` (Thread arguments, say) holds a pthreading primitive
  * made by another copy of the library: sent to a thread, it could never
  * work there.
  */
 export function refuseForeignIn(method: string, value: unknown): void {
-  const seen = new Set<object>();
-  const visit = (v: unknown): void => {
-    if (typeof v !== 'object' || v === null || seen.has(v)) return;
-    seen.add(v);
-    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return;
+  walk(value, (v) => {
     const kind = (v as { _kind?: unknown })._kind;
     const words = (v as { _words?: unknown })._words;
     if (typeof kind === 'string' && words instanceof Int32Array && words.buffer instanceof SharedArrayBuffer) {
       refuseForeign(method, kind, words);
     }
-    if (v instanceof Map) {
-      for (const [k, x] of v) {
-        visit(k);
-        visit(x);
-      }
-    } else if (v instanceof Set) {
-      for (const x of v) visit(x);
-    } else {
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null && !Array.isArray(v) && typeof kind !== 'string') return;
-      for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key]);
-    }
-  };
-  visit(value);
+    if (v instanceof Map || v instanceof Set || Array.isArray(v) || typeof kind === 'string') return true;
+    const proto = Object.getPrototypeOf(v);
+    return proto === Object.prototype || proto === null;
+  });
 }
 
 /**
@@ -171,27 +182,13 @@ export function refuseForeignIn(method: string, value: unknown): void {
  * shared container would store a copy that no longer shares anything.
  */
 export function refuseShared(method: string, value: unknown): void {
-  const seen = new Set<object>();
-  const visit = (v: unknown): void => {
-    if (typeof v !== 'object' || v === null || seen.has(v)) return;
-    seen.add(v);
+  walk(value, (v) => {
     if (v instanceof SharedArrayBuffer || (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer)) {
       throw new ArgumentTypeError(
         `${method}: cannot store shared memory or a pthreading primitive (it would arrive as a copy); ` +
           'pass it to threads in args or by postMessage instead',
       );
     }
-    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return;
-    if (v instanceof Map) {
-      for (const [k, x] of v) {
-        visit(k);
-        visit(x);
-      }
-    } else if (v instanceof Set) {
-      for (const x of v) visit(x);
-    } else {
-      for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key]);
-    }
-  };
-  visit(value);
+    return true;
+  });
 }
