@@ -842,6 +842,18 @@ describe('SemaphoreTests', () => {
     sem.acquire();
     sem.release();
   });
+
+  it('SemaphoreTests.test_repr', () => {
+    // CPython: <threading.Semaphore at 0x…: value=3>; the regexes keep
+    // all but the module prefix and the address.
+    const sem = semtype(3);
+    expect(String(sem)).toMatch(/<(\w+\.)?Semaphore( at .*)?: value=3>/);
+    sem.acquire();
+    expect(String(sem)).toMatch(/<(\w+\.)?Semaphore( at .*)?: value=2>/);
+    sem.release();
+    sem.release();
+    expect(String(sem)).toMatch(/<(\w+\.)?Semaphore( at .*)?: value=4>/);
+  });
 });
 
 describe('BoundedSemaphoreTests', () => {
@@ -855,6 +867,14 @@ describe('BoundedSemaphoreTests', () => {
     sem.acquire();
     sem.release();
     expect(() => sem.release()).toThrow(ValueError);
+  });
+
+  it('BoundedSemaphoreTests.test_repr', () => {
+    // CPython: <threading.BoundedSemaphore at 0x…: value=3/3>
+    const sem = semtype(3);
+    expect(String(sem)).toMatch(/<(\w+\.)?BoundedSemaphore( at .*)?: value=3\/3>/);
+    sem.acquire();
+    expect(String(sem)).toMatch(/<(\w+\.)?BoundedSemaphore( at .*)?: value=2\/3>/);
   });
 });
 

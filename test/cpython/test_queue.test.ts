@@ -170,4 +170,16 @@ describe('QueueTest', () => {
     for (let i = 0; i < QUEUE_SIZE; i++) q.getNowait();
     expect(() => q.getNowait()).toThrow(Empty);
   });
+
+  it('QueueTest.test_shrinking_queue', () => {
+    // issue 10110
+    const q = type2test(3);
+    q.put(1);
+    q.put(2);
+    q.put(3);
+    expect(() => q.putNowait(4)).toThrow(Full);
+    expect(q.qsize()).toBe(3);
+    q.maxsize = 2; // shrink the queue
+    expect(() => q.putNowait(4)).toThrow(Full);
+  });
 });

@@ -14,18 +14,22 @@ import {
   BoundedSemaphore,
   Event,
   Lock,
+  RLock,
   RuntimeError,
   SharedDict,
   SharedList,
   Thread,
+  Value,
   ValueError,
   activeCount,
   currentThread,
   enumerate,
   getExcepthook,
   getIdent,
+  getNativeId,
   mainThread,
   setExcepthook,
+  stackSize,
 } from 'pthreading';
 
 import { onThread } from '../helpers';
@@ -39,7 +43,93 @@ const pthreading = require('pthreading') as typeof import('pthreading');
 // ---------------------------------------------------------------------------
 // ThreadTests
 
+/** TestThread: a Thread subclass; `nrunning` is the shared Counter. */
+class TestThread extends Thread {
+  constructor(
+    name: string,
+    readonly sema: BoundedSemaphore,
+    readonly mutex: RLock,
+    readonly nrunning: Value,
+    readonly failures: SharedList<string>,
+  ) {
+    super({ name });
+  }
+
+  override run(): void {
+    const delay = Math.random() / 10000.0;
+    this.sema.with(() => {
+      this.mutex.with(() => {
+        this.nrunning.value += 1;
+        // self.testcase.assertLessEqual(self.nrunning.get(), 3)
+        if (!(this.nrunning.value <= 3)) this.failures.append(`${this.nrunning.value} tasks are running`);
+      });
+      pthreading.sleep(delay);
+      this.mutex.with(() => {
+        this.nrunning.value -= 1;
+        // self.testcase.assertGreaterEqual(self.nrunning.get(), 0)
+        if (!(this.nrunning.value >= 0)) this.failures.append(`${this.nrunning.value} tasks are running`);
+      });
+    });
+  }
+}
+
+function variousOps(): void {
+  // Create a bunch of threads, let each do some work, wait until all are
+  // done.
+  const NUMTASKS = 10;
+  // no more than 3 of the 10 can run at once
+  const sema = new BoundedSemaphore(3);
+  const mutex = new RLock();
+  const numrunning = new Value('i', 0, { lock: false });
+  const failures = new SharedList<string>();
+  const threads: TestThread[] = [];
+  for (let i = 0; i < NUMTASKS; i++) {
+    const t = new TestThread(`<thread ${i}>`, sema, mutex, numrunning, failures);
+    threads.push(t);
+    expect(t.ident).toBeNull();
+    expect(String(t)).toMatch(/^<TestThread\(.*, initial\)>$/);
+    t.start();
+  }
+  const nativeIds = new Set<number | null>([...threads.map((t) => t.nativeId), getNativeId()]);
+  expect(nativeIds.has(null)).toBe(false);
+  expect(nativeIds.size).toBe(NUMTASKS + 1);
+  for (const t of threads) {
+    t.join();
+    expect(t.isAlive()).toBe(false);
+    expect(t.ident).not.toBe(0);
+    expect(t.ident).not.toBeNull();
+    expect(String(t)).toMatch(/^<TestThread\(.*, stopped -?\d+\)>$/);
+  }
+  expect(numrunning.value).toBe(0);
+  expect(failures.toArray()).toEqual([]);
+}
+
 describe('ThreadTests', () => {
+  it('ThreadTests.test_name', () => {
+    // CPython mocks threading._counter to know N; here N is read back.
+    const func = (): void => {};
+    let thread = new Thread({ name: 'myname1' });
+    expect(thread.name).toBe('myname1');
+
+    // Convert int name to str
+    thread = new Thread({ name: 123 });
+    expect(thread.name).toBe('123');
+
+    // target name is ignored if name is specified
+    thread = new Thread({ target: func, name: 'myname2' });
+    expect(thread.name).toBe('myname2');
+
+    thread = new Thread({ name: '' });
+    expect(thread.name).toMatch(/^Thread-\d+$/);
+
+    thread = new Thread();
+    expect(thread.name).toMatch(/^Thread-\d+$/);
+
+    // CPython's last check, `Thread(target=func).name == "Thread-5 (func)"`,
+    // is left out: pthreading names such a thread `Thread-N`, without the
+    // target's name (see README.md).
+  });
+
   it('ThreadTests.test_args_argument', () => {
     // bpo-45735: Using list or tuple as *args* in constructor could
     // achieve the same effect. (JavaScript has arrays only.)
@@ -57,6 +147,10 @@ describe('ThreadTests', () => {
     }
   });
 
+  it('ThreadTests.test_various_ops', () => {
+    variousOps();
+  });
+
   it('ThreadTests.test_ident_of_no_threading_threads', async () => {
     // The ident still must work for the main thread and dummy threads.
     expect(currentThread().ident).not.toBeNull();
@@ -64,6 +158,16 @@ describe('ThreadTests', () => {
     const { done } = onThread((_d: undefined, p) => [p.currentThread().ident, p.getIdent()]);
     const [ident, tid] = await done;
     expect(ident).toBe(tid);
+  });
+
+  it('ThreadTests.test_various_ops_large_stack', () => {
+    // run with a large thread stack size (1 MiB)
+    stackSize(0x100000);
+    try {
+      variousOps();
+    } finally {
+      stackSize(0);
+    }
   });
 
   it('ThreadTests.test_foreign_thread', async () => {
@@ -287,7 +391,33 @@ describe('ThreadTests', () => {
 // ---------------------------------------------------------------------------
 // ThreadJoinOnShutdown
 
+/** ThreadJoinOnShutdown._run_and_join */
+function runAndJoin(body: string): void {
+  const { stdout, status, signal } = script(
+    `
+    const threading = require('pthreading');
+    // a thread, which waits for the main program to terminate
+    function joiningfunc(mainthread) {
+      mainthread.join();
+      console.log('end of thread');
+    }
+    ` + body,
+  );
+  expect({ status, signal }).toEqual({ status: 0, signal: null });
+  expect(stdout.replace(/\r/g, '')).toBe('end of main\nend of thread\n');
+}
+
 describe('ThreadJoinOnShutdown', () => {
+  it('ThreadJoinOnShutdown.test_1_join_on_shutdown', () => {
+    // The usual case: on exit, wait for a non-daemon thread
+    runAndJoin(`
+      const t = new threading.Thread({ target: joiningfunc, args: [threading.currentThread()] });
+      t.start();
+      threading.sleep(0.1);
+      console.log('end of main');
+    `);
+  });
+
   it('ThreadJoinOnShutdown.test_4_daemon_threads', () => {
     // Check that a daemon thread cannot crash the process on shutdown by
     // using what is being disposed of in the main thread.
@@ -321,6 +451,27 @@ describe('ThreadJoinOnShutdown', () => {
     expect(stderr).toBe('');
   });
 
+  it('ThreadJoinOnShutdown.test_thread_from_thread', () => {
+    const { stdout, stderr, status, signal } = script(`
+      const threading = require('pthreading');
+      function thread1() {
+        function thread2() {
+          threading.sleep(0.05);
+          console.log('OK');
+        }
+        threading.sleep(0.05);
+        const t2 = new threading.Thread({ target: thread2 });
+        t2.start();
+      }
+      const t = new threading.Thread({ target: thread1 });
+      t.start();
+      // do not join() -- the process waits for non-daemon threads to
+      // finish.
+    `);
+    expect(stderr).toBe('');
+    expect(stdout.trim()).toBe('OK');
+    expect({ status, signal }).toEqual({ status: 0, signal: null });
+  });
 });
 
 // ---------------------------------------------------------------------------
