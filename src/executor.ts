@@ -15,9 +15,9 @@
  * resolves from the file that created the executor) plus its cloned
  * arguments. Pool threads cache each task's compiled function.
  *
- * Lifetime: shutdown() tells every pool thread to stop once its current
- * task is done (tasks still queued here are handed over first, as threads
- * free up). An executor that becomes unreachable with nothing outstanding
+ * Lifetime: shutdown() hands every task still queued here to the pool
+ * threads at once (each runs its share in order) and tells each to stop
+ * after its last, so they end without this thread's event loop. An executor that becomes unreachable with nothing outstanding
  * is shut down when it is collected, and one whose creating thread ends is
  * shut down then, as Python shuts down an executor nobody can reach.
  */
@@ -55,8 +55,8 @@ interface PoolThread {
   thread: Thread;
   port: MessagePort;
   cancelWord: Int32Array;
-  future: Future | null;
-  taskId: number;
+  /** The tasks handed to it, in order: the first runs, the rest wait there (after shutdown). */
+  running: { future: Future; id: number }[];
   /** The functions whose source this thread has been sent. */
   known: Set<number>;
   stopping: boolean;
@@ -267,13 +267,13 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
 
   /**
    * Stops taking tasks and frees the threads once the tasks already
-   * submitted are done: each pool thread ends after its current task, once
-   * no task is queued, whether or not this thread's event loop turns
-   * (tasks still queued, beyond `maxWorkers`, are handed to threads by this
-   * thread as they free up, so with `wait` false those wait for its event
-   * loop). With `wait` (default true), blocks until then and until every
-   * pool thread has ended. With `cancelFutures`, cancels the tasks still
-   * queued first (running ones finish). Calling it again is harmless.
+   * submitted are done: the tasks still queued (beyond `maxWorkers`) are
+   * handed to the pool threads at once, and each thread ends after its
+   * last, whether or not this thread's event loop turns (a blocking
+   * `join()` of them returns). With `wait` (default true), blocks until
+   * then and until every pool thread has ended. With `cancelFutures`,
+   * cancels the tasks still queued first (running ones finish). Calling it
+   * again is harmless.
    */
   shutdown(wait = true, cancelFutures = false): void {
     this.beginShutdown('ThreadPoolExecutor.shutdown', wait, cancelFutures);
@@ -303,7 +303,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
 
   toString(): string {
     const state = this.broken !== null ? 'broken' : this.shutdownCalled ? 'shut down' : 'running';
-    const busy = this.threads.filter((p) => p.future).length;
+    const busy = this.threads.filter((p) => p.running.length > 0).length;
     return `<ThreadPoolExecutor(${this.prefix}, ${state}, ${this.threads.length} threads, ${busy} busy, ${this.queue.length} queued)>`;
   }
 
@@ -339,15 +339,15 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   }
 
   private idleThread(): PoolThread | undefined {
-    return this.threads.find((p) => !p.future && !p.stopping && !p.gone);
+    return this.threads.find((p) => p.running.length === 0 && !p.stopping && !p.gone);
   }
 
   private idle(): boolean {
-    return this.queue.length === 0 && this.threads.every((p) => !p.future);
+    return this.queue.length === 0 && this.threads.every((p) => p.running.length === 0);
   }
 
   private outstanding(): Future[] {
-    return [...this.queue.map((q) => q.future), ...this.threads.flatMap((p) => (p.future ? [p.future] : []))];
+    return [...this.queue.map((q) => q.future), ...this.threads.flatMap((p) => p.running.map((r) => r.future))];
   }
 
   // Starts a new pool thread if there is room; it takes the task posted
@@ -363,7 +363,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       daemon: true,
     });
     transferArgs(thread, [port2]);
-    const pool: PoolThread = { thread, port: port1, cancelWord, future: null, taskId: 0, known: new Set(), stopping: false, gone: false };
+    const pool: PoolThread = { thread, port: port1, cancelWord, running: [], known: new Set(), stopping: false, gone: false };
     const self = this.self;
     port1.on('message', (m: Outcome) => self.deref()?.onMessage(pool, m));
     if (!this.referenced) port1.unref();
@@ -386,8 +386,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       return;
     }
     if (first) pool.known.add(task.fn);
-    pool.future = future;
-    pool.taskId = task.id;
+    pool.running.push({ future, id: task.id });
     future._stop = () => {
       // The word for a task that never yields, the message for one that does.
       Atomics.store(pool.cancelWord, 0, task.id);
@@ -395,15 +394,24 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     };
   }
 
-  // Hands queued tasks to idle threads. After shutdown, with nothing left
-  // queued, tells every thread to stop: a busy one stops after its task
-  // (pool-worker.ts), so none waits for this thread to see its outcome.
+  // Hands queued tasks to idle threads. After shutdown no task can be
+  // added, so every queued task is handed out at once, in turns, to the
+  // threads (each runs its own in order), and every thread is told to stop
+  // after its last: none waits for this thread's event loop to see an
+  // outcome or to hand out the next task (pool-worker.ts).
   private dispatch(): void {
     while (this.queue.length && this.broken === null) {
       const pool = this.idleThread() ?? this.spawn();
       if (!pool) break;
       const { future, task } = this.queue.shift()!;
       this.handOver(pool, future, task, false);
+    }
+    if (this.shutdownCalled && this.broken === null) {
+      const threads = this.threads.filter((p) => !p.stopping && !p.gone);
+      for (let i = 0; this.queue.length && threads.length; i++) {
+        const { future, task } = this.queue.shift()!;
+        this.handOver(threads[i % threads.length], future, task, false);
+      }
     }
     if (this.shutdownCalled && this.queue.length === 0) stopAll(this.threads);
     this.refresh();
@@ -416,14 +424,14 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       const message = 'A thread initializer failed, the thread pool is not usable anymore';
       const cause = errorFromMessage(m);
       pool.stopping = true;
-      pool.future?._settle(false, new BrokenThreadPool(message, { cause }));
-      pool.future = null;
+      for (const { future } of pool.running.splice(0)) future._settle(false, new BrokenThreadPool(message, { cause }));
       this.breakPool(message, cause);
       return;
     }
-    const future = pool.future;
-    if (!future || m.id !== pool.taskId) return;
-    pool.future = null;
+    const head = pool.running[0];
+    if (!head || m.id !== head.id) return;
+    pool.running.shift();
+    const future = head.future;
     if (m.abrupt) {
       pool.gone = true;
       future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
@@ -445,8 +453,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const i = this.threads.indexOf(pool);
     if (i >= 0) this.threads.splice(i, 1);
     if (this.threads.length === 0) drains.delete(this.drain);
-    pool.future?._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
-    pool.future = null;
+    for (const { future } of pool.running.splice(0)) future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
     this.dispatch();
   }
 

@@ -146,8 +146,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.promise.then(onFulfilled, onRejected);
   }
 
+  /** As Python's repr: the state, and the outcome's type (`raised OSError`, `returned number`). */
   toString(): string {
-    const detail = this._state === 'FINISHED' ? (this._failed ? ` raised ${describe(this._error)}` : ` returned ${describe(this._value)}`) : '';
+    const detail = this._state === 'FINISHED' ? (this._failed ? ` raised ${typeName(this._error)}` : ` returned ${typeName(this._value)}`) : '';
     return `<Future state=${this._state.toLowerCase()}${detail}>`;
   }
 
@@ -395,4 +396,17 @@ export function asCompleted<T>(fs: Iterable<Future<T>>, timeout?: number | null)
       };
     },
   };
+}
+
+// The name of a value's type, as Python's `type(v).__name__`: a class's
+// name for an object, `typeof` for the rest. Never throws.
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object' && typeof value !== 'function') return typeof value;
+  try {
+    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    return typeof name === 'string' && name !== '' ? name : 'Object';
+  } catch {
+    return 'Object';
+  }
 }

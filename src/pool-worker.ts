@@ -5,7 +5,7 @@
  *
  * Messages in: `{ id, fn, source?, name, args }` (a task; the source of
  * function `fn` comes with its first task on this thread), `{ cancel: id }`,
- * `{ stop: true }` (end once the current task, if any, has answered).
+ * `{ stop: true }` (end once the tasks handed over, if any, have answered).
  * Messages out: `{ id, ok, value | error }`, `{ init: false, error }` (the
  * initializer failed), `{ id, abrupt: true }` (the thread is ending in the
  * middle of a task).
@@ -158,8 +158,13 @@ export function serve(
     }
     current = null;
     post(outcome);
-    if (stopRequested) finish();
+    const next = waiting.shift();
+    if (next) void run(next);
+    else if (stopRequested) finish();
   };
+  // Tasks handed over while one runs (after shutdown, the executor hands
+  // out every queued task at once) run after it, in order.
+  const waiting: Task[] = [];
   return new Promise<void>((resolve) => {
     finish = () => {
       port.close();
@@ -171,7 +176,8 @@ export function serve(
         if (!current) finish();
       } else if ('cancel' in m) {
         if (current?.id === m.cancel) current.look();
-      } else void run(m);
+      } else if (current) waiting.push(m);
+      else void run(m);
     });
   });
 }

@@ -220,6 +220,14 @@ describe('FutureTests', () => {
     }
   });
 
+  it('FutureTests.test_repr', () => {
+    expect(String(PENDING_FUTURE)).toMatch(/<Future( at 0x[0-9a-f]+)? state=pending>/);
+    expect(String(RUNNING_FUTURE)).toMatch(/<Future( at 0x[0-9a-f]+)? state=running>/);
+    expect(String(CANCELLED_AND_NOTIFIED_FUTURE)).toMatch(/<Future( at 0x[0-9a-f]+)? state=cancelled>/);
+    expect(String(EXCEPTION_FUTURE)).toMatch(/<Future( at 0x[0-9a-f]+)? state=finished raised OSError>/);
+    expect(String(SUCCESSFUL_FUTURE)).toMatch(/<Future( at 0x[0-9a-f]+)? state=finished returned number>/);
+  });
+
   it('FutureTests.test_cancelled', () => {
     expect(PENDING_FUTURE.cancelled()).toBe(false);
     expect(RUNNING_FUTURE.cancelled()).toBe(false);
@@ -629,6 +637,49 @@ describe('ThreadPoolShutdownTest', () => {
       e[Symbol.dispose]();
     }
     for (const t of threads) t.join();
+  });
+
+  it('ThreadPoolShutdownTest.test_shutdown_no_wait', () => {
+    // Ensure that the executor cleans up the threads when calling
+    // shutdown with wait=False
+    const before = enumerate();
+    const executor = new ThreadPoolExecutor(5);
+    const values = [...Array(10).keys()].map((x) => x - 5);
+    const res = executor.map(abs, values);
+    const threads = newThreads(before);
+    executor.shutdown(false);
+    for (const t of threads) t.join();
+    // Make sure the results were all computed before the executor got
+    // shutdown.
+    expect([...res].every((r, i) => r === Math.abs(values[i]))).toBe(true);
+  });
+
+  it('ThreadPoolShutdownTest.test_thread_names_assigned', () => {
+    const before = enumerate();
+    const executor = new ThreadPoolExecutor(5, { threadNamePrefix: 'SpecialPool' });
+    executor.map(abs, [...Array(10).keys()].map((x) => x - 5));
+    const threads = newThreads(before);
+    executor.shutdown(false);
+    expect(threads.length).toBeGreaterThan(0);
+    for (const t of threads) {
+      expect(t.name).toMatch(/^SpecialPool_[0-4]$/);
+      t.join();
+    }
+  });
+
+  it('ThreadPoolShutdownTest.test_thread_names_default', () => {
+    const before = enumerate();
+    const executor = new ThreadPoolExecutor(5);
+    executor.map(abs, [...Array(10).keys()].map((x) => x - 5));
+    const threads = newThreads(before);
+    executor.shutdown(false);
+    expect(threads.length).toBeGreaterThan(0);
+    for (const t of threads) {
+      // Ensure that our default name is reasonably sane and unique when
+      // no threadNamePrefix was supplied.
+      expect(t.name).toMatch(/ThreadPoolExecutor-\d+_[0-4]$/);
+      t.join();
+    }
   });
 
   it('ThreadPoolShutdownTest.test_cancel_futures_wait_false', () => {
