@@ -1,6 +1,6 @@
 // Runs every benchmark in a fresh process and prints one table: each figure
 // with its ratio to the best peer of its row, then the targets of the
-// design (DESIGN.md §8) and whether this run reached them. Writes the same
+// project's performance goals and whether this run reached them. Writes the same
 // as JSON to bench/results/<time>.json so runs can be compared.
 'use strict';
 const { execFileSync } = require('node:child_process');

@@ -85,8 +85,8 @@ setThreadInfo(() => ({ name: currentThread().name, ident: getIdent() }));
 // have, and its private helpers, left unguarded.
 const receivers: Parameters<typeof guardReceivers>[] = [
   [Acquirable, '_kind', ['guard']],
-  [Lock, '_words'],
-  [RLock, '_words', ['enter', 'own']],
+  [Lock, '_words', ['acquire', 'release']],
+  [RLock, '_words', ['acquire', 'release', 'enter', 'own']],
   [Condition, '_words', ['checkOwned']],
   [Semaphore, '_words', ['start', 'limit', 'overflow']],
   [BoundedSemaphore, '_words', ['limit', 'overflow']],

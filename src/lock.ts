@@ -10,6 +10,7 @@
  * hands the lock directly to the longest sync waiter, so no waiter starves.
  */
 import { RuntimeError } from './errors';
+import { wrongThis } from './receivers';
 import { Acquirable, AsyncOptions } from './guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from './native';
 import { track } from './debug';
@@ -88,6 +89,7 @@ export class Lock extends Acquirable {
    * @throws TypeError for arguments of the wrong type.
    */
   acquire(blocking?: boolean, timeout?: number | null): boolean {
+    if (!(this instanceof Lock) || this._words === undefined) throw wrongThis('Lock.acquire', 'Lock', this);
     if (blocking === undefined && timeout === undefined && Atomics.compareExchange(this._words, 0, 0, LOCKED) === 0) {
       return true;
     }
@@ -112,6 +114,7 @@ export class Lock extends Acquirable {
    * @throws RuntimeError if the lock is not locked.
    */
   release(): void {
+    if (!(this instanceof Lock) || this._words === undefined) throw wrongThis('Lock.release', 'Lock', this);
     if (!unlock(this._words)) throw new RuntimeError('release unlocked lock');
   }
 

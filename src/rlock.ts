@@ -7,6 +7,7 @@
  * and always while holding the lock word.
  */
 import { RuntimeError } from './errors';
+import { wrongThis } from './receivers';
 import { Acquirable, AsyncOptions } from './guard';
 import { acquireWords, unlock } from './lock';
 import { checkSignal, ident, runAsync, runSync, Waiting } from './native';
@@ -40,6 +41,7 @@ export class RLock extends Acquirable {
    * already owns it. Arguments and result as {@link Lock.acquire}.
    */
   acquire(blocking?: boolean, timeout?: number | null): boolean {
+    if (!(this instanceof RLock) || this._words === undefined) throw wrongThis('RLock.acquire', 'RLock', this);
     const result = this.enter('RLock.acquire', blocking, timeout);
     return typeof result === 'boolean' ? result : this.own(runSync(result));
   }
@@ -76,6 +78,7 @@ export class RLock extends Acquirable {
    * @throws RuntimeError if the calling thread does not own the lock.
    */
   release(): void {
+    if (!(this instanceof RLock) || this._words === undefined) throw wrongThis('RLock.release', 'RLock', this);
     const w = this._words;
     if (Atomics.load(w, OWNER) !== me) throw new RuntimeError('cannot release un-acquired lock');
     if (--w[COUNT] > 0) return;
