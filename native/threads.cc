@@ -1,5 +1,7 @@
 #include "threads.h"
 
+#include <algorithm>
+
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -120,6 +122,9 @@ double CurrentNativeId() {
 #endif
 }
 
+// The next ThreadEntry::order; guarded by g_mutex.
+static uint64_t g_order = 0;
+
 void AddThread(double ident, const std::string& name, bool daemon, bool dummy) {
   auto e = std::make_shared<ThreadEntry>();
   e->ident = ident;
@@ -127,6 +132,7 @@ void AddThread(double ident, const std::string& name, bool daemon, bool dummy) {
   e->daemon = daemon;
   e->dummy = dummy;
   std::lock_guard<std::mutex> guard(g_mutex);
+  e->order = ++g_order;
   g_table.emplace(ident, std::move(e));
 }
 
@@ -155,6 +161,7 @@ ClaimResult ClaimThread(double ident, const std::string& name, bool daemon, bool
   if (state == kReserved && idle_only) return kNotIdle;
   it->second->name = name;
   it->second->daemon = daemon;
+  it->second->order = ++g_order;  // listed from its start, not its boot
   // Under the table mutex like every write of `state`; nobody parks on a
   // reserved row, so there is nobody to wake.
   Slot(&it->second->state, 0).store(kStarting);
@@ -231,6 +238,7 @@ std::vector<ThreadEntry> ListThreads() {
   out.reserve(g_table.size());
   for (const auto& [ident, e] : g_table)
     if (!Hidden(*e)) out.push_back(*e);
+  std::sort(out.begin(), out.end(), [](const ThreadEntry& a, const ThreadEntry& b) { return a.order < b.order; });
   return out;
 }
 

@@ -34,6 +34,9 @@ struct ThreadEntry {
   // [kReserved -> [kIdle ->]] kStarting -> kRunning -> kFinished; joiners
   // park on this word.
   int32_t state = 0;
+  // When the thread was added or started: enumerate() lists threads in
+  // this order, as Python's lists them in the order they started.
+  uint64_t order = 0;
   bool has_handle = false;
   uint64_t handle = 0;     // pthread_t, for renaming from another thread
 };

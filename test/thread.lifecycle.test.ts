@@ -353,3 +353,16 @@ describe('thread handles', () => {
     expect(handleCount() - before).toBeLessThan(85);
   }, 120_000);
 });
+
+describe('enumerate()', () => {
+  it('lists threads in the order they started, as Python does, whichever warm worker each took', async () => {
+    const go = new Event();
+    const threads = Array.from({ length: 6 }, (_, i) => new Thread({ name: `ordered-${i}`, target: (g: Event) => g.wait(), args: [go] }));
+    for (const t of threads) t.start();
+    const names = pthreading.enumerate().map((t) => t.name).filter((n) => n.startsWith('ordered-'));
+    go.set();
+    for (const t of threads) await t.joinAsync();
+    expect(names).toEqual(threads.map((t) => t.name));
+    expect(pthreading.enumerate()[0]).toBe(pthreading.mainThread());
+  });
+});
