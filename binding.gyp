@@ -3,18 +3,18 @@
     {
       "target_name": "pthreading",
       "sources": [
-        "native/addon.cc",
-        "native/parking.cc",
-        "native/registry.cc",
-        "native/threads.cc",
-        "native/ops.cc",
-        "native/lock.cc",
-        "native/semaphore.cc",
-        "native/event.cc",
-        "native/condition.cc",
-        "native/debug.cc"
+        "native/napi/addon.cc",
+        "native/core/parking.cc",
+        "native/napi/registry.cc",
+        "native/core/threads.cc",
+        "native/core/ops.cc",
+        "native/core/lock.cc",
+        "native/core/semaphore.cc",
+        "native/core/event.cc",
+        "native/core/condition.cc",
+        "native/core/debug.cc"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "include_dirs": ["native", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_DISABLE_CPP_EXCEPTIONS",

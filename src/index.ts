@@ -4,30 +4,30 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 
-import { Barrier } from './barrier';
-import { Condition } from './condition';
-import { SharedDict, SharedList } from './containers';
-import { Event } from './event';
-import { ThreadPoolExecutor } from './executor';
-import { Future } from './futures';
-import { Acquirable } from './guard';
-import { Lock } from './lock';
-import { Logger, setThreadInfo } from './logging';
-import { Queue } from './queue';
-import { guardReceivers } from './receivers';
-import { RLock } from './rlock';
-import { BoundedSemaphore, Semaphore } from './semaphore';
-import { revive } from './shared';
-import { Thread, currentThread, getIdent } from './thread';
-import { Timer } from './timer';
-import { Value } from './value';
+import { Barrier } from './sync/barrier';
+import { Condition } from './sync/condition';
+import { SharedDict, SharedList } from './data/containers';
+import { Event } from './sync/event';
+import { ThreadPoolExecutor } from './concurrent/executor';
+import { Future } from './concurrent/futures';
+import { Acquirable } from './runtime/guard';
+import { Lock } from './sync/lock';
+import { Logger, setThreadInfo } from './logging/logging';
+import { Queue } from './data/queue';
+import { guardReceivers } from './runtime/receivers';
+import { RLock } from './sync/rlock';
+import { BoundedSemaphore, Semaphore } from './sync/semaphore';
+import { revive } from './runtime/shared';
+import { Thread, currentThread, getIdent } from './threads/thread';
+import { Timer } from './threads/timer';
+import { Value } from './data/value';
 
-export { Lock } from './lock';
-export { RLock } from './rlock';
-export { Condition } from './condition';
-export { Semaphore, BoundedSemaphore } from './semaphore';
-export { Event } from './event';
-export { Barrier } from './barrier';
+export { Lock } from './sync/lock';
+export { RLock } from './sync/rlock';
+export { Condition } from './sync/condition';
+export { Semaphore, BoundedSemaphore } from './sync/semaphore';
+export { Event } from './sync/event';
+export { Barrier } from './sync/barrier';
 export {
   Thread,
   currentThread,
@@ -40,22 +40,22 @@ export {
   setSpareThreads,
   setExcepthook,
   getExcepthook,
-} from './thread';
-export type { ThreadOptions, ModuleTarget, Target, ExceptHookArgs } from './thread';
-export { Timer } from './timer';
-export { local, Local } from './local';
-export { sleep, sleepAsync } from './sleep';
-export * as logging from './logging';
-export { Value } from './value';
-export type { Typecode } from './value';
-export { SharedList, SharedDict } from './containers';
-export { Queue, Empty, Full } from './queue';
-export { ThreadPoolExecutor } from './executor';
-export type { ExecutorOptions } from './executor';
-export { Future, wait, waitAsync, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from './futures';
-export type { DoneAndNotDone, ReturnWhen } from './futures';
-export { taskSignal } from './pool-worker';
-export type { AsyncOptions, Held, HeldAsync } from './guard';
+} from './threads/thread';
+export type { ThreadOptions, ModuleTarget, Target, ExceptHookArgs } from './threads/thread';
+export { Timer } from './threads/timer';
+export { local, Local } from './threads/local';
+export { sleep, sleepAsync } from './threads/sleep';
+export * as logging from './logging/logging';
+export { Value } from './data/value';
+export type { Typecode } from './data/value';
+export { SharedList, SharedDict } from './data/containers';
+export { Queue, Empty, Full } from './data/queue';
+export { ThreadPoolExecutor } from './concurrent/executor';
+export type { ExecutorOptions } from './concurrent/executor';
+export { Future, wait, waitAsync, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from './concurrent/futures';
+export type { DoneAndNotDone, ReturnWhen } from './concurrent/futures';
+export { taskSignal } from './concurrent/pool-worker';
+export type { AsyncOptions, Held, HeldAsync } from './runtime/guard';
 export {
   PthreadingError,
   RuntimeError,
@@ -70,18 +70,18 @@ export {
   CancelledError,
   TimeoutError,
   BrokenThreadPool,
-} from './errors';
-export { TIMEOUT_MAX } from './validate';
-export { revive } from './shared';
-export { setDebug, getDebug, setDeadlockHandler, contentionStats } from './debug';
-export type { DebugOptions, ContentionStats, DeadlockReport } from './debug';
-export { nativeStats } from './native';
-export type { NativeStats } from './native';
+} from './runtime/errors';
+export { TIMEOUT_MAX } from './runtime/validate';
+export { revive } from './runtime/shared';
+export { setDebug, getDebug, setDeadlockHandler, contentionStats } from './debug/debug';
+export type { DebugOptions, ContentionStats, DeadlockReport } from './debug/debug';
+export { nativeStats } from './runtime/native';
+export type { NativeStats } from './runtime/native';
 
 setThreadInfo(() => ({ name: currentThread().name, ident: getIdent() }));
 
 // Every public method of every exported class refuses a wrong `this` with a
-// coded TypeError (src/receivers.ts): each class with a field its instances
+// coded TypeError (src/runtime/receivers.ts): each class with a field its instances
 // have, and its private helpers, left unguarded.
 const receivers: Parameters<typeof guardReceivers>[] = [
   [Acquirable, '_kind', ['guard']],

@@ -55,7 +55,7 @@ function docBefore(text: string, index: number): string {
 function declarations(): { classes: Map<string, Declared>; functions: Map<string, number> } {
   const classes = new Map<string, Declared>();
   const functions = new Map<string, number>();
-  for (const file of fs.readdirSync(dist).filter((f) => f.endsWith('.d.ts'))) {
+  for (const file of (fs.readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.d.ts'))) {
     const text = fs.readFileSync(path.join(dist, file), 'utf8');
     for (const m of text.matchAll(/^export declare function (\w+)(?:<[^(]*>)?\(/gm)) {
       if (docBefore(text, m.index!).includes('@internal')) continue;

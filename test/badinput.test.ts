@@ -130,7 +130,7 @@ describe('bad arguments', () => {
 describe('the native boundary', () => {
   // The addon is internal, but nothing JS can pass it may crash the process.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { binding } = require(path.join(__dirname, '..', 'dist', 'native.js'));
+  const { binding } = require(path.join(__dirname, '..', 'dist', 'runtime', 'native.js'));
   const junk = [undefined, null, 0, -1, NaN, 1e300, 'x', {}, [], () => 0, new Int32Array(0), new Float64Array(2), new Int32Array(new SharedArrayBuffer(4))];
 
   // cancelThread is left out: 0 is a valid thread id (this one).

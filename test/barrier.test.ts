@@ -160,7 +160,7 @@ describe('Barrier#toString()', () => {
 
 describe('Barrier actions compiled in another thread', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { compiledActionCount } = require(path.join(__dirname, '..', 'dist', 'barrier.js'));
+  const { compiledActionCount } = require(path.join(__dirname, '..', 'dist', 'sync', 'barrier.js'));
   const calls = (): number => (globalThis as { actionCalls?: number }).actionCalls ?? 0;
 
   // A barrier as another thread receives it (cloned, then revived), so its

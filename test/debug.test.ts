@@ -208,9 +208,9 @@ describe('deadlock detection', () => {
 
 describe('debug bookkeeping in a long-running process', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { binding } = require(path.join(__dirname, '..', 'dist', 'native.js'));
+  const { binding } = require(path.join(__dirname, '..', 'dist', 'runtime', 'native.js'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { debugBookkeeping } = require(path.join(__dirname, '..', 'dist', 'debug.js'));
+  const { debugBookkeeping } = require(path.join(__dirname, '..', 'dist', 'debug', 'debug.js'));
   const BOUND = 4096;
   // Ids no primitive has: orders recorded straight into the native graph.
   let next = 1e12;
@@ -243,7 +243,7 @@ describe('debug bookkeeping in a long-running process', () => {
   it('the list of primitives for contentionStats() drops collected ones as it grows', () => {
     const r = spawnSync(process.execPath, ['--expose-gc', '-e', `
       const { Lock, setDebug } = require('pthreading');
-      const { debugBookkeeping } = require('./dist/debug.js');
+      const { debugBookkeeping } = require('./dist/debug/debug.js');
       setDebug({ stats: true });
       (async () => {
         for (let round = 0; round < 5; round++) {

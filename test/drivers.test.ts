@@ -1,5 +1,5 @@
 /**
- * The wait drivers (src/native.ts: runSync, runAsync): one place closes a
+ * The wait drivers (src/runtime/native.ts: runSync, runAsync): one place closes a
  * slow path however its driving ends, so its `finally` blocks always run —
  * returned, timed out, aborted, failed, or cancelled by terminate().
  */
@@ -10,9 +10,9 @@ import { Worker } from 'node:worker_threads';
 const root = path.join(__dirname, '..');
 // The drivers are internal: reach them in the built package.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const native = require(path.join(root, 'dist', 'native.js')) as typeof import('../src/native');
+const native = require(path.join(root, 'dist', 'runtime', 'native.js')) as typeof import('../src/runtime/native');
 
-type Park = import('../src/native').Park;
+type Park = import('../src/runtime/native').Park;
 
 // Op and Status are const enums (inlined at compile time): their values.
 const OP_FUTEX = 5;
@@ -65,7 +65,7 @@ describe('the wait drivers close the slow path on every exit', () => {
     const done = new Int32Array(new SharedArrayBuffer(8));
     const w = new Worker(
       `
-      const native = require(${JSON.stringify(path.join(root, 'dist', 'native.js'))});
+      const native = require(${JSON.stringify(path.join(root, 'dist', 'runtime', 'native.js'))});
       const { workerData: done } = require('node:worker_threads');
       const never = new Int32Array(new SharedArrayBuffer(4));
       // Inside a critical section, so terminate() lets the thread finish

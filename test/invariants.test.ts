@@ -1,5 +1,5 @@
 /**
- * Native invariant checks (native/check.h): in debug and sanitizer builds
+ * Native invariant checks (native/core/check.h): in debug and sanitizer builds
  * an impossible state aborts with a message where it is found; a release
  * build carries no checks and goes on. Shown with a Lock word corrupted by
  * hand: PARKED set while nobody is queued.
@@ -17,7 +17,7 @@ describe('native invariant checks', () => {
       [
         '-e',
         `
-        const { binding } = require(${JSON.stringify(path.join(root, 'dist', 'native.js'))});
+        const { binding } = require(${JSON.stringify(path.join(root, 'dist', 'runtime', 'native.js'))});
         const { Lock } = require(${JSON.stringify(root)});
         const lock = new Lock();
         lock._words[0] = 3; // LOCKED | PARKED, but no waiter: cannot happen

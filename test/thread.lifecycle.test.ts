@@ -189,7 +189,7 @@ describe('Thread#start()', () => {
     // The pool's internals are reached through the built module, as no
     // public API hands out a thread's Worker.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const internal = require(path.join(root, 'dist', 'thread.js')) as typeof import('../src/thread');
+    const internal = require(path.join(root, 'dist', 'threads', 'thread.js')) as typeof import('../src/threads/thread');
     const previous = pthreading.setSpareThreads(0);
     try {
       const t = new Thread({ target: () => 0 });
@@ -326,7 +326,7 @@ describe('Thread ends', () => {
 
 describe('thread handles', () => {
   it('a thread that looks at threads others start does not keep their handles once they end', async () => {
-    const { handleCount } = require(path.join(__dirname, '..', 'dist', 'thread.js')) as { handleCount(): number };
+    const { handleCount } = require(path.join(__dirname, '..', 'dist', 'threads', 'thread.js')) as { handleCount(): number };
     const before = handleCount();
     const rounds = Array.from({ length: 6 }, () => ({ ready: new Event(), go: new Event() }));
     // Another thread starts 16 threads a round; this one sees them all alive.

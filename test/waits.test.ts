@@ -1,5 +1,5 @@
 /**
- * The rules every wait keeps (native/parking.h, src/native.ts): every exit
+ * The rules every wait keeps (native/core/parking.h, src/runtime/native.ts): every exit
  * from a wait — acquired, timed out, aborted, cancelled by terminate() —
  * leaves the primitive as if the waiter had never queued, except for what
  * it legitimately took; a wake-up or hand-off that reaches a waiter which

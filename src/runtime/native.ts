@@ -1,0 +1,468 @@
+/**
+ * The native boundary: loads the addon, registers this thread with it, and
+ * runs the waits of every primitive.
+ *
+ * A primitive's slow path is a generator that yields {@link Park} requests
+ * ("sleep on these words until woken or the deadline") and receives a
+ * {@link Status}. {@link runSync} serves them by blocking this OS thread in
+ * native code; {@link runAsync} serves them with async waiters queued in the
+ * same native queues and woken through this thread's event loop. So every
+ * blocking method and its `…Async` twin share one code path; only how the
+ * waiter sleeps differs.
+ */
+import path from 'node:path';
+import { isMainThread, threadId, Worker, workerData } from 'node:worker_threads';
+
+import { AbortError, RuntimeError, ThreadExitError } from './errors';
+
+interface Binding {
+  constants: { ops: number[]; statuses: number[]; stopBit: number };
+  /** Whether the addon was built with its invariant checks (debug and sanitizer builds). */
+  checks: boolean;
+  registerThread(threadId: number, ident: number, ctl: Int32Array): void;
+  nextIdent(): number;
+  park(op: Op, words: Int32Array, timeoutSeconds: number, extra?: Int32Array | number): Status;
+  parkAsync(op: Op, words: Int32Array, extra: Int32Array | number | undefined, callback: (status: Status) => void): number;
+  joinPark(ident: number, timeoutSeconds: number, seenState: number): Status;
+  joinParkAsync(ident: number, seenState: number, callback: (status: Status) => void): number;
+  requestStop(threadId: number): 0 | 1 | 2;
+  enrolParty(conditionWords: Int32Array): number;
+  leaveParty(id: number): void;
+  wakeFutex(words: Int32Array): number;
+  nextThreadNumber(): number;
+  addThread(ident: number, name: string, daemon: boolean, dummy: boolean): void;
+  threadRunning(ident: number): void;
+  threadFinished(ident: number): void;
+  renameThread(ident: number, name: string): boolean;
+  setThreadDaemon(ident: number, daemon: boolean): boolean;
+  findThread(ident: number): ThreadRow | null;
+  listThreads(): ThreadRow[];
+  nativeThreadId(): number;
+  cancelAsync(id: number): boolean;
+  unlock(words: Int32Array): boolean;
+  wake(words: Int32Array, n: number): number;
+  cancelThread(threadId: number): boolean;
+  forgetCancel(threadId: number): void;
+  cancelOthers(): void;
+  stats(): NativeStats;
+  debugFlags(flags?: number): number;
+  nextDebugId(): number;
+  recordOrder(
+    from: number,
+    to: number,
+    fromName: string,
+    toName: string,
+    thread: string,
+    fromStack: string,
+    toStack: string,
+  ): { from: string; to: string; thread: string; fromStack: string; toStack: string }[] | null;
+  beginWait(thread: number, lock: number, lockName: string, owner: number): { thread: number; lock: string }[] | null;
+  endWait(thread: number): void;
+}
+
+/** A row of the process-wide thread table (native/core/threads.h). */
+export interface ThreadRow {
+  ident: number;
+  name: string;
+  daemon: boolean;
+  dummy: boolean;
+  nativeId: number;
+  running: boolean;
+}
+
+/** Live native counts, for leak checks. */
+export interface NativeStats {
+  /** Waiters (sync and async, all threads) queued on primitives. */
+  queuedWaiters: number;
+  /** Threads in sleep(), join(), or warm workers waiting for a thread. */
+  futexWaiters: number;
+  /** Async waiters owned by the calling thread. */
+  asyncWaiters: number;
+  /** Threads (JS environments) with the addon loaded. */
+  liveEnvs: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = require('node-gyp-build') as (dir: string) => Binding;
+
+/** The addon: N-API, one binary for every Node version and Electron. */
+export const binding: Binding = load(path.join(__dirname, '..', '..'));
+
+/** Which rules native code applies to the words (native/core/ops.h). */
+export const enum Op {
+  Lock = 1,
+  Semaphore = 2,
+  Event = 3,
+  Condition = 4,
+  /** Sleep while words[0] equals `expected` (sleep); or, with `ident`, until that thread finishes (join). */
+  Futex = 5,
+}
+
+/** Park outcomes (native/core/parking.h), plus `Aborted`, which only JS makes. */
+export const enum Status {
+  Unparked = 0,
+  Handoff = 1,
+  Invalid = 2,
+  TimedOut = 3,
+  Cancelled = 4,
+  Aborted = 5,
+}
+
+// The constants this file shares with native code, checked once at load:
+// a binary built from other sources fails here, not in a wait.
+{
+  const mine = {
+    ops: [Op.Lock, Op.Semaphore, Op.Event, Op.Condition, Op.Futex],
+    statuses: [Status.Unparked, Status.Handoff, Status.Invalid, Status.TimedOut, Status.Cancelled],
+    stopBit: 1 << 30,
+  };
+  if (JSON.stringify(binding.constants) !== JSON.stringify(mine)) {
+    throw new Error(`pthreading: the native addon does not match this JavaScript (${JSON.stringify(binding.constants)}); rebuild it`);
+  }
+}
+
+/** One request to sleep. */
+export interface Park {
+  op: Op;
+  words: Int32Array;
+  /** Condition only: the lock released once the waiter is queued. */
+  lock?: Int32Array;
+  /** Futex: sleep while words[0] is this. Event: the generation the wait began in. */
+  expected?: number;
+  /** Futex only: instead of words, sleep on this thread's state while it is `expected`. */
+  ident?: number;
+  /** `performance.now()` milliseconds; `Infinity` for none. */
+  deadline: number;
+  /** Whether an `AbortSignal` may cut this sleep short. */
+  abortable: boolean;
+  /**
+   * Yielded inside a critical section ({@link enterCritical}): an async
+   * wait leaves the section while it sleeps and enters it again after.
+   */
+  critical?: boolean;
+}
+
+/** A slow path: yields parks, receives their statuses, returns a result. */
+export type Waiting<T> = Generator<Park, T, Status>;
+
+/** Turns a timeout in seconds (`null` = forever) into a deadline. */
+export function deadlineAfter(seconds: number | null): number {
+  return seconds === null ? Infinity : performance.now() + seconds * 1000;
+}
+
+function secondsLeft(deadline: number): number {
+  if (deadline === Infinity) return -1;
+  return Math.max(0, (deadline - performance.now()) / 1000);
+}
+
+/**
+ * Debug mode's watch on this thread's sync waits (src/debug/debug.ts): called as
+ * a wait that parked ends, with the milliseconds it spent parked. Null
+ * (off) reads no clock.
+ */
+let syncWaitWatch: ((parkedMs: number) => void) | null = null;
+
+/** @internal Sets, or with null clears, the watch on this thread's sync waits. */
+export function watchSyncWaits(watch: ((parkedMs: number) => void) | null): void {
+  syncWaitWatch = watch;
+}
+
+// Electron renderers must never block their main thread.
+const mayBlock = !(isMainThread && (process as { type?: string }).type === 'renderer');
+
+/**
+ * Serves a slow path by blocking the calling thread.
+ *
+ * The slow path's own code decides what each status means, on every path
+ * but one: `Cancelled` (the thread is being torn down). Then the slow path
+ * is closed, so its `finally` blocks run, and the thread stops at once:
+ * nothing of the user's runs after a cancelled wait. What must outlive the
+ * thread happened in native code already (a Condition's lock released, a
+ * wake-up or hand-off passed on, a Barrier party's departure counted).
+ * The slow path is closed the same way if anything else throws from here.
+ */
+export function runSync<T>(waiting: Waiting<T>): T {
+  if (!mayBlock) {
+    throw new RuntimeError(
+      'blocking waits are not allowed on the main thread of an Electron renderer; use the …Async form',
+      'ERR_WOULD_BLOCK',
+    );
+  }
+  const run = new Run(waiting);
+  const watch = syncWaitWatch;
+  let parkedMs = 0;
+  try {
+    let step = run.next();
+    while (!step.done) {
+      const park = step.value;
+      let status = early(park);
+      if (status === undefined) {
+        const left = secondsLeft(park.deadline);
+        const since = watch === null ? 0 : performance.now();
+        if (park.ident !== undefined) status = binding.joinPark(park.ident, left, park.expected ?? 0);
+        else status = binding.park(park.op, park.words, left, park.lock ?? park.expected);
+        if (watch !== null) parkedMs += performance.now() - since;
+      }
+      if (status === Status.Cancelled) break;
+      step = run.next(status);
+    }
+    if (step.done) return step.value;
+  } finally {
+    run.close();
+    if (parkedMs > 0) watch!(parkedMs);
+  }
+  return stopThisThread();
+}
+
+/**
+ * Serves a slow path with async waiters; never blocks the event loop. As
+ * {@link runSync}, with one difference in how: the slow path is resumed
+ * inside the wake-up itself (the callback native code calls), not in a
+ * later microtask, so a woken waiter has retried — taken the lock, or
+ * queued again — before control returns to native code. A thread torn down
+ * a moment later leaves no wake-up unused.
+ */
+export function runAsync<T>(waiting: Waiting<T>, signal?: AbortSignal): Promise<T> {
+  const run = new Run(waiting);
+  return new Promise<T>((resolve, reject) => {
+    const advance = (status: Status | undefined): void => {
+      try {
+        for (;;) {
+          if (status === Status.Cancelled) {
+            run.close();
+            stopThisThread();
+          }
+          const step = run.next(status);
+          if (step.done) {
+            resolve(step.value);
+            return;
+          }
+          const now = parkAsync(step.value, signal, advance);
+          if (now === undefined) return; // asleep: the wake-up calls advance
+          status = now;
+        }
+      } catch (error) {
+        run.close();
+        reject(error);
+      }
+    };
+    advance(undefined);
+  });
+}
+
+/**
+ * A slow path being driven: the one place that makes sure it is closed
+ * (its `finally` blocks run) however the driving ends.
+ */
+class Run<T> {
+  private ended = false;
+
+  constructor(private readonly waiting: Waiting<T>) {}
+
+  next(status?: Status): IteratorResult<Park, T> {
+    let step: IteratorResult<Park, T>;
+    try {
+      step = this.waiting.next(status as Status);
+    } catch (error) {
+      this.ended = true; // a generator that threw is closed
+      throw error;
+    }
+    if (step.done) this.ended = true;
+    return step;
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.waiting.return(undefined as T);
+  }
+}
+
+/**
+ * The one "return early?" rule of both drivers: a park whose deadline has
+ * passed, or (async) whose signal is aborted, ends without native code —
+ * unless it carries a lock (a Condition's wait): native code releases that
+ * lock, so such a park always goes there, however it then ends.
+ */
+function early(park: Park, signal?: AbortSignal): Status | undefined {
+  if (park.lock) return undefined;
+  if (park.abortable && signal?.aborted) return Status.Aborted;
+  if (secondsLeft(park.deadline) === 0) return Status.TimedOut;
+  return undefined;
+}
+
+/**
+ * Queues an async waiter for `park`. Returns its status if the wait ended
+ * at once; otherwise returns undefined and calls `done` exactly once, when
+ * native code wakes it, or when its deadline or its signal removes it.
+ */
+function parkAsync(park: Park, signal: AbortSignal | undefined, done: (status: Status) => void): Status | undefined {
+  const now = early(park, signal);
+  if (now !== undefined) return now;
+  // Holding nothing while it sleeps, the thread leaves its critical
+  // section, and enters it again as it wakes (a stop requested meanwhile
+  // ends the thread, or makes the wait Cancelled).
+  const critical = park.critical === true;
+  const back = (status: Status): Status => (critical && enterCritical() ? Status.Cancelled : status);
+  let stopTimer: (() => void) | undefined;
+  const onAbort = (): void => {
+    if (binding.cancelAsync(id)) finish(Status.Aborted);
+  };
+  // Called by native code when the waiter is woken, or here once it is
+  // removed (cancelAsync returned true): once, either way. Native code
+  // holds this function and the words while the waiter is queued.
+  const finish = (status: Status): void => {
+    stopTimer?.();
+    if (park.abortable) signal?.removeEventListener('abort', onAbort);
+    done(back(status));
+  };
+  const id =
+    park.ident !== undefined
+      ? binding.joinParkAsync(park.ident, park.expected ?? 0, finish)
+      : binding.parkAsync(park.op, park.words, park.lock ?? park.expected, finish);
+  if (id === 0) return Status.Invalid;
+  if (critical) leaveCritical();
+  if (park.abortable && signal?.aborted && binding.cancelAsync(id)) return back(Status.Aborted);
+  if (park.deadline !== Infinity) {
+    stopTimer = atDeadline(park.deadline, () => {
+      if (binding.cancelAsync(id)) finish(Status.TimedOut);
+    });
+  }
+  if (park.abortable && signal) signal.addEventListener('abort', onAbort, { once: true });
+  return undefined;
+}
+
+/**
+ * Calls `fn` once `performance.now()` has reached `deadline` (a timer that
+ * fires early is set again). Returns how to stop it.
+ */
+export function atDeadline(deadline: number, fn: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    const ms = deadline - performance.now();
+    // setTimeout may fire a fraction of a millisecond early, and it cannot
+    // wait longer than MAX_TIMER_MS: a longer wait takes several timers.
+    if (ms > 0) timer = setTimeout(arm, Math.min(Math.ceil(ms), MAX_TIMER_MS));
+    else fn();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+/** The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Throws the error for a park that was aborted. */
+export function throwIfAborted(status: Status, signal?: AbortSignal): void {
+  if (status === Status.Aborted) throw new AbortError(signal?.reason);
+}
+
+/** Rejects at once when `signal` is already aborted. */
+export function checkSignal(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(signal.reason);
+}
+
+/** The main thread's ident (Python's `threading.main_thread().ident`). */
+export const MAIN_IDENT = 1;
+
+/** What a thread started by pthreading finds in its workerData. */
+export interface ThreadBoot {
+  ident: number;
+}
+
+/** The payload key of a pthreading thread's workerData. */
+export const BOOT_KEY = '__pthreading';
+
+function resolveIdent(): number {
+  const boot = (workerData as Record<string, ThreadBoot> | null)?.[BOOT_KEY];
+  if (boot && typeof boot.ident === 'number') return boot.ident;
+  // Not started by pthreading: the main thread, or a raw Worker (Python's
+  // _DummyThread, a daemon named Dummy-N).
+  const ident = isMainThread ? MAIN_IDENT : binding.nextIdent();
+  const name = isMainThread ? 'MainThread' : `Dummy-${binding.nextThreadNumber()}`;
+  binding.addThread(ident, name, !isMainThread, true);
+  binding.threadRunning(ident);
+  return ident;
+}
+
+// One ident per thread, even if two copies of this module are loaded in it.
+const identKey = Symbol.for('pthreading.ident');
+const identSlot = globalThis as unknown as Record<symbol, number | undefined>;
+
+/** This thread's ident (Python's `threading.get_ident()`). */
+export const ident: number = (identSlot[identKey] ??= resolveIdent());
+
+// This thread's control word (native/napi/registry.h): bit 30 is "stop
+// requested", the bits below count the critical sections it is in. One
+// per thread, shared by every copy of this module loaded in it.
+const STOP = binding.constants.stopBit;
+const ctlKey = Symbol.for('pthreading.ctl');
+const ctlSlot = globalThis as unknown as Record<symbol, Int32Array | undefined>;
+const ctl: Int32Array = (ctlSlot[ctlKey] ??= new Int32Array(new SharedArrayBuffer(4)));
+
+binding.registerThread(threadId, ident, ctl);
+
+/**
+ * Enters a critical section: a stretch in which this thread holds, or is
+ * about to take, an internal lock of a pthreading object (a Queue's, a
+ * Barrier's, a shared container's) and changes the state it guards.
+ * `terminate()` never stops a thread inside one: it stops as it leaves the
+ * last. Returns true if a stop is already requested: the caller must then
+ * not take the lock, and leave at once. Every enter is paired with one
+ * {@link leaveCritical}.
+ */
+export function enterCritical(): boolean {
+  // Sequentially consistent, as the requester's fetch_or: either it sees
+  // us inside, or we see its bit.
+  return (Atomics.add(ctl, 0, 1) & STOP) !== 0;
+}
+
+/** Leaves a critical section; the last one out stops the thread if asked. */
+export function leaveCritical(): void {
+  if (Atomics.sub(ctl, 0, 1) === (STOP | 1)) stopThisThread();
+}
+
+/**
+ * Ends this thread now, as `terminate()` would (a worker exits with code
+ * 1, Node's code for a terminated worker). Never returns.
+ */
+export function stopThisThread(): never {
+  if (!isMainThread) process.exit(1);
+  // The main thread is never cancelled; if it were, give up its wait.
+  throw new ThreadExitError();
+}
+
+// Every native wait waits for "woken or cancelled". terminate() first asks
+// Node to stop the worker's JavaScript, then cancels its waits (a worker
+// asleep in native code would never stop otherwise, and Node's exit, which
+// joins every worker, would hang): in that order, the woken worker runs no
+// more JavaScript, so it never reports an 'error'. A worker inside a
+// critical section is not terminated there: its waits are cancelled and it
+// stops itself as it leaves. At process exit, every other thread's waits
+// are cancelled.
+// Once per addon: each copy of the package cancels the waits in its own.
+const copyId = (binding as Binding & { copyId: number }).copyId;
+const patched = Symbol.for(`pthreading.terminatePatched.${copyId}`);
+const proto = Worker.prototype as Worker & Record<symbol, boolean>;
+if (!proto[patched]) {
+  const terminate = proto.terminate;
+  proto.terminate = function (this: Worker): Promise<number> {
+    const id = this.threadId;
+    if (id >= 0 && binding.requestStop(id) === 2) {
+      const exited = new Promise<number>((resolve) => this.once('exit', resolve));
+      binding.cancelThread(id);
+      return exited;
+    }
+    const stopped = terminate.call(this);
+    // A worker still starting up is cancelled as soon as it registers.
+    if (id >= 0 && !binding.cancelThread(id)) this.once('exit', () => binding.forgetCancel(id));
+    return stopped;
+  };
+  proto[patched] = true;
+  if (isMainThread) process.on('exit', () => binding.cancelOthers());
+}
+
+/** Live native counts: queued waiters, this thread's async waiters, threads. */
+export function nativeStats(): NativeStats {
+  return binding.stats();
+}

@@ -1,0 +1,855 @@
+/**
+ * `Thread`: Python's `threading.Thread`, on a `worker_threads` Worker — a
+ * real OS thread with its own JavaScript heap.
+ *
+ * What runs on the thread is sent there: a function target as its source
+ * text (so it may not close over local variables; everything pthreading
+ * exports is a global there, and `require` resolves from the file that
+ * created the thread), a module target by specifier, and a subclass as the
+ * source of its methods plus its instance data. Arguments are structured-
+ * cloned; pthreading primitives among them arrive as the same objects.
+ *
+ * Every thread of the process is in one native table (native/core/threads.h), so
+ * `currentThread()`, `enumerate()` and `join()` work from any thread.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, MessagePort, TransferListItem, Worker, isMainThread, threadId } from 'node:worker_threads';
+
+import { ArgumentTypeError, RuntimeError, ValueError, describe } from '../runtime/errors';
+import { AsyncOptions } from '../runtime/guard';
+import {
+  BOOT_KEY,
+  MAIN_IDENT,
+  Op,
+  Status,
+  ThreadRow,
+  Waiting,
+  binding,
+  checkSignal,
+  deadlineAfter,
+  ident as myIdent,
+  runAsync,
+  runSync,
+  throwIfAborted,
+} from '../runtime/native';
+import { loggingConfig, type LoggingConfig } from '../logging/logging';
+import { refuseForeignIn, registerKind } from '../runtime/shared';
+import { asyncSignal, checkCount, checkName, waitTimeout } from '../runtime/validate';
+
+/** A target loaded from a module on the thread: `export` defaults to 'default'. */
+export interface ModuleTarget {
+  module: string | URL;
+  export?: string;
+}
+
+/** What a target may be. */
+export type Target = ((...args: any[]) => unknown) | ModuleTarget; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Python's `Thread(group, target, name, args, kwargs, *, daemon)`. */
+export interface ThreadOptions {
+  /** The function (sent as source) or module export the thread runs. */
+  target?: Target | null;
+  /**
+   * The thread's name; `Thread-N` by default, also for an empty name, as in
+   * Python. A number is taken as its string (Python's `str(name)`).
+   */
+  name?: string | number | null;
+  /** Positional arguments of the target. */
+  args?: readonly unknown[] | null;
+  /** Keyword arguments: passed to the target as one last argument. */
+  kwargs?: Record<string, unknown> | null;
+  /** Whether the thread is a daemon; inherited from the creating thread by default. */
+  daemon?: boolean | null;
+}
+
+/** What `excepthook` receives, as Python's `threading.ExceptHookArgs`. */
+export interface ExceptHookArgs {
+  excType: string;
+  excValue: unknown;
+  excTraceback: string | undefined;
+  thread: Thread | null;
+}
+
+/** The description of what a thread runs, sent in its workerData. */
+export interface RunSpec {
+  base: 'Thread' | 'Timer';
+  /** Subclass methods, base-most class first: name -> source. */
+  levels: Record<string, string>[];
+  /** The instance's own data (cloned). */
+  state: Record<string, unknown>;
+  target: { kind: 'function'; source: string; name: string } | { kind: 'module'; module: string; export: string } | null;
+  args: unknown[];
+  kwargs: Record<string, unknown> | null;
+}
+
+/** The whole workerData of a pthreading thread. */
+export interface Boot {
+  ident: number;
+  spec: RunSpec;
+  creator: string;
+  logging: LoggingConfig | null;
+  excepthook: string | null;
+}
+
+interface Local {
+  target: Target | ((...args: unknown[]) => unknown) | null;
+  args: unknown[];
+  kwargs: Record<string, unknown> | null;
+  worker?: Worker;
+  /** The words shared with the worker (see Warm workers). */
+  words?: Int32Array;
+  /** Objects in args to transfer rather than clone (MessagePorts). */
+  transfer?: TransferListItem[];
+}
+
+/** What claiming a warm worker's row found (native/core/threads.h). */
+const enum Claim {
+  Gone = 0,
+  Claimed = 1,
+  NotIdle = 2,
+}
+
+// The thread table's calls for warm workers (native/core/threads.h).
+const table = binding as typeof binding & {
+  reserveThread(ident: number): void;
+  claimThread(ident: number, name: string, daemon: boolean, idleOnly: boolean): Claim;
+  adoptWorker(parentThreadId: number, childThreadId: number): void;
+  forgetWorker(childThreadId: number): void;
+};
+
+/** @internal The Worker a started thread runs on (in the thread that started it). */
+export function workerOf(thread: Thread): Worker | undefined {
+  return locals.get(thread)?.worker;
+}
+
+/** @internal Transfers `list` (found in the thread's args) instead of cloning it. */
+export function transferArgs(thread: Thread, list: TransferListItem[]): void {
+  const local = locals.get(thread);
+  if (local) local.transfer = list;
+}
+
+// Per-object data that must not travel with a structured clone.
+const locals = new WeakMap<Thread, Local>();
+// This thread's handles, one per ident, so `t === mainThread()` holds.
+const handles = new Map<number, Thread>();
+// Threads started from this thread whose worker has not exited: a thread
+// waits for them after its run() (see bootstrap.ts).
+const children = new Set<Thread>();
+
+let stackBytes = 0;
+
+/**
+ * The smallest stack size a thread may have, in bytes. A Worker keeps
+ * 192 KiB of its stack for native code and gives V8 the rest; below about
+ * 272 KiB a worker cannot even load (measured on Node 20, 22 and 24), so
+ * the floor is twice what a thread needs to boot.
+ */
+export const STACK_SIZE_MIN = 512 * 1024;
+
+/** @internal Whether the process (or this thread) is exiting: nothing may start. */
+export function exiting(): boolean {
+  return (process as { _exiting?: boolean })._exiting === true;
+}
+
+const bootstrap = path.join(__dirname, 'bootstrap.js');
+const libraryDir = path.join(__dirname, '..'); // dist/: every file of the library
+
+/**
+ * A thread of control. Create it with a target, or subclass it and
+ * override `run()`; then `start()` it, and `join()` it to wait for its end.
+ */
+export class Thread {
+  /** @internal */ readonly _kind: string = 'Thread';
+  /** @internal */ _ident: number | null = null;
+  /** @internal */ _name: string;
+  /** @internal */ _daemon: boolean;
+  /** @internal */ _started = false;
+  /** @internal */ _nativeId: number | null = null;
+  /** @internal */ _creator: string;
+
+  /**
+   * @param options `{ target, name, args, kwargs, daemon }`, as Python's
+   *   keyword arguments.
+   * @throws TypeError for a target that is neither a function nor
+   *   `{ module, export }`, or arguments of the wrong type.
+   */
+  constructor(options: ThreadOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ArgumentTypeError(`Thread: options must be an object like { target, args }, not ${describe(options)}`);
+    }
+    const { target = null, name = null, args = null, kwargs = null, daemon = null } = options;
+    if (target !== null && typeof target !== 'function' && !isModuleTarget(target)) {
+      throw new ArgumentTypeError(`Thread: target must be a function or { module, export }, not ${describe(target)}`);
+    }
+    if (args !== null && !Array.isArray(args)) {
+      throw new ArgumentTypeError(`Thread: args must be an array, not ${describe(args)}`);
+    }
+    if (kwargs !== null && (typeof kwargs !== 'object' || Array.isArray(kwargs))) {
+      throw new ArgumentTypeError(`Thread: kwargs must be an object, not ${describe(kwargs)}`);
+    }
+    if (daemon !== null && typeof daemon !== 'boolean') {
+      throw new ArgumentTypeError(`Thread: daemon must be a boolean, not ${describe(daemon)}`);
+    }
+    // Python's `str(name) if name else _newname()`: an empty (or 0) name
+    // gets a default name too.
+    this._name = name ? checkName('Thread', name) : `Thread-${binding.nextThreadNumber()}`;
+    this._daemon = daemon ?? currentThread().daemon;
+    this._creator = creatorFile();
+    locals.set(this, { target, args: args ? [...args] : [], kwargs });
+  }
+
+  /**
+   * Starts the thread: `run()` is called on a new OS thread. As in Python,
+   * returns once the thread is running.
+   * @throws RuntimeError if called more than once.
+   * @throws TypeError if the arguments or the instance's data cannot be
+   *   sent to a thread (functions, class instances other than pthreading's).
+   */
+  start(): void {
+    const ident = this.launch();
+    runSync(starting(ident));
+    this.started(ident);
+  }
+
+  /**
+   * As {@link start}, but resolves once the thread runs instead of
+   * blocking the calling thread until then.
+   */
+  async startAsync(): Promise<void> {
+    const ident = this.launch();
+    await runAsync(starting(ident));
+    this.started(ident);
+  }
+
+  // After the start wait: the thread wrote its native id before it counted
+  // as started, so it is there even if the thread has already ended (Python
+  // sets native_id before start() returns). No id: the worker ended before
+  // the thread ran.
+  private started(ident: number): void {
+    const nativeId = Atomics.load(locals.get(this)!.words!, NATIVE_ID);
+    if (nativeId !== 0) {
+      this._nativeId = nativeId;
+      return;
+    }
+    this._started = false;
+    this._ident = null;
+    throw new RuntimeError(`can't start new thread: its worker ended before the thread ran (ident ${ident})`, 'ERR_THREAD_START');
+  }
+
+  // Creates the thread; start() then waits until it runs.
+  private launch(): number {
+    if (this._started) throw new RuntimeError('threads can only be started once');
+    if (exiting()) throw new RuntimeError("can't create new thread at interpreter shutdown", 'ERR_SHUTDOWN');
+    const local = locals.get(this) ?? { target: null, args: [], kwargs: null };
+    locals.set(this, local);
+    const spec = runSpec(this, local, 0);
+    refuseForeignIn('Thread.start', spec);
+    // The claimed worker's row is visible from here on, as a starting thread.
+    const spare = takeSpare(this._name, this._daemon);
+    const ident = spare.ident;
+    spec.state._ident = ident;
+    const boot: Boot = {
+      ident,
+      spec,
+      creator: this._creator,
+      logging: loggingConfig(),
+      excepthook: excepthook === defaultExcepthook ? null : String(excepthook),
+    };
+    try {
+      spare.port.postMessage(boot, local.transfer ?? []);
+    } catch (error) {
+      // The claimed worker is spent: end it and its row.
+      binding.threadFinished(ident);
+      void spare.worker.terminate();
+      if ((error as Error).name === 'DataCloneError') {
+        throw new ArgumentTypeError(
+          `Thread.start: ${(error as Error).message}. Thread args, kwargs and instance data are ` +
+            `structured-cloned: pass data and pthreading primitives, not functions or class instances`,
+        );
+      }
+      throw error;
+    }
+    // The worker sleeps on this word until its job is posted.
+    Atomics.store(spare.words, JOB, 1);
+    Atomics.notify(spare.words, JOB);
+    spare.port.close();
+    this._ident = ident;
+    this._started = true;
+    handles.set(ident, this);
+    const worker = spare.worker;
+    local.worker = worker;
+    local.words = spare.words;
+    worker.on('error', (error) => callExcepthook(error, this));
+    worker.on('exit', () => {
+      binding.threadFinished(ident);
+      children.delete(this);
+      handles.delete(ident);
+    });
+    children.add(this);
+    // The main thread waits for non-daemon threads when its script ends (see
+    // the end of the main thread, below), so its workers never hold the
+    // process up by themselves: a thread that joins the main thread would
+    // then wait for ever. Any other thread keeps its non-daemon threads'
+    // workers referenced, so that a plain Worker stays up while they run.
+    if (!this._daemon && !isMainThread) worker.ref();
+    // Boot replacements when the event loop is next free, so booting does
+    // not compete with the thread just started. The first time, boot them
+    // now, while this thread starts: a script that never yields to its
+    // event loop still gets warm starts for its next threads.
+    if (!primed) {
+      primed = true;
+      fillSpares();
+    } else scheduleFill();
+    return ident;
+  }
+
+  /**
+   * What the thread does: calls the target with `args` (and `kwargs` as a
+   * last argument, if given). Override it in a subclass; the override is
+   * sent to the thread as source.
+   */
+  run(): unknown {
+    const local = locals.get(this);
+    const target = local?.target;
+    if (typeof target !== 'function') return undefined;
+    return target(...local!.args, ...(local!.kwargs ? [local!.kwargs] : []));
+  }
+
+  /**
+   * Waits until the thread ends, or `timeout` seconds pass (`null`:
+   * forever). Returns nothing, as in Python: check `isAlive()` after a
+   * timed join. Blocks the calling thread; see {@link joinAsync}.
+   * @throws RuntimeError before start(), or to join the current thread.
+   */
+  join(timeout?: number | null): void {
+    const seconds = waitTimeout('Thread.join', timeout);
+    runSync(joining(this.checkJoin(), deadlineAfter(seconds)));
+  }
+
+  /** As {@link join}, without blocking the event loop. */
+  async joinAsync(timeout?: number | null, options?: AsyncOptions): Promise<void> {
+    const seconds = waitTimeout('Thread.joinAsync', timeout);
+    const signal = asyncSignal('Thread.joinAsync', options);
+    const ident = this.checkJoin();
+    checkSignal(signal);
+    await runAsync(joining(ident, deadlineAfter(seconds)), signal);
+  }
+
+  private checkJoin(): number {
+    if (!this._started || this._ident === null) throw new RuntimeError('cannot join thread before it is started');
+    if (this._ident === myIdent) throw new RuntimeError('cannot join current thread');
+    return this._ident;
+  }
+
+  /** Whether the thread has started and not yet ended. */
+  isAlive(): boolean {
+    return this._started && this._ident !== null && binding.findThread(this._ident) !== null;
+  }
+
+  /**
+   * The thread's name: any string, not necessarily unique. Set to a number,
+   * it becomes its string, as Python's `str(name)`.
+   * @throws TypeError for other types.
+   */
+  get name(): string {
+    if (this._ident !== null) {
+      const row = binding.findThread(this._ident);
+      if (row) this._name = row.name;
+    }
+    return this._name;
+  }
+
+  set name(name: string) {
+    name = checkName('Thread.name', name);
+    this._name = name;
+    if (this._ident !== null) binding.renameThread(this._ident, name);
+  }
+
+  /** Python's old getter for `name`. */
+  getName(): string {
+    return this.name;
+  }
+
+  /** Python's old setter for `name`. */
+  setName(name: string): void {
+    this.name = name;
+  }
+
+  /** The thread's identifier, or null before start(). */
+  get ident(): number | null {
+    return this._ident;
+  }
+
+  /** The OS thread id (Linux TID), or null until the thread runs. */
+  get nativeId(): number | null {
+    if (this._nativeId === null && this._ident !== null) this._nativeId = binding.findThread(this._ident)?.nativeId || null;
+    return this._nativeId;
+  }
+
+  /**
+   * Whether this is a daemon thread: daemon threads do not keep the process
+   * alive and are stopped when it exits. Set it before start().
+   */
+  get daemon(): boolean {
+    return this._daemon;
+  }
+
+  set daemon(daemon: boolean) {
+    if (typeof daemon !== 'boolean') throw new ArgumentTypeError(`Thread.daemon must be a boolean, not ${describe(daemon)}`);
+    if (this._started) throw new RuntimeError('cannot set daemon status of active thread');
+    this._daemon = daemon;
+  }
+
+  /** Python's old getter for `daemon`. */
+  isDaemon(): boolean {
+    return this.daemon;
+  }
+
+  /** Python's old setter for `daemon`. */
+  setDaemon(daemon: boolean): void {
+    this.daemon = daemon;
+  }
+
+  toString(): string {
+    const status = !this._started ? 'initial' : this.isAlive() ? 'started' : 'stopped';
+    return `<${this.constructor.name}(${this.name}, ${status}${this._daemon ? ' daemon' : ''} ${this._ident ?? ''})>`.replace(' )', ')');
+  }
+}
+
+registerKind('Thread', Thread.prototype, { shared: false });
+
+function isModuleTarget(value: unknown): value is ModuleTarget {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = (value as ModuleTarget).module;
+  return typeof m === 'string' || m instanceof URL;
+}
+
+// ---------------------------------------------------------------------------
+// Warm workers. A Worker takes tens of milliseconds to boot; so that start()
+// does not, each thread that starts threads keeps a few booted workers
+// waiting (asleep in a native wait, unref'd, invisible to enumerate()).
+// start() posts its job to one and wakes it, then boots a replacement.
+// Each worker still runs exactly one thread, as a fresh Python thread would.
+
+/** A booted worker waiting for its thread. */
+interface Spare {
+  worker: Worker;
+  ident: number;
+  port: MessagePort;
+  words: Int32Array;
+  stackBytes: number;
+}
+
+/** What a waiting worker finds in its workerData. */
+export interface SpareBoot {
+  ident: number;
+  spare: { port: MessagePort; words: Int32Array };
+}
+
+/** @internal The words a warm worker shares with the thread that starts it. */
+export const JOB = 0; // 0 until start() has posted the job; the worker sleeps on it (Atomics.wait)
+/** @internal */
+export const NATIVE_ID = 1; // the thread's OS id, written by the thread before it counts as started
+const SPARE_WORDS = 2;
+
+let spareCount = 2;
+const spares: Spare[] = [];
+
+// Boots a warm worker. Its row in the thread table is reserved first, so
+// that the worker's teardown, whenever it comes, removes it (threads.h),
+// and a start() waiting on the row wakes and fails. That needs the worker
+// to have loaded pthreading (which registers its teardown): a worker that
+// Node fails to even boot is seen only through its exit event, which
+// startAsync() receives but a blocking start() cannot, so stackSize()
+// refuses the sizes with which a worker cannot boot.
+// The worker waits for its job in Atomics.wait, which Worker#terminate()
+// and the end of the thread that owns it interrupt: a warm worker never
+// holds up anybody's exit.
+function spawnSpare(): Spare {
+  const ident = binding.nextIdent();
+  const { port1, port2 } = new MessageChannel();
+  const words = new Int32Array(new SharedArrayBuffer(SPARE_WORDS * 4));
+  table.reserveThread(ident);
+  let worker: Worker;
+  try {
+    worker = new Worker(bootstrap, {
+      workerData: { [BOOT_KEY]: { ident, spare: { port: port2, words } } satisfies SpareBoot },
+      transferList: [port2],
+      stdout: false,
+      stderr: false,
+      ...(stackBytes ? { resourceLimits: { stackSizeMb: stackBytes / 2 ** 20 } } : {}),
+    });
+  } catch (error) {
+    binding.threadFinished(ident);
+    port1.close();
+    throw new RuntimeError(`can't start new thread: ${(error as Error)?.message ?? error}`, 'ERR_THREAD_START', { cause: error });
+  }
+  // Terminating this thread cancels the worker's waits too (threads.h).
+  const workerId = worker.threadId;
+  table.adoptWorker(threadId, workerId);
+  worker.unref();
+  port1.unref();
+  const spare = { worker, ident, port: port1, words, stackBytes };
+  // A spare that fails to boot is dropped (and so is its row).
+  const drop = (): void => {
+    const i = spares.indexOf(spare);
+    if (i >= 0) spares.splice(i, 1);
+  };
+  worker.once('error', drop);
+  worker.once('exit', () => {
+    drop();
+    binding.threadFinished(ident);
+    table.forgetWorker(workerId);
+  });
+  return spare;
+}
+
+// A warm worker for a thread named `name`, its row claimed: a booted one
+// if there is one, else one still booting, else a new one. A worker that
+// has died is skipped even before its exit event arrives: its row is gone
+// (or, for one that died before loading pthreading, was never marked idle,
+// so it is only taken when no booted worker is left).
+function takeSpare(name: string, daemon: boolean): Spare {
+  for (const idleOnly of [true, false]) {
+    for (let i = 0; i < spares.length; ) {
+      const spare = spares[i];
+      const claim = spare.stackBytes === stackBytes ? table.claimThread(spare.ident, name, daemon, idleOnly) : Claim.Gone;
+      if (claim === Claim.NotIdle) {
+        i++;
+        continue;
+      }
+      spares.splice(i, 1);
+      if (claim === Claim.Claimed) return spare;
+      void spare.worker.terminate();
+    }
+  }
+  const spare = spawnSpare();
+  if (table.claimThread(spare.ident, name, daemon, false) === Claim.Claimed) return spare;
+  void spare.worker.terminate();
+  throw new RuntimeError("can't start new thread: its worker ended at once", 'ERR_THREAD_START');
+}
+
+function fillSpares(): void {
+  try {
+    while (spares.length < spareCount && !exiting()) spares.push(spawnSpare());
+  } catch {
+    // No worker could be booted now; the next start() boots its own and
+    // reports why if that fails too.
+  }
+}
+
+let primed = false;
+let fillScheduled = false;
+
+function scheduleFill(): void {
+  if (fillScheduled) return;
+  fillScheduled = true;
+  setImmediate(() => {
+    fillScheduled = false;
+    fillSpares();
+  }).unref();
+}
+
+/**
+ * How many booted workers each thread keeps ready for start() (default 2;
+ * 0 turns warm starts off). Returns the previous value.
+ */
+export function setSpareThreads(count: number): number {
+  checkCount('setSpareThreads', 'count', count, 0, 64);
+  const previous = spareCount;
+  spareCount = count;
+  while (spares.length > count) void spares.pop()!.worker.terminate();
+  return previous;
+}
+
+/**
+ * @internal The end of a thread's run(): it starts nothing more, so its
+ * warm workers go, and it resolves once every thread it started has ended
+ * (a Worker's Workers end with it; Python's threads outlive the thread that
+ * started them).
+ */
+export async function retire(): Promise<void> {
+  spareCount = 0;
+  while (spares.length) void spares.pop()!.worker.terminate();
+  for (let live = [...children]; live.length; live = [...children]) {
+    await Promise.all(
+      live.map((t) => {
+        const worker = locals.get(t)!.worker!;
+        worker.ref(); // a daemon's worker too: this thread lives on for it
+        return new Promise((resolve) => worker.once('exit', resolve));
+      }),
+    );
+  }
+}
+
+// When a thread other than the main one exits some other way (process.exit()
+// in a target, or a plain Worker's end), the workers it started end with it:
+// cancel their native waits first, or Node's wait for them never returns.
+// (The main thread cancels every thread's waits at exit: see native.ts.)
+if (!isMainThread) {
+  process.on('exit', () => {
+    for (const spare of spares) void spare.worker.terminate();
+    for (const t of children) {
+      const worker = locals.get(t)?.worker;
+      if (worker) void worker.terminate();
+    }
+  });
+}
+
+// The end of the main thread. As in Python, the main thread counts as
+// stopped once its script has ended (here: once its event loop has nothing
+// left to do), and the process then waits for every non-daemon thread,
+// whichever thread started it. Threads' workers are unreferenced, so this
+// is what keeps the process up for them.
+if (isMainThread) {
+  process.on('beforeExit', () => {
+    if (binding.findThread(MAIN_IDENT)) binding.threadFinished(MAIN_IDENT);
+    const rows = binding.listThreads().filter((row) => !row.daemon && !row.dummy);
+    for (const row of rows) handleFor(row).joinAsync().catch(() => undefined);
+  });
+}
+
+// Thread states in the native table (native/core/threads.h).
+const STARTING = 0;
+const RUNNING = 1;
+
+// The start wait: sleep on the thread's row while it is starting. The park
+// carries the state seen here, so a start in between is never slept through.
+function* starting(ident: number): Waiting<void> {
+  const park = { op: Op.Futex, words: joinWords, ident, expected: STARTING, deadline: Infinity, abortable: false };
+  for (let row = binding.findThread(ident); row && !row.running; row = binding.findThread(ident)) yield park;
+}
+
+// The join wait: sleep on the thread's row until it finishes.
+function* joining(ident: number, deadline: number): Waiting<void> {
+  for (let row = binding.findThread(ident); row !== null; row = binding.findThread(ident)) {
+    const status: Status = yield { op: Op.Futex, words: joinWords, ident, expected: row.running ? RUNNING : STARTING, deadline, abortable: true };
+    if (status === Status.TimedOut) return;
+    throwIfAborted(status);
+  }
+}
+const joinWords = new Int32Array(1);
+
+// The library's own classes a subclass may extend (rebuilt on the thread).
+const bases = new Map<object, RunSpec['base']>([[Thread.prototype, 'Thread']]);
+
+/** @internal Registers a library subclass of Thread (Timer). */
+export function registerBase(prototype: object, base: RunSpec['base']): void {
+  bases.set(prototype, base);
+}
+
+function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
+  const levels: Record<string, string>[] = [];
+  let proto = Object.getPrototypeOf(thread) as object;
+  while (!bases.has(proto)) {
+    const methods: Record<string, string> = {};
+    for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+      if (key === 'constructor') continue;
+      if (typeof d.value === 'function') methods[key] = String(d.value);
+      else if (d.get || d.set) {
+        methods[key] = [d.get && String(d.get), d.set && String(d.set)].filter(Boolean).join(', ');
+      }
+    }
+    levels.unshift(methods);
+    proto = Object.getPrototypeOf(proto);
+    if (proto === null) throw new RuntimeError('Thread.start: not a Thread');
+  }
+  const state: Record<string, unknown> = {};
+  for (const key of Object.keys(thread)) state[key] = (thread as unknown as Record<string, unknown>)[key];
+  state._started = true;
+  state._ident = ident;
+  const target = local.target;
+  let spec: RunSpec['target'] = null;
+  if (typeof target === 'function') {
+    spec = { kind: 'function', source: String(target), name: target.name };
+  } else if (target) {
+    const m = target.module;
+    spec = { kind: 'module', module: m instanceof URL ? m.href : m, export: target.export ?? 'default' };
+  }
+  return { base: bases.get(proto)!, levels, state, target: spec, args: local.args, kwargs: local.kwargs };
+}
+
+// The file that created a thread: `require` and `import()` in its target
+// resolve from there.
+/** @internal The file of the first caller outside this library. */
+export function creatorFile(): string {
+  const saved = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_e, frames) => frames;
+    const frames = new Error().stack as unknown as NodeJS.CallSite[];
+    for (const frame of frames) {
+      let file = frame.getFileName();
+      if (!file) continue;
+      if (file.startsWith('file://')) file = fileURLToPath(file);
+      if (file.startsWith('node:') || file.startsWith(libraryDir)) continue;
+      if (path.isAbsolute(file)) return file;
+    }
+  } finally {
+    Error.prepareStackTrace = saved;
+  }
+  return path.join(process.cwd(), '[thread]');
+}
+
+// ---------------------------------------------------------------------------
+// The threading module's functions.
+
+function handleFor(row: ThreadRow): Thread {
+  let t = handles.get(row.ident);
+  if (!t) {
+    t = Object.create(Thread.prototype) as Thread;
+    Object.assign(t, {
+      _kind: 'Thread',
+      _ident: row.ident,
+      _name: row.name,
+      _daemon: row.daemon,
+      _started: true,
+      _nativeId: row.nativeId || null,
+      _creator: '',
+    });
+    handles.set(row.ident, t);
+    if (handles.size >= pruneAt) pruneHandles();
+  } else {
+    t._name = row.name;
+  }
+  return t;
+}
+
+// Handles of threads that have ended are dropped once the map has doubled
+// since it was last pruned, so a long-running thread that keeps looking at
+// short threads others start does not keep them all: amortized O(1).
+let pruneAt = 64;
+function pruneHandles(): void {
+  for (const id of handles.keys()) {
+    if (id !== myIdent && id !== MAIN_IDENT && binding.findThread(id) === null) handles.delete(id);
+  }
+  pruneAt = Math.max(64, handles.size * 2);
+}
+
+/** @internal How many thread handles this thread keeps (tests). */
+export function handleCount(): number {
+  return handles.size;
+}
+
+/** @internal The bootstrap sets what a rebuilt Thread runs. */
+export function setLocal(t: Thread, local: Local): void {
+  locals.set(t, local);
+}
+
+/** @internal Makes `t` the handle of this thread (the thread's own object). */
+export function adoptCurrent(t: Thread): void {
+  handles.set(myIdent, t);
+}
+
+/**
+ * The Thread object of the calling thread. For a thread not started by
+ * pthreading (a raw Worker), a daemon "dummy" thread named `Dummy-N`.
+ */
+export function currentThread(): Thread {
+  const own = handles.get(myIdent);
+  if (own) return own;
+  const row = binding.findThread(myIdent) ?? { ident: myIdent, name: 'MainThread', daemon: false, dummy: true, nativeId: 0, running: true };
+  return handleFor(row);
+}
+
+/** The main thread's Thread object, from any thread. */
+export function mainThread(): Thread {
+  const row = binding.findThread(MAIN_IDENT) ?? { ident: MAIN_IDENT, name: 'MainThread', daemon: false, dummy: true, nativeId: 0, running: true };
+  return handleFor(row);
+}
+
+/**
+ * Every thread alive in the process, from whichever thread asks. As in
+ * Python, the main thread stays listed until the process ends, also once
+ * its script has ended (when it counts as stopped for join()).
+ */
+export function enumerate(): Thread[] {
+  const rows = binding.listThreads();
+  const threads = rows.map(handleFor);
+  if (!rows.some((row) => row.ident === MAIN_IDENT)) threads.unshift(mainThread());
+  return threads;
+}
+
+/** How many threads are alive: `enumerate().length`. */
+export function activeCount(): number {
+  const rows = binding.listThreads();
+  return rows.length + (rows.some((row) => row.ident === MAIN_IDENT) ? 0 : 1);
+}
+
+/** The calling thread's ident (Python's `get_ident()`). */
+export function getIdent(): number {
+  return myIdent;
+}
+
+/** The calling thread's OS thread id (Linux TID). */
+export function getNativeId(): number {
+  return binding.nativeThreadId();
+}
+
+/**
+ * The stack size of threads created from now on, in bytes (0: the
+ * default, 4 MiB). With an argument, sets it and returns the previous
+ * value. A size the system cannot give makes `start()` throw.
+ * @throws ValueError for a size other than 0 below 512 KiB (a Worker
+ *   needs far more stack than a Python thread's 32 KiB).
+ */
+export function stackSize(size?: number): number {
+  const previous = stackBytes;
+  if (size !== undefined) {
+    checkCount('stackSize', 'size', size, 0, Number.MAX_SAFE_INTEGER);
+    if (size !== 0 && size < STACK_SIZE_MIN) {
+      throw new ValueError(`size not valid: ${size} bytes (the minimum is ${STACK_SIZE_MIN} bytes, ${STACK_SIZE_MIN / 1024} KiB)`);
+    }
+    stackBytes = size;
+  }
+  return previous;
+}
+
+// ---------------------------------------------------------------------------
+// excepthook
+
+function writeErr(text: string): void {
+  process.stderr.write(text);
+}
+
+/** The default hook: `Exception in thread NAME:` and the stack, to stderr. */
+export function defaultExcepthook(args: ExceptHookArgs): void {
+  const name = args.thread ? args.thread.name : String(getIdent());
+  const value = args.excValue as { stack?: string } | undefined;
+  writeErr(`Exception in thread ${name}:\n${args.excTraceback ?? value?.stack ?? String(args.excValue)}\n`);
+}
+
+let excepthook: (args: ExceptHookArgs) => void = defaultExcepthook;
+
+/**
+ * Replaces the hook called with an error that escapes a thread's run().
+ * Threads started afterwards get it as source text (so, like a target, it
+ * must be self-contained); it runs on the failing thread.
+ */
+export function setExcepthook(hook: ((args: ExceptHookArgs) => void) | null): void {
+  if (hook !== null && typeof hook !== 'function') {
+    throw new ArgumentTypeError(`setExcepthook: hook must be a function, not ${describe(hook)}`);
+  }
+  excepthook = hook ?? defaultExcepthook;
+}
+
+/** The current excepthook. */
+export function getExcepthook(): (args: ExceptHookArgs) => void {
+  return excepthook;
+}
+
+/** @internal Reports an error that escaped `thread`'s run(). */
+export function callExcepthook(error: unknown, thread: Thread | null): void {
+  const args: ExceptHookArgs = {
+    excType: (error as Error)?.constructor?.name ?? typeof error,
+    excValue: error,
+    excTraceback: (error as Error)?.stack,
+    thread,
+  };
+  try {
+    excepthook(args);
+  } catch (hookError) {
+    writeErr('Exception in threading.excepthook:\n');
+    defaultExcepthook({ ...args, excValue: hookError, excTraceback: (hookError as Error)?.stack });
+  }
+}
