@@ -1,6 +1,8 @@
 /**
- * The native boundary: loads the addon, registers this thread with it, and
- * runs the waits of every primitive.
+ * The native boundary: loads the addon, checks that it agrees with this
+ * file on every shared constant, gives this thread its identity, and runs
+ * the waits of every primitive (registering the thread is install()'s job:
+ * src/install.ts).
  *
  * A primitive's slow path is a generator that yields {@link Park} requests
  * ("sleep on these words until woken or the deadline") and receives a
@@ -11,7 +13,7 @@
  * waiter sleeps differs.
  */
 import path from 'node:path';
-import { isMainThread, threadId, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, threadId, workerData } from 'node:worker_threads';
 
 import { AbortError, RuntimeError, ThreadExitError } from './errors';
 
@@ -400,7 +402,13 @@ const ctlKey = Symbol.for('pthreading.ctl');
 const ctlSlot = globalThis as unknown as Record<symbol, Int32Array | undefined>;
 const ctl: Int32Array = (ctlSlot[ctlKey] ??= new Int32Array(new SharedArrayBuffer(4)));
 
-binding.registerThread(threadId, ident, ctl);
+/**
+ * @internal Registers this thread with the addon (its environment state and
+ * control word): once per thread, by src/install.ts, before any wait.
+ */
+export function registerThisThread(): void {
+  binding.registerThread(threadId, ident, ctl);
+}
 
 /**
  * Enters a critical section: a stretch in which this thread holds, or is
@@ -430,36 +438,6 @@ export function stopThisThread(): never {
   if (!isMainThread) process.exit(1);
   // The main thread is never cancelled; if it were, give up its wait.
   throw new ThreadExitError();
-}
-
-// Every native wait waits for "woken or cancelled". terminate() first asks
-// Node to stop the worker's JavaScript, then cancels its waits (a worker
-// asleep in native code would never stop otherwise, and Node's exit, which
-// joins every worker, would hang): in that order, the woken worker runs no
-// more JavaScript, so it never reports an 'error'. A worker inside a
-// critical section is not terminated there: its waits are cancelled and it
-// stops itself as it leaves. At process exit, every other thread's waits
-// are cancelled.
-// Once per addon: each copy of the package cancels the waits in its own.
-const copyId = (binding as Binding & { copyId: number }).copyId;
-const patched = Symbol.for(`pthreading.terminatePatched.${copyId}`);
-const proto = Worker.prototype as Worker & Record<symbol, boolean>;
-if (!proto[patched]) {
-  const terminate = proto.terminate;
-  proto.terminate = function (this: Worker): Promise<number> {
-    const id = this.threadId;
-    if (id >= 0 && binding.requestStop(id) === 2) {
-      const exited = new Promise<number>((resolve) => this.once('exit', resolve));
-      binding.cancelThread(id);
-      return exited;
-    }
-    const stopped = terminate.call(this);
-    // A worker still starting up is cancelled as soon as it registers.
-    if (id >= 0 && !binding.cancelThread(id)) this.once('exit', () => binding.forgetCancel(id));
-    return stopped;
-  };
-  proto[patched] = true;
-  if (isMainThread) process.on('exit', () => binding.cancelOthers());
 }
 
 /** Live native counts: queued waiters, this thread's async waiters, threads. */

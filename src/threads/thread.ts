@@ -134,7 +134,7 @@ const locals = new WeakMap<Thread, Local>();
 // This thread's handles, one per ident, so `t === mainThread()` holds.
 const handles = new Map<number, Thread>();
 // Threads started from this thread whose worker has not exited: a thread
-// waits for them after its run() (see bootstrap.ts).
+// waits for them after its run() (see src/worker.ts).
 const children = new Set<Thread>();
 
 let stackBytes = 0;
@@ -152,7 +152,7 @@ export function exiting(): boolean {
   return (process as { _exiting?: boolean })._exiting === true;
 }
 
-const bootstrap = path.join(__dirname, 'bootstrap.js');
+const bootstrap = path.join(__dirname, '..', 'worker.js'); // src/worker.ts
 const libraryDir = path.join(__dirname, '..'); // dist/: every file of the library
 
 /**
@@ -583,31 +583,33 @@ export async function retire(): Promise<void> {
   }
 }
 
-// When a thread other than the main one exits some other way (process.exit()
-// in a target, or a plain Worker's end), the workers it started end with it:
-// cancel their native waits first, or Node's wait for them never returns.
-// (The main thread cancels every thread's waits at exit: see native.ts.)
-if (!isMainThread) {
-  process.on('exit', () => {
-    for (const spare of spares) void spare.worker.terminate();
-    for (const t of children) {
-      const worker = locals.get(t)?.worker;
-      if (worker) void worker.terminate();
-    }
-  });
+/**
+ * @internal When a thread other than the main one exits some other way
+ * (process.exit() in a target, or a plain Worker's end), the workers it
+ * started end with it: their native waits are cancelled first, or Node's
+ * wait for them never returns. (The main thread cancels every thread's
+ * waits at exit.) Run from process 'exit' in a worker: src/install.ts.
+ */
+export function endChildren(): void {
+  for (const spare of spares) void spare.worker.terminate();
+  for (const t of children) {
+    const worker = locals.get(t)?.worker;
+    if (worker) void worker.terminate();
+  }
 }
 
-// The end of the main thread. As in Python, the main thread counts as
-// stopped once its script has ended (here: once its event loop has nothing
-// left to do), and the process then waits for every non-daemon thread,
-// whichever thread started it. Threads' workers are unreferenced, so this
-// is what keeps the process up for them.
-if (isMainThread) {
-  process.on('beforeExit', () => {
-    if (binding.findThread(MAIN_IDENT)) binding.threadFinished(MAIN_IDENT);
-    const rows = binding.listThreads().filter((row) => !row.daemon && !row.dummy);
-    for (const row of rows) handleFor(row).joinAsync().catch(() => undefined);
-  });
+/**
+ * @internal The end of the main thread. As in Python, the main thread
+ * counts as stopped once its script has ended (here: once its event loop
+ * has nothing left to do), and the process then waits for every non-daemon
+ * thread, whichever thread started it. Threads' workers are unreferenced,
+ * so this is what keeps the process up for them. Run from process
+ * 'beforeExit' in the main thread: src/install.ts.
+ */
+export function mainScriptEnded(): void {
+  if (binding.findThread(MAIN_IDENT)) binding.threadFinished(MAIN_IDENT);
+  const rows = binding.listThreads().filter((row) => !row.daemon && !row.dummy);
+  for (const row of rows) handleFor(row).joinAsync().catch(() => undefined);
 }
 
 // Thread states in the native table (native/core/threads.h).
@@ -731,7 +733,7 @@ export function handleCount(): number {
   return handles.size;
 }
 
-/** @internal The bootstrap sets what a rebuilt Thread runs. */
+/** @internal The worker entry (src/worker.ts) sets what a rebuilt Thread runs. */
 export function setLocal(t: Thread, local: Local): void {
   locals.set(t, local);
 }

@@ -8,14 +8,14 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
-import * as pthreading from '../index';
-import { compileFunction as compileTarget, compileIn, explain } from './compile';
-import { ThreadExitError } from '../runtime/errors';
-import { applyLoggingConfig } from '../logging/logging';
-import { BOOT_KEY, binding } from '../runtime/native';
-import { revive } from '../runtime/shared';
-import { installSyncOutput } from './output';
-import { shutdownExecutors } from '../concurrent/executor';
+import * as pthreading from './index';
+import { compileFunction as compileTarget, compileIn, explain } from './threads/compile';
+import { ThreadExitError } from './runtime/errors';
+import { applyLoggingConfig } from './logging/logging';
+import { BOOT_KEY, binding } from './runtime/native';
+import { revive } from './runtime/shared';
+import { installSyncOutput } from './threads/output';
+import { shutdownExecutors } from './concurrent/executor';
 import {
   Boot,
   JOB,
@@ -29,8 +29,8 @@ import {
   retire,
   setExcepthook,
   setLocal,
-} from './thread';
-import { Timer } from './timer';
+} from './threads/thread';
+import { Timer } from './threads/timer';
 
 installSyncOutput();
 // Everything pthreading exports is usable in a target without an import.
