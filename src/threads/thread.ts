@@ -131,8 +131,14 @@ export function transferArgs(thread: Thread, list: TransferListItem[]): void {
 
 // Per-object data that must not travel with a structured clone.
 const locals = new WeakMap<Thread, Local>();
-// This thread's handles, one per ident, so `t === mainThread()` holds.
-const handles = new Map<number, Thread>();
+// This thread's handles of threads, one per ident, so `t === mainThread()`
+// holds. The native table is the truth about every thread (its ident, name,
+// daemon flag, state); a handle only refers to a row, and is held weakly,
+// except this thread's own, the main thread's and those of the threads this
+// thread started (in `children` while they run).
+const handles = new Map<number, WeakRef<Thread>>();
+let ownHandle: Thread | null = null;
+let mainHandle: Thread | null = null;
 // Threads started from this thread whose worker has not exited: a thread
 // waits for them after its run() (see src/worker.ts).
 const children = new Set<Thread>();
@@ -276,7 +282,7 @@ export class Thread {
     spare.port.close();
     this._ident = ident;
     this._started = true;
-    handles.set(ident, this);
+    handles.set(ident, new WeakRef(this));
     const worker = spare.worker;
     local.worker = worker;
     local.words = spare.words;
@@ -697,7 +703,7 @@ export function creatorFile(): string {
 // The threading module's functions.
 
 function handleFor(row: ThreadRow): Thread {
-  let t = handles.get(row.ident);
+  let t = handles.get(row.ident)?.deref();
   if (!t) {
     t = Object.create(Thread.prototype) as Thread;
     Object.assign(t, {
@@ -709,7 +715,7 @@ function handleFor(row: ThreadRow): Thread {
       _nativeId: row.nativeId || null,
       _creator: '',
     });
-    handles.set(row.ident, t);
+    handles.set(row.ident, new WeakRef(t));
     if (handles.size >= pruneAt) pruneHandles();
   } else {
     t._name = row.name;
@@ -722,15 +728,17 @@ function handleFor(row: ThreadRow): Thread {
 // short threads others start does not keep them all: amortized O(1).
 let pruneAt = 64;
 function pruneHandles(): void {
-  for (const id of handles.keys()) {
-    if (id !== myIdent && id !== MAIN_IDENT && binding.findThread(id) === null) handles.delete(id);
+  for (const [id, ref] of handles) {
+    if (ref.deref() === undefined || (id !== myIdent && id !== MAIN_IDENT && binding.findThread(id) === null)) handles.delete(id);
   }
   pruneAt = Math.max(64, handles.size * 2);
 }
 
 /** @internal How many thread handles this thread keeps (tests). */
 export function handleCount(): number {
-  return handles.size;
+  let live = 0;
+  for (const ref of handles.values()) if (ref.deref()) live++;
+  return live;
 }
 
 /** @internal The worker entry (src/worker.ts) sets what a rebuilt Thread runs. */
@@ -740,7 +748,8 @@ export function setLocal(t: Thread, local: Local): void {
 
 /** @internal Makes `t` the handle of this thread (the thread's own object). */
 export function adoptCurrent(t: Thread): void {
-  handles.set(myIdent, t);
+  ownHandle = t;
+  handles.set(myIdent, new WeakRef(t));
 }
 
 /**
@@ -748,16 +757,17 @@ export function adoptCurrent(t: Thread): void {
  * pthreading (a raw Worker), a daemon "dummy" thread named `Dummy-N`.
  */
 export function currentThread(): Thread {
-  const own = handles.get(myIdent);
-  if (own) return own;
+  if (ownHandle) return ownHandle;
   const row = binding.findThread(myIdent) ?? { ident: myIdent, name: 'MainThread', daemon: false, dummy: true, nativeId: 0, running: true };
-  return handleFor(row);
+  return (ownHandle = handleFor(row));
 }
 
 /** The main thread's Thread object, from any thread. */
 export function mainThread(): Thread {
   const row = binding.findThread(MAIN_IDENT) ?? { ident: MAIN_IDENT, name: 'MainThread', daemon: false, dummy: true, nativeId: 0, running: true };
-  return handleFor(row);
+  const t = handleFor(row);
+  mainHandle ??= t;
+  return t;
 }
 
 /**
