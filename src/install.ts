@@ -5,8 +5,6 @@
  * outside itself (each primitive's module only registers its own kind for
  * revival). Once per thread, whatever number of times it is called:
  *
- * - registers this thread with the addon (its per-environment state and
- *   control word), before any wait;
  * - once per copy of the addon in the process: wraps
  *   `Worker.prototype.terminate` so that terminating a worker also
  *   cancels its native waits, and, in the main thread, cancels every
@@ -31,7 +29,7 @@ import { Value } from './data/value';
 import { installDebug } from './debug/debug';
 import { Logger, setThreadInfo } from './logging/logging';
 import { Acquirable } from './runtime/guard';
-import { binding, registerThisThread } from './runtime/native';
+import { binding } from './runtime/native';
 import { guardReceivers } from './runtime/receivers';
 import { revive } from './runtime/shared';
 import { Barrier } from './sync/barrier';
@@ -49,7 +47,6 @@ let installed = false;
 export function install(): void {
   if (installed) return;
   installed = true;
-  registerThisThread();
   patchTerminate();
   if (isMainThread) process.on('beforeExit', mainScriptEnded);
   else process.on('exit', endChildren);

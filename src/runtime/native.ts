@@ -1,8 +1,7 @@
 /**
  * The native boundary: loads the addon, checks that it agrees with this
- * file on every shared constant, gives this thread its identity, and runs
- * the waits of every primitive (registering the thread is install()'s job:
- * src/install.ts).
+ * file on every shared constant, gives this thread its identity and
+ * registers it with the addon, and runs the waits of every primitive.
  *
  * A primitive's slow path is a generator that yields {@link Park} requests
  * ("sleep on these words until woken or the deadline") and receives a
@@ -411,13 +410,11 @@ const ctlKey = Symbol.for('pthreading.ctl');
 const ctlSlot = globalThis as unknown as Record<symbol, Int32Array | undefined>;
 const ctl: Int32Array = (ctlSlot[ctlKey] ??= new Int32Array(new SharedArrayBuffer(4)));
 
-/**
- * @internal Registers this thread with the addon (its environment state and
- * control word): once per thread, by src/install.ts, before any wait.
- */
-export function registerThisThread(): void {
-  binding.registerThread(threadId, ident, ctl);
-}
+// This thread's own state in the addon (its parker, cancel flag, async
+// waiters and control word), set up as the runtime loads, before any wait.
+// Per thread, not process-wide: each copy of this module loaded in the
+// thread registers the same ident and control word.
+binding.registerThread(threadId, ident, ctl);
 
 /**
  * Enters a critical section: a stretch in which this thread holds, or is
