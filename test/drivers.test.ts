@@ -22,7 +22,7 @@ const OP_FUTEX = 5;
 const TIMED_OUT = 3;
 
 const never = new Int32Array(new SharedArrayBuffer(4));
-const futex = (deadline: number, abortable = true): Park => ({ op: OP_FUTEX, words: never, expected: 0, deadline, abortable });
+const futex = (deadline: number, abortable = true): Park => ({ op: OP_FUTEX, words: never, expected: 0, deadline, abortable }) as Park;
 
 /** A slow path that parks on `park` until `enough(status)` and records how it ended. */
 function* recorded(log: string[], park: Park, enough: (s: number) => boolean) {

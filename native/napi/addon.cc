@@ -507,6 +507,14 @@ Napi::Object Constants(Napi::Env env) {
   c.Set("ops", ops);
   c.Set("statuses", statuses);
   c.Set("stopBit", kStopBit);
+  Napi::Object word = Napi::Object::New(env);
+  word.Set("lockedBit", kLockedBit);
+  word.Set("parkedBit", kParkedBit);
+  word.Set("eventFlag", kEventFlag);
+  word.Set("stateSlot", kStateSlot);
+  word.Set("waitersSlot", kWaitersSlot);
+  word.Set("departedSlot", kDepartedSlot);
+  c.Set("word", word);
   return c;
 }
 

@@ -273,7 +273,7 @@ void EnvState::Cleanup(void* arg) {
   }
   // A Barrier party that never left leaves now.
   for (auto& [id, party] : self->parties_) {
-    Slot(party.word, 2).fetch_add(1);
+    Slot(party.word, kDepartedSlot).fetch_add(1);
     WakeWaiters(party.word, SIZE_MAX);
     PT_NAPI(napi_delete_reference(self->env_, party.ref));
   }

@@ -16,7 +16,7 @@ import { AsyncOptions } from '../runtime/guard';
 import { Condition } from './condition';
 import { Section, critical, criticalWith } from './critical';
 import { Lock } from './lock';
-import { Waiting, binding, checkSignal, runAsync, runSync } from '../runtime/native';
+import { Waiting, Word, binding, checkSignal, runAsync, runSync } from '../runtime/native';
 import { nameOf, setNameOf } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkCount, checkFunction, waitTimeout } from '../runtime/validate';
@@ -27,8 +27,6 @@ const FILLING = 0;
 const DRAINING = 1;
 const RESETTING = -1;
 const BROKEN = -2;
-// Slot of the condition's words: parties whose thread ended inside wait().
-const DEPARTED = 2;
 
 // The action of barriers created in this thread; other threads compile it
 // from its source (so, like a Thread target, it must not close over locals).
@@ -196,7 +194,7 @@ export class Barrier {
   // enrolParty) leave now: while the barrier fills, that breaks it, as a
   // party that can no longer arrive; while it drains, they are simply out.
   private fold(): void {
-    const departed = Atomics.exchange(this._cond._words, DEPARTED, 0);
+    const departed = Atomics.exchange(this._cond._words, Word.DepartedSlot, 0);
     if (departed === 0) return;
     this._words[COUNT] -= departed;
     if (this._words[STATE] === FILLING) this.break();
@@ -251,7 +249,7 @@ export class Barrier {
   /** The number of threads currently waiting in the barrier. */
   get nWaiting(): number {
     if (Atomics.load(this._words, STATE) !== FILLING) return 0;
-    return Atomics.load(this._words, COUNT) - Atomics.load(this._cond._words, DEPARTED);
+    return Atomics.load(this._words, COUNT) - Atomics.load(this._cond._words, Word.DepartedSlot);
   }
 
   /** Whether the barrier is broken. */

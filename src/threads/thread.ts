@@ -22,6 +22,7 @@ import {
   BOOT_KEY,
   MAIN_IDENT,
   Op,
+  Park,
   Status,
   ThreadRow,
   Waiting,
@@ -625,7 +626,7 @@ const RUNNING = 1;
 // The start wait: sleep on the thread's row while it is starting. The park
 // carries the state seen here, so a start in between is never slept through.
 function* starting(ident: number): Waiting<void> {
-  const park = { op: Op.Futex, words: joinWords, ident, expected: STARTING, deadline: Infinity, abortable: false };
+  const park: Park = { op: Op.Futex, words: joinWords, ident, expected: STARTING, deadline: Infinity, abortable: false };
   for (let row = binding.findThread(ident); row && !row.running; row = binding.findThread(ident)) yield park;
 }
 
