@@ -1,40 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { Event, RuntimeError, Thread, Timer, ValueError, setSpareThreads } from 'pthreading';
+import { Event, RuntimeError, Thread, Timer, ValueError } from 'pthreading';
 
 import { timed } from './helpers';
 
 describe('Timer', () => {
-  it('counts its interval from start(), not from when its thread gets going', () => {
-    // A cold start (no warm worker) boots a Worker before run() begins: the
-    // interval must not wait for that on top. [0] run() began, [1] fired.
-    class Stamped extends Timer {
-      constructor(readonly stamps: Float64Array) {
-        super(0.3, (o: Float64Array) => {
-          o[1] = performance.timeOrigin + performance.now();
-        }, [stamps]);
-      }
-      override run(): unknown {
-        this.stamps[0] = performance.timeOrigin + performance.now();
-        return super.run();
-      }
-    }
-    const previous = setSpareThreads(0);
-    try {
-      const t = new Stamped(new Float64Array(new SharedArrayBuffer(16)));
-      const start = performance.timeOrigin + performance.now();
-      t.start();
-      t.join();
-      const [began, fired] = t.stamps;
-      expect(began - start).toBeGreaterThan(0); // it booted first
-      expect(fired - start).toBeGreaterThanOrEqual(299);
-      // Fixed at start(): less than the interval is left once run() begins.
-      expect(fired - began).toBeLessThan(300);
-    } finally {
-      setSpareThreads(previous);
-    }
-  });
-
   it('is a named, joinable Thread that calls fn(args) after the interval', () => {
     const out = new Float64Array(new SharedArrayBuffer(16));
     const start = performance.timeOrigin + performance.now();

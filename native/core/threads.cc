@@ -72,7 +72,7 @@ void MarkRunning(ThreadEntry& e) {
 
 double LibraryCopyId() {
   // The address of a static of this binary: distinct for every loaded copy,
-  // and exact as a ThreadId (user-space addresses are below 2^53).
+  // and exact as a double (user-space addresses are below 2^53).
   return static_cast<double>(reinterpret_cast<uintptr_t>(&g_table));
 }
 

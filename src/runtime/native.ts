@@ -186,15 +186,6 @@ export function deadlineAfter(seconds: number | null): number {
   return seconds === null ? Infinity : performance.now() + seconds * 1000;
 }
 
-/**
- * Milliseconds on the process-wide monotonic clock: unlike
- * `performance.now()`, whose origin is each thread's start, the same in
- * every thread, so a deadline fixed in one thread holds in another.
- */
-export function monotonicMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
-
 function secondsLeft(deadline: number): number {
   if (deadline === Infinity) return -1;
   return Math.max(0, (deadline - performance.now()) / 1000);

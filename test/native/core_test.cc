@@ -1,8 +1,8 @@
 // Unit tests of native/core without Node: the parking lot and the word
 // rules driven from plain std::threads, as the JavaScript side drives them
 // (CAS fast paths here, ParkSync / UnlockWord / WakeWaiters for the slow
-// ones). Built and run by scripts/core-test.sh, plain and under ASan and
-// TSan, with the invariant checks on.
+// ones). Built and run by scripts/core-test.sh under ASan and TSan, with
+// the invariant checks on.
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -40,8 +40,8 @@ class TestSleeper final : public Sleeper {
   }
 };
 
-constexpr int32_t kLocked = 1;
-constexpr int32_t kParked = 2;
+constexpr int32_t kLocked = kLockedBit;
+constexpr int32_t kParked = kParkedBit;
 
 // Lock acquire as src/sync/lock.ts does it.
 bool Acquire(const std::shared_ptr<Sleeper>& me, int32_t* word, Deadline deadline = kForever) {
