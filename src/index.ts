@@ -46,6 +46,7 @@ export {
   OverflowError,
   MemoryError,
   ArgumentTypeError,
+  FreeVariableError,
   BrokenBarrierError,
   AbortError,
   ThreadExitError,

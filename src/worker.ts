@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import * as pthreading from './index';
-import { compileFunction as compileTarget, compileIn, explain } from './threads/compile';
+import { compileFunction as compileTarget, compileIn, compileMembers, explain } from './threads/compile';
+import type { Placement } from './threads/scope';
 import { ThreadExitError } from './runtime/errors';
 import { applyLoggingConfig } from './logging/logging';
 import { BOOT_KEY, binding } from './runtime/native';
@@ -63,8 +64,8 @@ function compile<T>(expression: string): T {
 }
 applyLoggingConfig(boot.logging);
 
-function compileFunction(source: string, name: string): (...args: unknown[]) => unknown {
-  return compileTarget(boot.creator, source, name);
+function compileFunction(source: string, name: string, place?: Placement): (...args: unknown[]) => unknown {
+  return compileTarget(boot.creator, source, name, "the thread's target", place);
 }
 
 async function loadModuleTarget(specifier: string, exportName: string): Promise<(...args: unknown[]) => unknown> {
@@ -83,14 +84,11 @@ async function loadModuleTarget(specifier: string, exportName: string): Promise<
 
 async function build(spec: RunSpec): Promise<Thread> {
   let proto: object = spec.base === 'Timer' ? Timer.prototype : Thread.prototype;
-  for (const level of spec.levels) {
-    const members = Object.values(level).join(',\n');
-    proto = compile<(base: object) => object>(`function (__base) { return { __proto__: __base,\n${members}\n}; }`)(proto);
-  }
+  for (const level of spec.levels) proto = compileMembers(boot.creator, proto, level);
   const self = Object.create(proto) as Thread;
   Object.assign(self, spec.state);
   let target = null;
-  if (spec.target?.kind === 'function') target = compileFunction(spec.target.source, spec.target.name);
+  if (spec.target?.kind === 'function') target = compileFunction(spec.target.source, spec.target.name, spec.target.place);
   else if (spec.target?.kind === 'module') target = await loadModuleTarget(spec.target.module, spec.target.export);
   setLocal(self, { target, args: spec.args, kwargs: spec.kwargs });
   return self;

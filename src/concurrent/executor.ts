@@ -31,7 +31,8 @@ import { Future, blockUntil, completions, drains, settleWhen } from './futures';
 import { deadlineAfter } from '../runtime/native';
 import { Task, errorFromMessage } from './pool-worker';
 import { revive, sharedWords } from '../runtime/shared';
-import { Thread, creatorFile, exiting, transferArgs, workerOf } from '../threads/thread';
+import { Thread, callerSites, exiting, inspectFunction, transferArgs, workerOf } from '../threads/thread';
+import { Placement, freeVariableError } from '../threads/scope';
 import { asyncSignal, waitTimeout } from '../runtime/validate';
 
 /** Options of {@link ThreadPoolExecutor}, as Python's keyword arguments. */
@@ -124,6 +125,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   readonly maxWorkers: number;
   private readonly prefix: string;
   private readonly initializer: string | null;
+  private readonly initializerPlace: Placement | undefined;
   private readonly initargs: unknown[];
   private readonly creator: string;
   private readonly threads: PoolThread[] = [];
@@ -138,6 +140,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   // Each task's function gets a number (its source's index + 1); a pool
   // thread is sent the source once.
   private readonly sources: string[] = [];
+  private readonly places: Placement[] = [];
   private readonly functionIds = new Map<string, number>();
   private readonly functionsSeen = new WeakMap<object, number>();
 
@@ -178,8 +181,14 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     this.prefix = threadNamePrefix || `ThreadPoolExecutor-${executorCount++}`;
     // Functions travel as their own source, whatever their toString does.
     this.initializer = initializer === null ? null : Function.prototype.toString.call(initializer);
+    const sites = callerSites();
+    if (initializer !== null) {
+      const found = inspectFunction(initializer, this.initializer!, sites);
+      if (found.missing.length) throw freeVariableError('ThreadPoolExecutor', 'the initializer', 'in initargs', found.missing);
+      this.initializerPlace = found.placement;
+    }
     this.initargs = [...initargs];
-    this.creator = creatorFile();
+    this.creator = sites[0].file;
     // Listeners reach the executor weakly, so that an executor nobody holds
     // can be collected (and its threads stopped).
     const self = this.self;
@@ -325,9 +334,16 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   private functionId(fn: (...args: never[]) => unknown): number {
     let id = this.functionsSeen.get(fn);
     if (id === undefined) {
+      // The first time: where the function is written, and whether it uses
+      // names its thread cannot see (see scope.ts).
       const source = Function.prototype.toString.call(fn);
+      const found = inspectFunction(fn, source, callerSites());
+      if (found.missing.length) throw freeVariableError('ThreadPoolExecutor.submit', 'the task', 'to submit() as arguments', found.missing);
       id = this.functionIds.get(source);
-      if (id === undefined) this.functionIds.set(source, (id = this.sources.push(source)));
+      if (id === undefined) {
+        this.functionIds.set(source, (id = this.sources.push(source)));
+        this.places.push(found.placement);
+      }
       this.functionsSeen.set(fn, id);
     }
     return id;
@@ -359,7 +375,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const thread = new Thread({
       target: { module: poolWorker, export: 'serve' },
       name: `${this.prefix}_${this.spawned++}`,
-      args: [port2, completions, cancelWord, this.creator, this.initializer, this.initargs],
+      args: [port2, completions, cancelWord, this.creator, this.initializer, this.initargs, this.initializerPlace ?? {}],
       daemon: true,
     });
     transferArgs(thread, [port2]);
@@ -378,7 +394,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (!future._setRunning()) return; // cancelled while queued
     const first = !pool.known.has(task.fn);
     try {
-      pool.port.postMessage(first ? { ...task, source: this.sources[task.fn - 1] } : task);
+      pool.port.postMessage(first ? { ...task, source: this.sources[task.fn - 1], place: this.places[task.fn - 1] } : task);
     } catch (error) {
       const typed = cloneError(error, 'ThreadPoolExecutor.submit');
       if (fromSubmit) throw typed;

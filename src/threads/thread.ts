@@ -37,6 +37,8 @@ import {
 import { loggingConfig, type LoggingConfig } from '../logging/logging';
 import { refuseForeignIn, registerKind } from '../runtime/shared';
 import { asyncSignal, checkCount, checkName, waitTimeout } from '../runtime/validate';
+import type { Member } from './compile';
+import { Inspection, Missing, Placement, Site, freeVariableError, inspect } from './scope';
 
 /** A target loaded from a module on the thread: `export` defaults to 'default'. */
 export interface ModuleTarget {
@@ -75,11 +77,11 @@ export interface ExceptHookArgs {
 /** The description of what a thread runs, sent in its workerData. */
 export interface RunSpec {
   base: 'Thread' | 'Timer';
-  /** Subclass methods, base-most class first: name -> source. */
-  levels: Record<string, string>[];
+  /** Subclass methods, getters and setters, base-most class first. */
+  levels: Member[][];
   /** The instance's own data (cloned). */
   state: Record<string, unknown>;
-  target: { kind: 'function'; source: string; name: string } | { kind: 'module'; module: string; export: string } | null;
+  target: { kind: 'function'; source: string; name: string; place: Placement } | { kind: 'module'; module: string; export: string } | null;
   args: unknown[];
   kwargs: Record<string, unknown> | null;
 }
@@ -95,6 +97,8 @@ export interface Boot {
 
 interface Local {
   target: Target | ((...args: unknown[]) => unknown) | null;
+  /** The frames of the code that created the thread (see scope.ts). */
+  sites?: Site[];
   args: unknown[];
   kwargs: Record<string, unknown> | null;
   worker?: Worker;
@@ -202,8 +206,9 @@ export class Thread {
     // gets a default name too.
     this._name = name ? checkName('Thread', name) : `Thread-${binding.nextThreadNumber()}`;
     this._daemon = daemon ?? currentThread().daemon;
-    this._creator = creatorFile();
-    locals.set(this, { target, args: args ? [...args] : [], kwargs });
+    const sites = callerSites();
+    this._creator = sites[0].file;
+    locals.set(this, { target, args: args ? [...args] : [], kwargs, sites });
   }
 
   /**
@@ -648,19 +653,32 @@ export function registerBase(prototype: object, base: RunSpec['base']): void {
   bases.set(prototype, base);
 }
 
+// What the thread runs. Every function in it is sent as source: each is
+// inspected (scope.ts) for where it is written and the names it uses, and
+// the names none of them can see are refused at once, in one error.
 function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
-  const levels: Record<string, string>[] = [];
+  const sites = local.sites ?? [];
+  const missing: Missing[] = [];
+  const privates = new Set<string>();
+  const inspected = (fn: Function, source: string): Inspection => { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+    const found = inspectFunction(fn, source, sites);
+    missing.push(...found.missing);
+    for (const p of found.privates) privates.add(p);
+    return found;
+  };
+  const levels: Member[][] = [];
   let proto = Object.getPrototypeOf(thread) as object;
   while (!bases.has(proto)) {
-    const methods: Record<string, string> = {};
+    const members: Member[] = [];
     for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
       if (key === 'constructor') continue;
-      if (typeof d.value === 'function') methods[key] = String(d.value);
-      else if (d.get || d.set) {
-        methods[key] = [d.get && String(d.get), d.set && String(d.set)].filter(Boolean).join(', ');
+      for (const fn of [d.value, d.get, d.set]) {
+        if (typeof fn !== 'function') continue;
+        const source = Function.prototype.toString.call(fn);
+        members.push({ source, place: inspected(fn, source).placement });
       }
     }
-    levels.unshift(methods);
+    levels.unshift(members);
     proto = Object.getPrototypeOf(proto);
     if (proto === null) throw new RuntimeError('Thread.start: not a Thread');
   }
@@ -671,19 +689,55 @@ function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
   const target = local.target;
   let spec: RunSpec['target'] = null;
   if (typeof target === 'function') {
-    spec = { kind: 'function', source: String(target), name: target.name };
+    const source = String(target);
+    spec = { kind: 'function', source, name: target.name, place: inspected(target, source).placement };
   } else if (target) {
     const m = target.module;
     spec = { kind: 'module', module: m instanceof URL ? m.href : m, export: target.export ?? 'default' };
   }
+  if (privates.size) {
+    throw new ArgumentTypeError(
+      `Thread.start: ${thread.constructor.name} uses private fields (${[...privates].join(', ')}), which cannot reach its ` +
+        'thread: the methods of a Thread subclass are sent as source text and its fields as data, and a ' +
+        "class's #private fields are neither. Use ordinary fields (this._name) instead",
+      'ERR_PRIVATE_FIELDS',
+    );
+  }
+  if (missing.length) {
+    const what = typeof target === 'function' && levels.length === 0 ? 'the target' : `${thread.constructor.name}`;
+    throw freeVariableError('Thread.start', what, 'in args (or kwargs)', missing);
+  }
   return { base: bases.get(proto)!, levels, state, target: spec, args: local.args, kwargs: local.kwargs };
+}
+
+// Inspections of functions already sent, by function and call site: the
+// same target started again costs a lookup.
+const inspections = new WeakMap<object, { site: Site | undefined; inspection: Inspection }>();
+
+/** @internal Inspects a function sent as source from `sites` (see scope.ts), cached. */
+export function inspectFunction(fn: object, source: string, sites: Site[]): Inspection {
+  const known = inspections.get(fn);
+  if (known && known.site?.file === sites[0]?.file && known.site?.line === sites[0]?.line) return known.inspection;
+  const inspection = inspect(source, sites);
+  inspections.set(fn, { site: sites[0], inspection });
+  return inspection;
 }
 
 // The file that created a thread: `require` and `import()` in its target
 // resolve from there.
 /** @internal The file of the first caller outside this library. */
 export function creatorFile(): string {
+  return callerSites()[0].file;
+}
+
+/**
+ * @internal The frames of the callers outside this library, innermost
+ * first: where a function sent as source is looked for (scope.ts). Never
+ * empty: without a file, a stand-in in the working directory.
+ */
+export function callerSites(): Site[] {
   const saved = Error.prepareStackTrace;
+  const sites: Site[] = [];
   try {
     Error.prepareStackTrace = (_e, frames) => frames;
     const frames = new Error().stack as unknown as NodeJS.CallSite[];
@@ -692,12 +746,13 @@ export function creatorFile(): string {
       if (!file) continue;
       if (file.startsWith('file://')) file = fileURLToPath(file);
       if (file.startsWith('node:') || file.startsWith(libraryDir)) continue;
-      if (path.isAbsolute(file)) return file;
+      if (path.isAbsolute(file)) sites.push({ file, line: frame.getLineNumber() ?? 1 });
     }
   } finally {
     Error.prepareStackTrace = saved;
   }
-  return path.join(process.cwd(), '[thread]');
+  if (!sites.length) sites.push({ file: path.join(process.cwd(), '[thread]'), line: 1 });
+  return sites;
 }
 
 // ---------------------------------------------------------------------------
