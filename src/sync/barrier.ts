@@ -20,6 +20,8 @@ import { Waiting, Word, binding, checkSignal, runAsync, runSync } from '../runti
 import { nameOf, setNameOf } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkCount, checkFunction, waitTimeout } from '../runtime/validate';
+import { compileFunction } from '../threads/compile';
+import { Placement, callerSites, place } from '../threads/scope';
 
 const STATE = 0;
 const COUNT = 1;
@@ -43,11 +45,11 @@ export function compiledActionCount(): number {
   return compiled.size;
 }
 
-function compiledAction(source: string): () => unknown {
+function compiledAction(source: string, at: Placement | null): () => unknown {
   let action = compiled.get(source);
   if (action) compiled.delete(source);
   else {
-    action = compileAction(source);
+    action = compileAction(source, at);
     if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
   }
   compiled.set(source, action);
@@ -65,6 +67,8 @@ export class Barrier {
   /** @internal */ readonly _parties: number;
   /** @internal */ readonly _timeout: number | null;
   /** @internal */ readonly _action: string | null;
+  /** @internal Where the action is written (its stack traces say so). */
+  readonly _actionAt: Placement | null;
 
   /**
    * @param parties how many threads must call wait() (>= 1).
@@ -81,8 +85,10 @@ export class Barrier {
       actions.set(this, action);
       // The function's own source, whatever its `toString` says or does.
       this._action = Function.prototype.toString.call(action);
+      this._actionAt = place(this._action, callerSites());
     } else {
       this._action = null;
+      this._actionAt = null;
     }
   }
 
@@ -203,7 +209,7 @@ export class Barrier {
 
   private runAction(): void {
     if (this._action === null) return;
-    const action = actions.get(this) ?? compiledAction(this._action);
+    const action = actions.get(this) ?? compiledAction(this._action, this._actionAt);
     action();
   }
 
@@ -272,9 +278,10 @@ export class Barrier {
   }
 }
 
-function compileAction(source: string): () => unknown {
+function compileAction(source: string, at: Placement | null): () => unknown {
   try {
-    return new Function(`return (${source});`)() as () => unknown;
+    if (!at?.file) return new Function(`return (${source});`)() as () => unknown;
+    return compileFunction(at.file, source, 'action', 'the action', at) as () => unknown;
   } catch (error) {
     throw new RuntimeError(
       `Barrier: the action cannot run in this thread (it is sent as source text, so it must be a ` +

@@ -30,6 +30,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { FreeVariableError } from '../runtime/errors';
 
@@ -37,6 +38,35 @@ import { FreeVariableError } from '../runtime/errors';
 export interface Site {
   file: string;
   line: number;
+}
+
+// This library's own files (dist/): an import that resolves here is
+// pthreading, and a frame here is not the user's.
+const libraryDir = path.join(__dirname, '..') + path.sep;
+
+/**
+ * The frames of the callers outside this library, innermost first: where a
+ * function sent as source is looked for. Never empty: without a file, a
+ * stand-in in the working directory.
+ */
+export function callerSites(): Site[] {
+  const saved = Error.prepareStackTrace;
+  const sites: Site[] = [];
+  try {
+    Error.prepareStackTrace = (_e, frames) => frames;
+    const frames = new Error().stack as unknown as NodeJS.CallSite[];
+    for (const frame of frames) {
+      let file = frame.getFileName();
+      if (!file) continue;
+      if (file.startsWith('file://')) file = fileURLToPath(file);
+      if (file.startsWith('node:') || file.startsWith(libraryDir)) continue;
+      if (path.isAbsolute(file)) sites.push({ file, line: frame.getLineNumber() ?? 1 });
+    }
+  } finally {
+    Error.prepareStackTrace = saved;
+  }
+  if (!sites.length) sites.push({ file: path.join(process.cwd(), '[thread]'), line: 1 });
+  return sites;
 }
 
 /**
@@ -388,9 +418,6 @@ function isTscHelper(declarator: Node): boolean {
   );
 }
 
-// This library's own files: an import that resolves here is pthreading.
-const libraryDir = path.join(__dirname, '..') + path.sep;
-
 // Whether `from`, imported in `file`, is pthreading (by its name or a path to it).
 function isPthreading(from: string, file: string): boolean {
   if (from === 'pthreading') return true;
@@ -579,6 +606,22 @@ function inspectAfresh(source: string, sites: Site[]): Cached {
   }
   if (shipped.length) placement.prelude = shipped.join('\n');
   return { at, inspection: { placement, missing, privates: parsed.privates } };
+}
+
+/**
+ * Where a function sent as source from `sites` is written, found without
+ * parsing it (for a Barrier's action, compiled wherever the barrier goes):
+ * its file, line and column, or just `file` (the first site's) if its text
+ * is not found.
+ */
+export function place(source: string, sites: Site[]): Placement {
+  try {
+    const at = locate(source, sites);
+    if (at) return { file: at.info.file, ...position(at.info, at.start) };
+  } catch {
+    // not found: compiled as before
+  }
+  return { file: sites[0]?.file };
 }
 
 /** What to tell the user about each kind of missing name. */

@@ -13,8 +13,7 @@
  * `currentThread()`, `enumerate()` and `join()` work from any thread.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, MessagePort, TransferListItem, Worker, isMainThread, threadId } from 'node:worker_threads';
+import { MessageChannel, MessagePort, TransferListItem, Worker, isMainThread, receiveMessageOnPort, threadId } from 'node:worker_threads';
 
 import { ArgumentTypeError, RuntimeError, ValueError, describe } from '../runtime/errors';
 import { AsyncOptions } from '../runtime/guard';
@@ -35,10 +34,11 @@ import {
   throwIfAborted,
 } from '../runtime/native';
 import { loggingConfig, type LoggingConfig } from '../logging/logging';
-import { refuseForeignIn, registerKind } from '../runtime/shared';
+import { refuseForeignIn, registerKind, revive } from '../runtime/shared';
 import { asyncSignal, checkCount, checkName, waitTimeout } from '../runtime/validate';
 import type { Member } from './compile';
-import { Inspection, Missing, Placement, Site, freeVariableError, inspect } from './scope';
+import { Inspection, Missing, Placement, Site, callerSites, freeVariableError, inspect } from './scope';
+export { callerSites } from './scope';
 
 /** A target loaded from a module on the thread: `export` defaults to 'default'. */
 export interface ModuleTarget {
@@ -106,6 +106,8 @@ interface Local {
   words?: Int32Array;
   /** Objects in args to transfer rather than clone (MessagePorts). */
   transfer?: TransferListItem[];
+  /** Where the thread sends its fields back when run() returns (see bootstrap.ts). */
+  port?: MessagePort;
 }
 
 /** What claiming a warm worker's row found (native/core/threads.h). */
@@ -164,7 +166,6 @@ export function exiting(): boolean {
 }
 
 const bootstrap = path.join(__dirname, '..', 'worker.js'); // src/worker.ts
-const libraryDir = path.join(__dirname, '..'); // dist/: every file of the library
 
 /**
  * A thread of control. Create it with a target, or subclass it and
@@ -285,7 +286,7 @@ export class Thread {
     // The worker sleeps on this word until its job is posted.
     Atomics.store(spare.words, JOB, 1);
     Atomics.notify(spare.words, JOB);
-    spare.port.close();
+    local.port = spare.port;
     this._ident = ident;
     this._started = true;
     handles.set(ident, new WeakRef(this));
@@ -336,7 +337,9 @@ export class Thread {
    */
   join(timeout?: number | null): void {
     const seconds = waitTimeout('Thread.join', timeout);
-    runSync(joining(this.checkJoin(), deadlineAfter(seconds)));
+    const ident = this.checkJoin();
+    runSync(joining(ident, deadlineAfter(seconds)));
+    this.takeFields(ident);
   }
 
   /** As {@link join}, without blocking the event loop. */
@@ -346,6 +349,18 @@ export class Thread {
     const ident = this.checkJoin();
     checkSignal(signal);
     await runAsync(joining(ident, deadlineAfter(seconds)), signal);
+    this.takeFields(ident);
+  }
+
+  // Once the thread has ended: the fields its run() set on its copy of
+  // this object, sent back as it ended (bootstrap.ts), are assigned here.
+  private takeFields(ident: number): void {
+    const local = locals.get(this);
+    if (!local?.port || binding.findThread(ident) !== null) return;
+    const message = receiveMessageOnPort(local.port) as { message: { fields: Record<string, unknown> } } | undefined;
+    local.port.close();
+    local.port = undefined;
+    if (message) Object.assign(this, revive(message.message.fields));
   }
 
   private checkJoin(): number {
@@ -728,31 +743,6 @@ export function inspectFunction(fn: object, source: string, sites: Site[]): Insp
 /** @internal The file of the first caller outside this library. */
 export function creatorFile(): string {
   return callerSites()[0].file;
-}
-
-/**
- * @internal The frames of the callers outside this library, innermost
- * first: where a function sent as source is looked for (scope.ts). Never
- * empty: without a file, a stand-in in the working directory.
- */
-export function callerSites(): Site[] {
-  const saved = Error.prepareStackTrace;
-  const sites: Site[] = [];
-  try {
-    Error.prepareStackTrace = (_e, frames) => frames;
-    const frames = new Error().stack as unknown as NodeJS.CallSite[];
-    for (const frame of frames) {
-      let file = frame.getFileName();
-      if (!file) continue;
-      if (file.startsWith('file://')) file = fileURLToPath(file);
-      if (file.startsWith('node:') || file.startsWith(libraryDir)) continue;
-      if (path.isAbsolute(file)) sites.push({ file, line: frame.getLineNumber() ?? 1 });
-    }
-  } finally {
-    Error.prepareStackTrace = saved;
-  }
-  if (!sites.length) sites.push({ file: path.join(process.cwd(), '[thread]'), line: 1 });
-  return sites;
 }
 
 // ---------------------------------------------------------------------------
