@@ -159,12 +159,14 @@ const SCOPE_OPTIONS = { ecmaVersion: 2022, fallback: 'iteration' };
 
 // The module wrapper's names (compile.ts compiles as a CommonJS module).
 const WRAPPER = ['require', 'module', 'exports', '__filename', '__dirname', 'arguments'];
-// The globals of this thread when pthreading loaded: JavaScript's and
-// Node's (a worker has the same), before any the program sets itself.
-const startGlobals = new Set<string>();
-for (let o: object | null = globalThis; o !== null; o = Object.getPrototypeOf(o) as object | null) {
-  for (const key of Object.getOwnPropertyNames(o)) startGlobals.add(key);
-}
+// The globals Node defines as enumerable properties (every other global of
+// JavaScript or Node is non-enumerable); enumerable globals that are not in
+// this list were set by the program (or a library: tslib's helpers, say),
+// and a worker does not have them.
+const NODE_ENUMERABLE = [
+  'global', 'clearImmediate', 'setImmediate', 'clearInterval', 'clearTimeout', 'setInterval', 'setTimeout',
+  'queueMicrotask', 'structuredClone', 'atob', 'btoa', 'performance', 'fetch', 'crypto', 'navigator',
+];
 let known: Set<string> | null = null;
 
 /** Whether `name` is a global in every pthreading thread. */
@@ -174,7 +176,10 @@ function isWorkerGlobal(name: string): boolean {
     const exported = Object.keys(require('../index') as object);
     // bootstrap.ts: pthreading, threading, pthreading_1…9 and every export.
     const aliases = Array.from({ length: 9 }, (_, i) => `pthreading_${i + 1}`);
-    known = new Set([...startGlobals, ...WRAPPER, ...exported, ...aliases, 'pthreading', 'threading']);
+    known = new Set([...NODE_ENUMERABLE, ...WRAPPER, ...exported, ...aliases, 'pthreading', 'threading']);
+    for (let o: object | null = globalThis; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+      for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(o))) if (!d.enumerable) known.add(key);
+    }
   }
   return known.has(name);
 }
@@ -530,7 +535,15 @@ export function inspect(source: string, sites: Site[]): Inspection {
   return cached.inspection;
 }
 
+let inspections = 0;
+
+/** @internal How many functions have been inspected afresh (not from the cache), for tests. */
+export function inspectionCount(): number {
+  return inspections;
+}
+
 function inspectAfresh(source: string, sites: Site[]): Cached {
+  inspections++;
   const empty: Cached = { at: null, inspection: { placement: {}, missing: [], privates: [] } };
   let parsed: Parsed | null;
   let at: { info: FileInfo; start: number } | null;
