@@ -229,3 +229,60 @@ describe('Thread subclass fields after join()', () => {
     expect(error.message).toMatch(/Counter uses private fields \(#count\).*#private fields are neither/);
   });
 });
+
+describe('Arguments that would not arrive as they are sent', () => {
+  class Config {
+    constructor(readonly level: number) {}
+    twice(): number {
+      return this.level * 2;
+    }
+  }
+
+  it('refuses a class instance in args, naming its path', () => {
+    const t = new Thread({ target: () => 0, args: [1, { config: new Config(3) }] });
+    const error = thrown(() => t.start());
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.code).toBe('ERR_DATA_CLONE');
+    expect(error.message).toMatch(/^Thread\.start: args\[1\]\.config is an instance of Config, which would arrive as a plain object without its class's methods/);
+    expect(t.isAlive()).toBe(false);
+  });
+
+  it('names the path of a function, in args, kwargs or a subclass field', () => {
+    expect(thrown(() => new Thread({ target: () => 0, args: [{ config: { handler: () => 1 } }] }).start()).message).toMatch(
+      /args\[0\]\.config\.handler is a function/,
+    );
+    expect(thrown(() => new Thread({ target: () => 0, kwargs: { 'on-done': Symbol('x') } }).start()).message).toMatch(
+      /kwargs\["on-done"\] is a symbol/,
+    );
+    class Holder extends Thread {
+      config = new Config(1);
+      override run(): void {}
+    }
+    expect(thrown(() => new Holder().start()).message).toMatch(/this\.config is an instance of Config/);
+  });
+
+  it('names the path of a built-in object a clone cannot copy', () => {
+    const error = thrown(() => new Thread({ target: () => 0, args: [[new WeakMap()]] }).start());
+    expect(error.message).toMatch(/args\[0\]\[0\] is an instance of WeakMap, which a structured clone cannot copy/);
+  });
+
+  it('passes plain data, built-in values and pthreading objects', () => {
+    const q = new Queue<string>();
+    const t = new Thread({
+      target: (queue: Queue<string>, data: { when: Date; re: RegExp; m: Map<string, number>; bytes: Uint8Array; err: Error }) => {
+        queue.put([data.when.getUTCFullYear(), data.re.source, data.m.get('a'), data.bytes[1], data.err.message].join(' '));
+      },
+      args: [q, { when: new Date(Date.UTC(2024, 0, 1)), re: /x+/, m: new Map([['a', 1]]), bytes: new Uint8Array([1, 2]), err: new Error('e') }],
+    });
+    t.start();
+    t.join();
+    expect(q.get(true, 10)).toBe('2024 x+ 1 2 e');
+  });
+
+  it('refuses a class instance among a task\'s arguments, naming its path', () => {
+    using executor = new ThreadPoolExecutor(1);
+    const error = thrown(() => executor.submit((c: unknown) => c, { nested: [new Config(1)] }));
+    expect(error.code).toBe('ERR_DATA_CLONE');
+    expect(error.message).toMatch(/^ThreadPoolExecutor\.submit: args\[0\]\.nested\[0\] is an instance of Config/);
+  });
+});

@@ -30,7 +30,7 @@ import { AsyncOptions } from '../runtime/guard';
 import { Future, blockUntil, completions, drains, settleWhen } from './futures';
 import { deadlineAfter } from '../runtime/native';
 import { Task, errorFromMessage } from './pool-worker';
-import { revive, sharedWords } from '../runtime/shared';
+import { refuseUnsendable, revive, sharedWords, unsendable } from '../runtime/shared';
 import { Thread, callerSites, exiting, inspectFunction, transferArgs, workerOf } from '../threads/thread';
 import { Placement, freeVariableError } from '../threads/scope';
 import { asyncSignal, waitTimeout } from '../runtime/validate';
@@ -103,12 +103,18 @@ export function shutdownExecutors(): void {
   live.clear();
 }
 
-function cloneError(error: unknown, method: string): unknown {
+// What every refusal of a task's data ends with.
+const CLONED =
+  "A task's arguments are structured-cloned: pass data and pthreading primitives, not functions or " +
+  'class instances (rebuild an object in the task from its data)';
+
+// A DataCloneError from sending `args` (reached as `root`), as a TypeError
+// that names the path of what could not be cloned.
+function cloneError(error: unknown, method: string, args: unknown, root: string): unknown {
   if ((error as Error)?.name !== 'DataCloneError') return error;
-  return new ArgumentTypeError(
-    `${method}: ${(error as Error).message}. A task's arguments are structured-cloned: ` +
-      'pass data and pthreading primitives, not functions or class instances',
-  );
+  const found = unsendable(args, root, true);
+  const what = found ? `${found[0]} is ${found[1]}` : (error as Error).message;
+  return new ArgumentTypeError(`${method}: ${what}. ${CLONED}`, 'ERR_DATA_CLONE');
 }
 
 /**
@@ -172,10 +178,11 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       throw new ArgumentTypeError(`ThreadPoolExecutor: initializer must be a function, not ${describe(initializer)}`);
     }
     if (!Array.isArray(initargs)) throw new ArgumentTypeError(`ThreadPoolExecutor: initargs must be an array, not ${describe(initargs)}`);
+    refuseUnsendable('ThreadPoolExecutor', initargs, 'initargs', CLONED);
     try {
       structuredClone(initargs);
     } catch (error) {
-      throw cloneError(error, 'ThreadPoolExecutor');
+      throw cloneError(error, 'ThreadPoolExecutor', initargs, 'initargs');
     }
     this.maxWorkers = maxWorkers;
     this.prefix = threadNamePrefix || `ThreadPoolExecutor-${executorCount++}`;
@@ -210,6 +217,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (this.broken !== null) throw new BrokenThreadPool(this.broken);
     if (this.shutdownCalled) throw new RuntimeError('cannot schedule new futures after shutdown');
     if (exiting()) throw new RuntimeError('cannot schedule new futures after interpreter shutdown', 'ERR_SHUTDOWN');
+    refuseUnsendable('ThreadPoolExecutor.submit', args, 'args', CLONED);
     const future = new Future<Awaited<R>>();
     const task: Task = { id: this.newId(), fn: this.functionId(fn), name: fn.name, args };
     const pool = this.idleThread() ?? this.spawn();
@@ -218,7 +226,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       try {
         structuredClone(args);
       } catch (error) {
-        throw cloneError(error, 'ThreadPoolExecutor.submit');
+        throw cloneError(error, 'ThreadPoolExecutor.submit', args, 'args');
       }
       this.queue.push({ future, task });
     }
@@ -396,7 +404,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     try {
       pool.port.postMessage(first ? { ...task, source: this.sources[task.fn - 1], place: this.places[task.fn - 1] } : task);
     } catch (error) {
-      const typed = cloneError(error, 'ThreadPoolExecutor.submit');
+      const typed = cloneError(error, 'ThreadPoolExecutor.submit', task.args, 'args');
       if (fromSubmit) throw typed;
       future._settle(false, typed);
       return;

@@ -34,7 +34,7 @@ import {
   throwIfAborted,
 } from '../runtime/native';
 import { loggingConfig, type LoggingConfig } from '../logging/logging';
-import { refuseForeignIn, registerKind, revive } from '../runtime/shared';
+import { refuseForeignIn, registerKind, revive, unsendable } from '../runtime/shared';
 import { asyncSignal, checkCount, checkName, waitTimeout } from '../runtime/validate';
 import type { Member } from './compile';
 import { Inspection, Missing, Placement, Site, callerSites, freeVariableError, inspect } from './scope';
@@ -167,6 +167,24 @@ export function exiting(): boolean {
 
 const bootstrap = path.join(__dirname, '..', 'worker.js'); // src/worker.ts
 
+// What in a thread's args, kwargs or instance data cannot be sent as it is
+// (see unsendable() in shared.ts), as [path, what].
+function unsendableIn(spec: RunSpec, tryClone: boolean): [string, string] | null {
+  const found = unsendable(spec.args, 'args', tryClone) ?? unsendable(spec.kwargs, 'kwargs', tryClone);
+  if (found) return found;
+  // The instance data is tagged as a Thread: look at each field.
+  for (const [key, value] of Object.entries(spec.state)) {
+    const inField = unsendable(value, `this.${key}`, tryClone);
+    if (inField) return inField;
+  }
+  return null;
+}
+
+// What every refusal of a thread's data ends with.
+const CLONED =
+  'Thread args, kwargs and instance data are structured-cloned: pass data and pthreading primitives, ' +
+  'not functions or class instances (rebuild an object in the thread from its data)';
+
 /**
  * A thread of control. Create it with a target, or subclass it and
  * override `run()`; then `start()` it, and `join()` it to wait for its end.
@@ -258,6 +276,8 @@ export class Thread {
     locals.set(this, local);
     const spec = runSpec(this, local, 0);
     refuseForeignIn('Thread.start', spec);
+    const unfit = unsendableIn(spec, false);
+    if (unfit) throw new ArgumentTypeError(`Thread.start: ${unfit[0]} is ${unfit[1]}. ${CLONED}`, 'ERR_DATA_CLONE');
     // The claimed worker's row is visible from here on, as a starting thread.
     const spare = takeSpare(this._name, this._daemon);
     const ident = spare.ident;
@@ -276,10 +296,9 @@ export class Thread {
       binding.threadFinished(ident);
       void spare.worker.terminate();
       if ((error as Error).name === 'DataCloneError') {
-        throw new ArgumentTypeError(
-          `Thread.start: ${(error as Error).message}. Thread args, kwargs and instance data are ` +
-            `structured-cloned: pass data and pthreading primitives, not functions or class instances`,
-        );
+        const found = unsendableIn(spec, true);
+        const what = found ? `${found[0]} is ${found[1]}` : (error as Error).message;
+        throw new ArgumentTypeError(`Thread.start: ${what}. ${CLONED}`, 'ERR_DATA_CLONE');
       }
       throw error;
     }
