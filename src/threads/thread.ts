@@ -46,24 +46,37 @@ export interface ModuleTarget {
   export?: string;
 }
 
-/** What a target may be. */
-export type Target = ((...args: any[]) => unknown) | ModuleTarget; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A function a thread may run. */
+export type TargetFunction = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Python's `Thread(group, target, name, args, kwargs, *, daemon)`. */
-export interface ThreadOptions {
+/** What a target may be. */
+export type Target = TargetFunction | ModuleTarget;
+
+/** The parameters of `F` but the last (the positional ones, when the last takes `kwargs`). */
+export type LeadingParameters<F extends TargetFunction> = Parameters<F> extends [...infer Leading, unknown] ? Leading : Parameters<F>;
+
+/** The last parameter of `F` (where `kwargs` arrive). */
+export type LastParameter<F extends TargetFunction> = Parameters<F> extends [...unknown[], infer Last] ? Last : Record<string, unknown>;
+
+/**
+ * Python's `Thread(group, target, name, args, kwargs, *, daemon)`. With a
+ * function target, `args` are checked against its parameters: all of them,
+ * or all but the last when `kwargs` are given (they arrive as the last).
+ */
+export interface ThreadOptions<F extends TargetFunction = TargetFunction, K extends Record<string, unknown> | null = null> {
   /** The function (sent as source) or module export the thread runs. */
-  target?: Target | null;
+  target?: F | ModuleTarget | null;
   /**
    * The thread's name; `Thread-N` by default, also for an empty name, as in
    * Python. A number is taken as its string (Python's `str(name)`).
    */
   name?: string | number | null;
-  /** Positional arguments of the target. */
-  args?: readonly unknown[] | null;
-  /** Keyword arguments: passed to the target as one last argument. */
-  kwargs?: Record<string, unknown> | null;
   /** Whether the thread is a daemon; inherited from the creating thread by default. */
   daemon?: boolean | null;
+  /** Positional arguments of the target. */
+  args?: Readonly<K extends null ? Parameters<F> : LeadingParameters<F>> | null;
+  /** Keyword arguments: passed to the target as one last argument. */
+  kwargs?: K & (K extends null ? unknown : LastParameter<F>);
 }
 
 /** What `excepthook` receives, as Python's `threading.ExceptHookArgs`. */
@@ -189,7 +202,7 @@ const CLONED =
  * A thread of control. Create it with a target, or subclass it and
  * override `run()`; then `start()` it, and `join()` it to wait for its end.
  */
-export class Thread {
+export class Thread<F extends TargetFunction = TargetFunction, K extends Record<string, unknown> | null = null> {
   /** @internal */ readonly _kind: string = 'Thread';
   /** @internal */ _ident: number | null = null;
   /** @internal */ _name: string;
@@ -204,7 +217,7 @@ export class Thread {
    * @throws TypeError for a target that is neither a function nor
    *   `{ module, export }`, or arguments of the wrong type.
    */
-  constructor(options: ThreadOptions = {}) {
+  constructor(options: ThreadOptions<F, K> = {}) {
     if (typeof options !== 'object' || options === null) {
       throw new ArgumentTypeError(`Thread: options must be an object like { target, args }, not ${describe(options)}`);
     }
@@ -227,7 +240,7 @@ export class Thread {
     this._daemon = daemon ?? currentThread().daemon;
     const sites = callerSites();
     this._creator = sites[0].file;
-    locals.set(this, { target, args: args ? [...args] : [], kwargs, sites });
+    locals.set(this, { target, args: args ? [...(args as readonly unknown[])] : [], kwargs, sites });
   }
 
   /**
