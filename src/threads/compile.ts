@@ -1,8 +1,11 @@
 /**
  * How code sent to a thread as source text becomes a function there: it is
- * compiled as if written in the file that sent it, so `require`, `import()`,
- * `__dirname` and `module` resolve from there. Used for Thread targets,
- * subclass methods, excepthooks and ThreadPoolExecutor tasks.
+ * compiled as if written in the file that sent it, so `require`, `import()`
+ * and `module` resolve from there, and placed where it is written (its
+ * Placement, from scope.ts) so stack traces give the user's file and line,
+ * with the declarations it needs (resolved names, compiler helpers) beside
+ * it. Used for Thread targets, subclass methods, excepthooks, Barrier
+ * actions and ThreadPoolExecutor tasks.
  */
 import Module from 'node:module';
 import path from 'node:path';

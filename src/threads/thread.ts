@@ -6,8 +6,12 @@
  * text (so it may not close over local variables; everything pthreading
  * exports is a global there, and `require` resolves from the file that
  * created the thread), a module target by specifier, and a subclass as the
- * source of its methods plus its instance data. Arguments are structured-
- * cloned; pthreading primitives among them arrive as the same objects.
+ * source of its methods plus its instance data. Each function is inspected
+ * first (scope.ts): names it cannot see there are refused at start(), and
+ * it is compiled where it is written. Arguments are structured-cloned;
+ * pthreading primitives among them arrive as the same objects. When run()
+ * returns, the thread's fields come back (bootstrap.ts) and join() assigns
+ * them onto the creating thread's object.
  *
  * Every thread of the process is in one native table (native/core/threads.h), so
  * `currentThread()`, `enumerate()` and `join()` work from any thread.
@@ -247,8 +251,13 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
    * Starts the thread: `run()` is called on a new OS thread. As in Python,
    * returns once the thread is running.
    * @throws RuntimeError if called more than once.
+   * @throws FreeVariableError (a ReferenceError) if the target or a
+   *   subclass's methods use names of the code around them, which their
+   *   thread cannot see: the message lists each, with what to do instead.
    * @throws TypeError if the arguments or the instance's data cannot be
-   *   sent to a thread (functions, class instances other than pthreading's).
+   *   sent to a thread (functions, symbols, instances of classes with
+   *   methods): the message names the path (`args[1].config`); or if a
+   *   subclass's methods use `#private` fields.
    */
   start(): void {
     const ident = this.launch();
@@ -365,6 +374,10 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
    * Waits until the thread ends, or `timeout` seconds pass (`null`:
    * forever). Returns nothing, as in Python: check `isAlive()` after a
    * timed join. Blocks the calling thread; see {@link joinAsync}.
+   *
+   * Once the thread has ended, the fields its `run()` stored on `this` (on
+   * the thread's copy of the object) are assigned onto this object, so a
+   * result stored as `this.result` is here, as Python's `self.result`.
    * @throws RuntimeError before start(), or to join the current thread.
    */
   join(timeout?: number | null): void {
@@ -374,7 +387,7 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
     this.takeFields(ident);
   }
 
-  /** As {@link join}, without blocking the event loop. */
+  /** As {@link join} (fields stored by `run()` included), without blocking the event loop. */
   async joinAsync(timeout?: number | null, options?: AsyncOptions): Promise<void> {
     const seconds = waitTimeout('Thread.joinAsync', timeout);
     const signal = asyncSignal('Thread.joinAsync', options);
