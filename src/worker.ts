@@ -128,7 +128,7 @@ async function loadModuleTarget(specifier: string, exportName: string): Promise<
 
 async function build(spec: RunSpec): Promise<Thread> {
   let proto: object = spec.base === 'Timer' ? Timer.prototype : Thread.prototype;
-  for (const level of spec.levels) proto = compileMembers(boot.creator, proto, level);
+  for (const level of spec.levels) proto = compileMembers(boot.creator, proto, level.members, level.name);
   const self = Object.create(proto) as Thread;
   Object.assign(self, spec.state);
   let target = null;

@@ -131,12 +131,14 @@ describe('Stack traces of functions sent as source', () => {
     expect(stack).toMatch(/at target \(/);
   });
 
-  it("point at a subclass method's file and line", () => {
+  it("point at a subclass method's file and line, named after its class", () => {
     const q = new Queue<string>();
     const t = fixture.throwingMethod(q) as Thread;
     t.start();
     t.join();
-    expect(q.get(true, 10)).toContain(at('method'));
+    const stack = q.get(true, 10);
+    expect(stack).toContain(at('method'));
+    expect(stack).toMatch(/at Failing\.fail \(/);
   });
 
   it("point at an executor task's file and line", () => {

@@ -90,12 +90,18 @@ export interface Member {
 }
 
 /**
- * Rebuilds one level of a class (its methods, getters and setters) over
- * `base`, as if written in `file`. Each member is compiled where it is
- * written; `super` in it reaches `base`.
+ * Rebuilds one level of a class named `name` (its methods, getters and
+ * setters) over `base`, as if written in `file`. Each member is compiled
+ * where it is written; `super` in it reaches `base`. The level's
+ * `constructor` is a stand-in of that name, so stack traces and `toString()`
+ * name the class (`Worker.run`), not Thread.
  */
-export function compileMembers(file: string, base: object, members: Member[]): object {
+export function compileMembers(file: string, base: object, members: Member[], name = ''): object {
   const level = Object.create(base) as object;
+  if (/^[A-Za-z_$][\w$]*$/.test(name)) {
+    const stand = new Function(`return function ${name}() {};`)() as () => void;
+    Object.defineProperty(level, 'constructor', { value: stand, writable: true, configurable: true });
+  }
   for (const member of members) {
     const make = evaluate<(b: object) => object>(file, member.place, placed('module.exports = (__base) => ({ __proto__: __base,', member.source, '\n});', member.place));
     const home = make(base);

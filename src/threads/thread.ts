@@ -94,8 +94,8 @@ export interface ExceptHookArgs {
 /** The description of what a thread runs, sent in its workerData. */
 export interface RunSpec {
   base: 'Thread' | 'Timer';
-  /** Subclass methods, getters and setters, base-most class first. */
-  levels: Member[][];
+  /** Each subclass's name and its methods, getters and setters, base-most class first. */
+  levels: { name: string; members: Member[] }[];
   /** The instance's own data (cloned). */
   state: Record<string, unknown>;
   target: { kind: 'function'; source: string; name: string; place: Placement } | { kind: 'module'; module: string; export: string } | null;
@@ -726,7 +726,7 @@ function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
     for (const p of found.privates) privates.add(p);
     return found;
   };
-  const levels: Member[][] = [];
+  const levels: RunSpec['levels'] = [];
   let proto = Object.getPrototypeOf(thread) as object;
   while (!bases.has(proto)) {
     const members: Member[] = [];
@@ -738,7 +738,8 @@ function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
         members.push({ source, place: inspected(fn, source).placement });
       }
     }
-    levels.unshift(members);
+    const ctor = (proto as { constructor?: { name?: unknown } }).constructor;
+    levels.unshift({ name: typeof ctor?.name === 'string' ? ctor.name : '', members });
     proto = Object.getPrototypeOf(proto);
     if (proto === null) throw new RuntimeError('Thread.start: not a Thread');
   }
