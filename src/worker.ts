@@ -10,7 +10,7 @@ import { MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threa
 
 import * as pthreading from './index';
 import { compileFunction as compileTarget, compileIn, compileMembers, explain } from './threads/compile';
-import type { Placement } from './threads/scope';
+import { MODULE_ALIASES, type Placement } from './threads/scope';
 import { ThreadExitError } from './runtime/errors';
 import { applyLoggingConfig } from './logging/logging';
 import { BOOT_KEY, binding } from './runtime/native';
@@ -35,8 +35,9 @@ import { Timer } from './threads/timer';
 
 installSyncOutput();
 // Everything pthreading exports is usable in a target without an import.
-// TypeScript compiled to CommonJS reaches a named import as `pthreading_1.x`.
-const aliases = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`pthreading_${i + 1}`, pthreading]));
+// Compiled code reaches a named import as `pthreading_1.x`, `import_pthreading.x`…
+// (see MODULE_ALIASES).
+const aliases = Object.fromEntries(MODULE_ALIASES.map((name) => [name, pthreading]));
 Object.assign(globalThis, pthreading, aliases, { threading: pthreading, pthreading });
 
 // A warm worker sleeps until start() posts its job (see Warm workers in

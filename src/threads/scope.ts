@@ -169,14 +169,21 @@ const NODE_ENUMERABLE = [
 ];
 let known: Set<string> | null = null;
 
+/**
+ * The names under which compiled code reaches the pthreading module from a
+ * named import: tsc's `pthreading_1` (…`_9`), esbuild's `import_pthreading`
+ * (tsx), Babel's and swc's `_pthreading`. Every thread has them as globals
+ * (bootstrap.ts), so `(0, pthreading_1.sleep)(1)` in a target works.
+ */
+export const MODULE_ALIASES = [...Array.from({ length: 9 }, (_, i) => `pthreading_${i + 1}`), 'import_pthreading', '_pthreading'];
+
 /** Whether `name` is a global in every pthreading thread. */
 function isWorkerGlobal(name: string): boolean {
   if (!known) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = Object.keys(require('../index') as object);
     // bootstrap.ts: pthreading, threading, pthreading_1…9 and every export.
-    const aliases = Array.from({ length: 9 }, (_, i) => `pthreading_${i + 1}`);
-    known = new Set([...NODE_ENUMERABLE, ...WRAPPER, ...exported, ...aliases, 'pthreading', 'threading']);
+    known = new Set([...NODE_ENUMERABLE, ...WRAPPER, ...exported, ...MODULE_ALIASES, 'pthreading', 'threading']);
     for (let o: object | null = globalThis; o !== null; o = Object.getPrototypeOf(o) as object | null) {
       for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(o))) if (!d.enumerable) known.add(key);
     }
