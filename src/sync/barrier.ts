@@ -17,11 +17,9 @@ import { Condition } from './condition';
 import { Section, critical, criticalWith } from './critical';
 import { Lock } from './lock';
 import { Waiting, Word, binding, checkSignal, runAsync, runSync } from '../runtime/native';
-import { nameOf, setNameOf } from '../runtime/hooks';
+import { nameOf, setNameOf, sourceHooks } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkCount, checkFunction, waitTimeout } from '../runtime/validate';
-import { compileFunction } from '../threads/compile';
-import { Placement, callerSites, place } from '../threads/scope';
 
 const STATE = 0;
 const COUNT = 1;
@@ -45,7 +43,7 @@ export function compiledActionCount(): number {
   return compiled.size;
 }
 
-function compiledAction(source: string, at: Placement | null): () => unknown {
+function compiledAction(source: string, at: object | null): () => unknown {
   let action = compiled.get(source);
   if (action) compiled.delete(source);
   else {
@@ -68,7 +66,7 @@ export class Barrier {
   /** @internal */ readonly _timeout: number | null;
   /** @internal */ readonly _action: string | null;
   /** @internal Where the action is written (its stack traces say so). */
-  readonly _actionAt: Placement | null;
+  readonly _actionAt: object | null;
 
   /**
    * @param parties how many threads must call wait() (>= 1).
@@ -85,7 +83,7 @@ export class Barrier {
       actions.set(this, action);
       // The function's own source, whatever its `toString` says or does.
       this._action = Function.prototype.toString.call(action);
-      this._actionAt = place(this._action, callerSites());
+      this._actionAt = sourceHooks.placeOf(this._action);
     } else {
       this._action = null;
       this._actionAt = null;
@@ -278,10 +276,9 @@ export class Barrier {
   }
 }
 
-function compileAction(source: string, at: Placement | null): () => unknown {
+function compileAction(source: string, at: object | null): () => unknown {
   try {
-    if (!at?.file) return new Function(`return (${source});`)() as () => unknown;
-    return compileFunction(at.file, source, 'action', 'the action', at) as () => unknown;
+    return sourceHooks.compile(source, at);
   } catch (error) {
     throw new RuntimeError(
       `Barrier: the action cannot run in this thread (it is sent as source text, so it must be a ` +

@@ -10,7 +10,8 @@
 import Module from 'node:module';
 import path from 'node:path';
 
-import type { Placement } from './scope';
+import { setSourceHooks } from '../runtime/hooks';
+import { Placement, callerSites, place, setExportedNames } from './scope';
 
 type ModuleInternals = Module & { _compile(code: string, filename: string): void };
 const ModuleClass = Module as unknown as {
@@ -132,4 +133,22 @@ export function explain(error: unknown, what = "a thread's target", passIn = 'to
   );
   explained.stack = `${explained.name}: ${explained.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
   return explained;
+}
+
+/**
+ * @internal Called once, by the package's install: tells the inspection of
+ * functions sent as source the names every thread has (`exported`, what
+ * pthreading exports), and lets a Barrier place its action where it is
+ * written (see SourceHooks in runtime/hooks.ts).
+ */
+export function installSourceHooks(exported: string[]): void {
+  setExportedNames(exported);
+  setSourceHooks({
+    placeOf: (source) => place(source, callerSites()),
+    compile: (source, at) => {
+      const where = at as Placement | null;
+      if (!where?.file) return new Function(`return (${source});`)() as () => unknown;
+      return compileFunction(where.file, source, 'action', 'the action', where) as () => unknown;
+    },
+  });
 }

@@ -168,22 +168,29 @@ const NODE_ENUMERABLE = [
   'queueMicrotask', 'structuredClone', 'atob', 'btoa', 'performance', 'fetch', 'crypto', 'navigator',
 ];
 let known: Set<string> | null = null;
+// The names pthreading exports (every thread has them as globals), given
+// by the package's install.
+let exportedNames: string[] = [];
+
+/** @internal Called once, by the package's install: the names pthreading exports. */
+export function setExportedNames(names: string[]): void {
+  exportedNames = names;
+  known = null;
+}
 
 /**
  * The names under which compiled code reaches the pthreading module from a
  * named import: tsc's `pthreading_1` (…`_9`), esbuild's `import_pthreading`
  * (tsx), Babel's and swc's `_pthreading`. Every thread has them as globals
- * (bootstrap.ts), so `(0, pthreading_1.sleep)(1)` in a target works.
+ * (src/worker.ts), so `(0, pthreading_1.sleep)(1)` in a target works.
  */
 export const MODULE_ALIASES = [...Array.from({ length: 9 }, (_, i) => `pthreading_${i + 1}`), 'import_pthreading', '_pthreading'];
 
 /** Whether `name` is a global in every pthreading thread. */
 function isWorkerGlobal(name: string): boolean {
   if (!known) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const exported = Object.keys(require('../index') as object);
-    // bootstrap.ts: pthreading, threading, pthreading_1…9 and every export.
-    known = new Set([...NODE_ENUMERABLE, ...WRAPPER, ...exported, ...MODULE_ALIASES, 'pthreading', 'threading']);
+    // src/worker.ts: pthreading, threading, pthreading_1…9 and every export.
+    known = new Set([...NODE_ENUMERABLE, ...WRAPPER, ...exportedNames, ...MODULE_ALIASES, 'pthreading', 'threading']);
     for (let o: object | null = globalThis; o !== null; o = Object.getPrototypeOf(o) as object | null) {
       for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(o))) if (!d.enumerable) known.add(key);
     }
@@ -625,6 +632,9 @@ function inspectAfresh(source: string, sites: Site[]): Cached {
     missing.push(entry);
   }
   if (shipped.length) placement.prelude = shipped.join('\n');
+  // Loaded without the package entry (a layer on its own), which globals a
+  // thread has is not known: refuse nothing.
+  if (exportedNames.length === 0) missing.length = 0;
   return { at, inspection: { placement, missing, privates: parsed.privates } };
 }
 

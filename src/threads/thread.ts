@@ -10,7 +10,7 @@
  * first (scope.ts): names it cannot see there are refused at start(), and
  * it is compiled where it is written. Arguments are structured-cloned;
  * pthreading primitives among them arrive as the same objects. When run()
- * returns, the thread's fields come back (bootstrap.ts) and join() assigns
+ * returns, the thread's fields come back (src/worker.ts) and join() assigns
  * them onto the creating thread's object.
  *
  * Every thread of the process is in one native table (native/core/threads.h), so
@@ -123,7 +123,7 @@ interface Local {
   words?: Int32Array;
   /** Objects in args to transfer rather than clone (MessagePorts). */
   transfer?: TransferListItem[];
-  /** Where the thread sends its fields back when run() returns (see bootstrap.ts). */
+  /** Where the thread sends its fields back when run() returns (see src/worker.ts). */
   port?: MessagePort;
 }
 
@@ -398,7 +398,7 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
   }
 
   // Once the thread has ended: the fields its run() set on its copy of
-  // this object, sent back as it ended (bootstrap.ts), are assigned here.
+  // this object, sent back as it ended (src/worker.ts), are assigned here.
   private takeFields(ident: number): void {
     const local = locals.get(this);
     if (!local?.port || binding.findThread(ident) !== null) return;
