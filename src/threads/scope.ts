@@ -608,8 +608,8 @@ function inspectAfresh(source: string, sites: Site[]): Cached {
   const missing: Missing[] = [];
   for (const use of parsed.uses) {
     let binding: Binding = null;
-    if (scope && analysis) {
-      const v = lookup(scope, use.name);
+    try {
+      const v = scope && analysis ? lookup(scope, use.name) : null;
       if (v) {
         binding = bindingOf(v, at!.info);
         if (binding && 'ship' in binding) {
@@ -620,6 +620,8 @@ function inspectAfresh(source: string, sites: Site[]): Cached {
           continue;
         }
       }
+    } catch {
+      binding = null; // what it is bound to is not known: judged by its use
     }
     let kind: Kind;
     if (binding && 'kind' in binding) kind = binding.kind;
