@@ -582,7 +582,8 @@ function inspectAfresh(source: string, sites: Site[]): Cached {
   let scope: Scope | null = null;
   let analysis: { ast: Node; manager: ScopeManager } | null = null;
   try {
-    analysis = at ? analysisOf(at.info) : null;
+    // The file's scopes matter only for names the function cannot see.
+    analysis = at && parsed.uses.length ? analysisOf(at.info) : null;
     const node = analysis ? nodeAt(analysis.ast, at!.start, at!.start + source.length) : null;
     if (node && analysis) {
       const fn = node.type === 'MethodDefinition' || node.type === 'Property' ? (node.value as Node) : node;

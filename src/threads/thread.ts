@@ -775,6 +775,18 @@ function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
 // same target started again costs a lookup.
 const inspections = new WeakMap<object, { site: Site | undefined; inspection: Inspection }>();
 
+/**
+ * @internal Inspects the target `thread` will send as source, now (see
+ * scope.ts; cached, so start() then costs a lookup): a Timer fixes its
+ * deadline after this, so the one-time cost of the first inspection in a
+ * thread (loading the parser) is not taken from its interval.
+ */
+export function prepareStart(thread: Thread): void {
+  const local = locals.get(thread);
+  const target = local?.target;
+  if (typeof target === 'function') inspectFunction(target, String(target), local!.sites ?? []);
+}
+
 /** @internal Inspects a function sent as source from `sites` (see scope.ts), cached. */
 export function inspectFunction(fn: object, source: string, sites: Site[]): Inspection {
   const known = inspections.get(fn);

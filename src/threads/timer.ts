@@ -10,7 +10,7 @@ import { ValueError } from '../runtime/errors';
 import { monotonicMs } from '../runtime/native';
 import { Event } from '../sync/event';
 import { registerKind } from '../runtime/shared';
-import { Thread, ThreadOptions, registerBase } from './thread';
+import { Thread, ThreadOptions, prepareStart, registerBase } from './thread';
 import { checkFunction, waitTimeout } from '../runtime/validate';
 
 /** Calls `fn(...args)` on a new thread after `interval` seconds. */
@@ -35,11 +35,13 @@ export class Timer extends Thread {
   }
 
   override start(): void {
+    prepareStart(this);
     this._due = monotonicMs() + this._interval * 1000;
     super.start();
   }
 
   override startAsync(): Promise<void> {
+    prepareStart(this);
     this._due = monotonicMs() + this._interval * 1000;
     return super.startAsync();
   }
