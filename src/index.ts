@@ -23,7 +23,7 @@ export {
   setExcepthook,
   getExcepthook,
 } from './threads/thread';
-export type { ThreadOptions, ModuleTarget, Target, ExceptHookArgs } from './threads/thread';
+export type { ThreadOptions, ModuleTarget, Target, TargetFunction, LeadingParameters, LastParameter, ExceptHookArgs } from './threads/thread';
 export { Timer } from './threads/timer';
 export { local, Local } from './threads/local';
 export { sleep, sleepAsync } from './threads/sleep';
@@ -46,6 +46,7 @@ export {
   OverflowError,
   MemoryError,
   ArgumentTypeError,
+  FreeVariableError,
   BrokenBarrierError,
   AbortError,
   ThreadExitError,

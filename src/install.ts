@@ -13,6 +13,7 @@
  *   so the process waits for the non-daemon threads, as Python's does;
  * - process 'exit' in a worker: the threads it started end with it;
  * - debug mode's hooks, and `PTHREADING_DEBUG` applied in the main thread;
+ * - the source hooks that place a Barrier's action where it is written;
  * - logging learns the current thread's name and ident;
  * - every public method of every exported class refuses a wrong `this`
  *   with a coded TypeError;
@@ -40,6 +41,7 @@ import { RLock } from './sync/rlock';
 import { BoundedSemaphore, Semaphore } from './sync/semaphore';
 import { Thread, currentThread, endChildren, getIdent, mainScriptEnded } from './threads/thread';
 import { Timer } from './threads/timer';
+import { installSourceHooks } from './threads/compile';
 
 let installed = false;
 
@@ -51,6 +53,9 @@ export function install(): void {
   if (isMainThread) process.on('beforeExit', mainScriptEnded);
   else process.on('exit', endChildren);
   installDebug();
+  // The package entry has run its exports by now (it calls install() last).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  installSourceHooks(Object.keys(require('./index') as object));
   setThreadInfo(() => ({ name: currentThread().name, ident: getIdent() }));
   guardAll();
   if (!isMainThread) {

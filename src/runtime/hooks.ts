@@ -50,6 +50,30 @@ export function setDebugHooks(hooks: DebugHooks): void {
   debugHooks = hooks;
 }
 
+/**
+ * How a Barrier's action, sent to other threads as source, is compiled
+ * where it is written, so its stack traces give the user's file and line:
+ * src/threads fills these in when the package is installed
+ * (src/install.ts); until then an action compiles with `new Function`.
+ */
+export interface SourceHooks {
+  /** Where the function with this source, given by the caller, is written (plain data), or null. */
+  placeOf(source: string): object | null;
+  /** Rebuilds a function from its source, placed where `placeOf` said. */
+  compile(source: string, place: object | null): () => unknown;
+}
+
+/** @internal The installed source hooks; replaced whole by {@link setSourceHooks}. */
+export let sourceHooks: SourceHooks = {
+  placeOf: () => null,
+  compile: (source) => new Function(`return (${source});`)() as () => unknown,
+};
+
+/** @internal Called once, by the package's install. */
+export function setSourceHooks(hooks: SourceHooks): void {
+  sourceHooks = hooks;
+}
+
 /** The name of a primitive (`name` property), or null. */
 export function nameOf(p: object): string | null {
   return (p as { _name?: string | null })._name ?? null;

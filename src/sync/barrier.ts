@@ -17,7 +17,7 @@ import { Condition } from './condition';
 import { Section, critical, criticalWith } from './critical';
 import { Lock } from './lock';
 import { Waiting, Word, binding, checkSignal, runAsync, runSync } from '../runtime/native';
-import { nameOf, setNameOf } from '../runtime/hooks';
+import { nameOf, setNameOf, sourceHooks } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkCount, checkFunction, waitTimeout } from '../runtime/validate';
 
@@ -43,11 +43,11 @@ export function compiledActionCount(): number {
   return compiled.size;
 }
 
-function compiledAction(source: string): () => unknown {
+function compiledAction(source: string, at: object | null): () => unknown {
   let action = compiled.get(source);
   if (action) compiled.delete(source);
   else {
-    action = compileAction(source);
+    action = compileAction(source, at);
     if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
   }
   compiled.set(source, action);
@@ -65,6 +65,8 @@ export class Barrier {
   /** @internal */ readonly _parties: number;
   /** @internal */ readonly _timeout: number | null;
   /** @internal */ readonly _action: string | null;
+  /** @internal Where the action is written (its stack traces say so). */
+  readonly _actionAt: object | null;
 
   /**
    * @param parties how many threads must call wait() (>= 1).
@@ -81,8 +83,10 @@ export class Barrier {
       actions.set(this, action);
       // The function's own source, whatever its `toString` says or does.
       this._action = Function.prototype.toString.call(action);
+      this._actionAt = sourceHooks.placeOf(this._action);
     } else {
       this._action = null;
+      this._actionAt = null;
     }
   }
 
@@ -203,7 +207,7 @@ export class Barrier {
 
   private runAction(): void {
     if (this._action === null) return;
-    const action = actions.get(this) ?? compiledAction(this._action);
+    const action = actions.get(this) ?? compiledAction(this._action, this._actionAt);
     action();
   }
 
@@ -272,9 +276,9 @@ export class Barrier {
   }
 }
 
-function compileAction(source: string): () => unknown {
+function compileAction(source: string, at: object | null): () => unknown {
   try {
-    return new Function(`return (${source});`)() as () => unknown;
+    return sourceHooks.compile(source, at);
   } catch (error) {
     throw new RuntimeError(
       `Barrier: the action cannot run in this thread (it is sent as source text, so it must be a ` +
