@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import * as pthreading from '../index';
-import { compileFunction as compileTarget, compileIn, explain } from './compile';
+import { compileFunction as compileTarget, compileIn, explain, scopeNames } from './compile';
 import { ThreadExitError } from '../runtime/errors';
 import { applyLoggingConfig } from '../logging/logging';
 import { BOOT_KEY, binding } from '../runtime/native';
@@ -35,8 +35,13 @@ import { Timer } from './timer';
 installSyncOutput();
 // Everything pthreading exports is usable in a target without an import.
 // TypeScript compiled to CommonJS reaches a named import as `pthreading_1.x`.
+// A name the runtime already has as a global stays the runtime's (its own
+// code may use it) and means pthreading's only in compiled targets.
 const aliases = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`pthreading_${i + 1}`, pthreading]));
-Object.assign(globalThis, pthreading, aliases, { threading: pthreading, pthreading });
+const taken = Object.keys(pthreading).filter((name) => name in globalThis);
+const free = Object.entries(pthreading).filter(([name]) => !taken.includes(name));
+Object.assign(globalThis, Object.fromEntries(free), aliases, { threading: pthreading, pthreading });
+scopeNames(taken);
 
 // A warm worker sleeps until start() posts its job (see Warm workers in
 // thread.ts). Atomics.wait, unlike a native wait, ends when the worker is
