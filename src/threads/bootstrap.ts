@@ -5,6 +5,7 @@
  * threads it started, and ends.
  */
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
@@ -74,7 +75,9 @@ function compileFunction(source: string, name: string): (...args: unknown[]) => 
 
 async function loadModuleTarget(specifier: string, exportName: string): Promise<(...args: unknown[]) => unknown> {
   let url = specifier;
-  if (!/^[a-z][a-z0-9+.-]*:/i.test(specifier)) {
+  // A URL (file:, data:, node:) is imported as it is; a path or package
+  // name is resolved first. `C:\x.js` is a path, not a URL of scheme c:.
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(specifier) || path.isAbsolute(specifier)) {
     url = pathToFileURL(createRequire(boot.creator).resolve(specifier)).href;
   }
   const load = compile<(u: string) => Promise<Record<string, unknown>>>('(u) => import(u)');
