@@ -26,6 +26,7 @@ import {
   ThreadRow,
   Waiting,
   binding,
+  checkMayBlock,
   checkSignal,
   deadlineAfter,
   ident as myIdent,
@@ -205,8 +206,12 @@ export class Thread {
    * @throws RuntimeError if called more than once.
    * @throws TypeError if the arguments or the instance's data cannot be
    *   sent to a thread (functions, class instances other than pthreading's).
+   * @throws RuntimeError (`ERR_WOULD_BLOCK`) on the main thread of an
+   *   Electron renderer, which must not wait: use {@link startAsync} there.
    */
   start(): void {
+    // It waits for the thread to run: refused before anything starts.
+    checkMayBlock('Thread.start() waits for the thread to run, which is', 'startAsync()');
     const ident = this.launch();
     runSync(starting(ident));
     this.started(ident);
