@@ -18,8 +18,13 @@ target="${1:?usage: cross-build.sh linux-arm64|win32-x64 [OUT]}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+need() { # need COMMAND DEBIAN-PACKAGE
+  command -v "$1" > /dev/null || { echo "cross-build.sh $target: $1 not found (apt-get install $2)" >&2; exit 1; }
+}
+
 case "$target" in
   linux-arm64)
+    need aarch64-linux-gnu-g++ g++-aarch64-linux-gnu
     out="${2:-$root/prebuilds/linux-arm64/pthreading.node}"
     cp -r "$root/native" "$root/binding.gyp" "$root/package.json" "$work/"
     ln -s "$root/node_modules" "$work/node_modules"
@@ -36,6 +41,7 @@ case "$target" in
   win32-x64)
     out="${2:?win32-x64 needs an output path (the binary is not shipped)}"
     cxx=x86_64-w64-mingw32-g++-posix
+    need "$cxx" g++-mingw-w64-x86-64-posix
     addon_api="$(node -p "require('node-addon-api').include_dir")"
     node_headers="$(node -p "require('path').join(process.execPath, '../../include/node')")"
     [ -f "$node_headers/node_api.h" ] || node_headers=/usr/include/node
