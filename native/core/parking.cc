@@ -58,6 +58,7 @@ const int g_max_spinners = [] {
 
 bool Parker::ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted, bool spin) {
   if (spin) {
+    // Relaxed: a bound on how many threads spin at once; it orders no data.
     if (g_spinners.fetch_add(1, std::memory_order_relaxed) < g_max_spinners) {
       // Never spin past the caller's deadline (a zero timeout does not spin).
       const Deadline spin_end = std::min(NowNs() + kSpinNs, deadline);
@@ -73,8 +74,11 @@ bool Parker::ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted, 
     g_spinners.fetch_sub(1, std::memory_order_relaxed);
   }
   for (;;) {
+    // Pairs with Unpark()'s exchange (its release makes the token visible).
     int32_t s = state_.load(std::memory_order_seq_cst);
     if (s == 0) return true;
+    // Pairs with EnvState::Cancel(): its flag store then our state look, and
+    // our Prepare() then this flag look, all seq_cst: one sees the other.
     if (interrupted.load(std::memory_order_seq_cst)) return false;
     if (deadline != kForever && NowNs() >= deadline) return false;
     // Announce the sleep, so Unpark() knows to make the wake-up call. The
@@ -88,6 +92,7 @@ bool Parker::ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted, 
 
 void Parker::WaitUnparked() {
   for (;;) {
+    // Pairs with Unpark()'s exchange, as Released() does.
     int32_t s = state_.load(std::memory_order_acquire);
     if (s == 0) return;
     if (s == kParked) {
@@ -108,6 +113,8 @@ void Parker::Unpark() {
 }
 
 void Parker::Interrupt() {
+  // Called after the cancel flag's seq_cst store (EnvState::Cancel): pairs
+  // with Prepare() and ParkUntil's look at the flag.
   int32_t s = state_.load(std::memory_order_seq_cst);
   while (s == kParked || s == kSleeping) {
     if (state_.compare_exchange_weak(s, kInterrupted, std::memory_order_seq_cst)) {
@@ -159,6 +166,7 @@ void Enqueue(Bucket& b, Waiter* w) {
   if (b.tail) b.tail->next = w; else b.head = w;
   b.tail = w;
   w->queued = true;
+  // Relaxed: a statistic (nativeStats); the queue itself is guarded by the bucket lock.
   CounterFor(w).fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -224,6 +232,8 @@ Status ParkSync(const std::shared_ptr<Sleeper>& env, int32_t* word, int op,
   w.env = env;
   {
     std::unique_lock<std::mutex> guard(b.mutex);
+    // Pairs with EnvState::Cancel()'s store. Only an early way out: the look
+    // that counts is ParkUntil's seq_cst one, after Prepare().
     const bool cancelled = env->cancelled().load(std::memory_order_acquire);
     if (cancelled || (cb.validate && !cb.validate(word, cb.ctx))) {
       // Not sleeping. before_sleep still runs, so a Condition's lock is
@@ -263,6 +273,8 @@ Status ParkSync(const std::shared_ptr<Sleeper>& env, int32_t* word, int op,
   // An unparker dequeued us (perhaps just as we gave up); it stores 0 into
   // our parker last. Wait for that so no stale wake-up reaches our next park.
   if (!unparked) env->parker().WaitUnparked();
+  // Pairs with EnvState::Cancel()'s store (seen by ParkUntil already when it
+  // made the park end; here it tells a wake-up from a cancel).
   if (env->cancelled().load(std::memory_order_acquire)) {
     // Woken, or handed the lock, as the thread is torn down: this waiter
     // will not use it, so the next one gets it, as if we had timed out.

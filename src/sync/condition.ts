@@ -114,6 +114,8 @@ export class Condition extends Acquirable {
   notify(n = 1): void {
     checkCount('Condition.notify', 'n', n, 0, Number.MAX_SAFE_INTEGER);
     this.checkOwned('notify');
+    // Under the lock: pairs with ValidateCondition's count, made before a
+    // waiter gives the lock up, so no waiter that began to wait is missed.
     if (n > 0 && Atomics.load(this._words, WAITERS) > 0) binding.wake(this._words, n);
   }
 

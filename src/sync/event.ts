@@ -18,6 +18,8 @@ const WAITERS = 1;
 const FLAG = 1;
 
 function* waiting(words: Int32Array, deadline: number): Waiting<boolean> {
+  // Pairs with set()'s CAS: the generation seen here is the one native
+  // code compares against (ValidateEvent) before this waiter sleeps.
   const seen = Atomics.load(words, STATE);
   if (seen & FLAG) return true;
   const park = { op: Op.Event, words, expected: seen, deadline, abortable: true };

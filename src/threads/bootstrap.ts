@@ -52,6 +52,7 @@ function awaitJob(spare: SpareBoot['spare']): Boot {
   // Warm the paths a job takes while there is time: compiling and reviving.
   compileIn(__filename, '() => 0');
   revive({});
+  // Pairs with start()'s Atomics.store of JOB, made after it posted the job.
   while (Atomics.load(spare.words, JOB) === 0) Atomics.wait(spare.words, JOB, 0);
   const job = receiveMessageOnPort(spare.port);
   spare.port.close();
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
   }
   // The thread exists from here on: start() reads its native id once woken,
   // even if the thread has already ended by then.
+  // Pairs with started()'s load in thread.ts (before threadRunning wakes it).
   if (words) Atomics.store(words, NATIVE_ID, binding.nativeThreadId());
   let self: Thread | null = null;
   try {

@@ -232,6 +232,8 @@ export class Thread {
   // sets native_id before start() returns). No id: the worker ended before
   // the thread ran.
   private started(ident: number): void {
+    // Pairs with bootstrap's Atomics.store of NATIVE_ID, made before the
+    // thread counted as running (threadRunning), which ended the start wait.
     const nativeId = Atomics.load(locals.get(this)!.words!, NATIVE_ID);
     if (nativeId !== 0) {
       this._nativeId = nativeId;
@@ -276,6 +278,8 @@ export class Thread {
       throw error;
     }
     // The worker sleeps on this word until its job is posted.
+    // Pairs with the warm worker's Atomics.load/wait on JOB (bootstrap.ts):
+    // the job was posted to its port before this store.
     Atomics.store(spare.words, JOB, 1);
     Atomics.notify(spare.words, JOB);
     spare.port.close();
