@@ -102,8 +102,8 @@ for check in "${checks[@]}"; do
     deno)
       deno="$(tool "$deno_pkg")/@deno/linux-x64-glibc/deno"
       export NO_COLOR=1 DENO_NO_UPDATE_CHECK=1
-      run "Deno $("$deno" --version | head -n 1 | cut -d' ' -f2)" 120 "$deno" run -A
-      esm "Deno" "$deno" run -A
+      run "Deno $("$deno" --version | head -n 1 | cut -d' ' -f2)" 120 "$deno" run --allow-read --allow-env --allow-ffi
+      esm "Deno" "$deno" run --allow-read --allow-env --allow-ffi
       ;;
     arm64)
       [ -f "$app/node_modules/pthreading/prebuilds/linux-arm64/pthreading.node" ] \

@@ -85,8 +85,38 @@ export interface NativeStats {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = require('node-gyp-build') as (dir: string) => Binding;
 
+/** The runtime pthreading runs on, for errors that say where. */
+export function runtimeName(): string {
+  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
+  const name = g.Bun ? `Bun ${g.Bun.version}` : g.Deno ? `Deno ${g.Deno.version.deno}` : `Node ${process.version}`;
+  return `${name} (${process.platform}-${process.arch})`;
+}
+
+// What pthreading cannot do without, checked once, before anything else, so
+// a runtime that lacks it fails at the first use with an error that says
+// which piece is missing there, not later with a wrong result.
+for (const [name, present] of [
+  ['SharedArrayBuffer', typeof SharedArrayBuffer === 'function'],
+  ['Atomics.wait', typeof Atomics === 'object' && typeof Atomics.wait === 'function'],
+  ['worker_threads.Worker', typeof Worker === 'function'],
+] as const) {
+  if (!present) throw new RuntimeError(`pthreading needs ${name}, which ${runtimeName()} does not provide`, 'ERR_RUNTIME_UNSUPPORTED');
+}
+
+function loadAddon(): Binding {
+  try {
+    return load(path.join(__dirname, '..', '..'));
+  } catch (error) {
+    throw new RuntimeError(
+      `pthreading's native addon did not load on ${runtimeName()}: ${(error as Error)?.message ?? error}`,
+      'ERR_RUNTIME_UNSUPPORTED',
+      { cause: error },
+    );
+  }
+}
+
 /** The addon: N-API, one binary for every Node version and Electron. */
-export const binding: Binding = load(path.join(__dirname, '..', '..'));
+export const binding: Binding = loadAddon();
 
 /** Which rules native code applies to the words (native/core/ops.h). */
 export const enum Op {
