@@ -9,7 +9,24 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cd "$root"
-tarball="$(npm pack --silent --pack-destination "$work" | tail -n 1)"
+# PTHREADING_PACK_BUILT=1 (CI) packs what the run has built already (dist/,
+# docs/api/, build/Release) instead of building all three again in
+# prepack: the addon becomes the prebuilt binary as prebuildify would lay
+# it out (prebuilds/<platform>-<arch>/pthreading.node, stripped), beside
+# the cross-compiled linux-arm64 one.
+if [ "${PTHREADING_PACK_BUILT:-}" = 1 ]; then
+  for need in dist/index.js dist/index.mjs docs/api/index.html build/Release/pthreading.node; do
+    [ -f "$need" ] || { echo "PTHREADING_PACK_BUILT=1 but $need is missing" >&2; exit 1; }
+  done
+  platform="$(node -p 'process.platform + "-" + process.arch')"
+  mkdir -p "prebuilds/$platform"
+  strip --strip-all -o "prebuilds/$platform/pthreading.node" build/Release/pthreading.node
+  # The other binary the package ships, as `npm run prebuild` makes it.
+  bash scripts/cross-build.sh linux-arm64
+  tarball="$(npm pack --silent --ignore-scripts --pack-destination "$work" | tail -n 1)"
+else
+  tarball="$(npm pack --silent --pack-destination "$work" | tail -n 1)"
+fi
 echo "packed $tarball"
 # Exactly the platforms package.json's os/cpu promise a binary for.
 binaries="$(tar -tzf "$work/$tarball" | grep '^package/prebuilds/.*\.node$' | sort)"

@@ -8,7 +8,10 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 const root = path.join(__dirname, '..');
-// The drivers are internal: reach them in the built package.
+// The drivers are internal: reach them in the built package, installed
+// (its entry installs terminate()'s cancelling of native waits).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require(path.join(root, 'dist', 'index.js'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const native = require(path.join(root, 'dist', 'runtime', 'native.js')) as typeof import('../src/runtime/native');
 

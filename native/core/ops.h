@@ -29,6 +29,11 @@ enum Op : int {
 
 inline bool IsOp(int op) { return op >= kOpLock && op <= kOpFutex; }
 
+// JavaScript mirrors these numbers (src/runtime/native.ts, checked there
+// at load against the constants napi/addon.cc exports): they never move.
+static_assert(kOpLock == 1 && kOpSemaphore == 2 && kOpEvent == 3 && kOpCondition == 4 && kOpFutex == 5);
+static_assert(kUnparked == 0 && kHandoff == 1 && kInvalid == 2 && kTimedOut == 3 && kCancelled == 4);
+
 // Every access to shared memory goes through these, sequentially consistent
 // like JavaScript's Atomics, so JS and C++ agree on one order of operations.
 inline std::atomic_ref<int32_t> Slot(int32_t* word, int index) {

@@ -1,6 +1,7 @@
 /**
- * The native boundary: loads the addon, registers this thread with it, and
- * runs the waits of every primitive.
+ * The native boundary: loads the addon, checks that it agrees with this
+ * file on every shared constant, gives this thread its identity and
+ * registers it with the addon, and runs the waits of every primitive.
  *
  * A primitive's slow path is a generator that yields {@link Park} requests
  * ("sleep on these words until woken or the deadline") and receives a
@@ -11,7 +12,7 @@
  * waiter sleeps differs.
  */
 import path from 'node:path';
-import { isMainThread, threadId, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, threadId, workerData, Worker } from 'node:worker_threads';
 
 import { AbortError, RuntimeError, ThreadExitError } from './errors';
 
@@ -178,6 +179,15 @@ export type Waiting<T> = Generator<Park, T, Status>;
 /** Turns a timeout in seconds (`null` = forever) into a deadline. */
 export function deadlineAfter(seconds: number | null): number {
   return seconds === null ? Infinity : performance.now() + seconds * 1000;
+}
+
+/**
+ * Milliseconds on the process-wide monotonic clock: unlike
+ * `performance.now()`, whose origin is each thread's start, the same in
+ * every thread, so a deadline fixed in one thread holds in another.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 function secondsLeft(deadline: number): number {
@@ -451,6 +461,10 @@ const ctlKey = Symbol.for('pthreading.ctl');
 const ctlSlot = globalThis as unknown as Record<symbol, Int32Array | undefined>;
 const ctl: Int32Array = (ctlSlot[ctlKey] ??= new Int32Array(new SharedArrayBuffer(4)));
 
+// This thread's own state in the addon (its parker, cancel flag, async
+// waiters and control word), set up as the runtime loads, before any wait.
+// Per thread, not process-wide: each copy of this module loaded in the
+// thread registers the same ident and control word.
 binding.registerThread(threadId, ident, ctl);
 
 /**
@@ -481,36 +495,6 @@ export function stopThisThread(): never {
   if (!isMainThread) process.exit(1);
   // The main thread is never cancelled; if it were, give up its wait.
   throw new ThreadExitError();
-}
-
-// Every native wait waits for "woken or cancelled". terminate() first asks
-// Node to stop the worker's JavaScript, then cancels its waits (a worker
-// asleep in native code would never stop otherwise, and Node's exit, which
-// joins every worker, would hang): in that order, the woken worker runs no
-// more JavaScript, so it never reports an 'error'. A worker inside a
-// critical section is not terminated there: its waits are cancelled and it
-// stops itself as it leaves. At process exit, every other thread's waits
-// are cancelled.
-// Once per addon: each copy of the package cancels the waits in its own.
-const copyId = (binding as Binding & { copyId: number }).copyId;
-const patched = Symbol.for(`pthreading.terminatePatched.${copyId}`);
-const proto = Worker.prototype as Worker & Record<symbol, boolean>;
-if (!proto[patched]) {
-  const terminate = proto.terminate;
-  proto.terminate = function (this: Worker): Promise<number> {
-    const id = this.threadId;
-    if (id >= 0 && binding.requestStop(id) === 2) {
-      const exited = new Promise<number>((resolve) => this.once('exit', resolve));
-      binding.cancelThread(id);
-      return exited;
-    }
-    const stopped = terminate.call(this);
-    // A worker still starting up is cancelled as soon as it registers.
-    if (id >= 0 && !binding.cancelThread(id)) this.once('exit', () => binding.forgetCancel(id));
-    return stopped;
-  };
-  proto[patched] = true;
-  if (isMainThread) process.on('exit', () => binding.cancelOthers());
 }
 
 /** Live native counts: queued waiters, this thread's async waiters, threads. */

@@ -15,7 +15,7 @@
  * primitive's shared buffer ends with the id of the copy that made it, and
  * a copy refuses, with an error that says so, a primitive another copy made.
  */
-import { retrack } from '../debug/debug';
+import { debugHooks } from './hooks';
 import { ArgumentTypeError, RuntimeError, describe } from './errors';
 import { binding } from './native';
 
@@ -114,7 +114,7 @@ function reviveInto(value: unknown, seen: Set<object>): void {
       }
       if (kind.shared !== false) refuseForeign('revive', value._kind, words as Int32Array);
       Object.setPrototypeOf(value, kind.prototype);
-      retrack(value);
+      debugHooks.retrack(value);
       kind.onRevive?.(value);
     }
   } else if (value instanceof Map) {

@@ -17,7 +17,7 @@ import { Condition } from './condition';
 import { Section, critical, criticalWith } from './critical';
 import { Lock } from './lock';
 import { Waiting, binding, checkSignal, runAsync, runSync } from '../runtime/native';
-import { nameOf, setNameOf } from '../debug/debug';
+import { nameOf, setNameOf } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkCount, checkFunction, waitTimeout } from '../runtime/validate';
 

@@ -9,7 +9,7 @@
  */
 import { AsyncOptions } from '../runtime/guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
-import { nameOf, setNameOf } from '../debug/debug';
+import { nameOf, setNameOf } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkNoArguments, waitTimeout } from '../runtime/validate';
 

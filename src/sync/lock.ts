@@ -13,7 +13,7 @@ import { RuntimeError } from '../runtime/errors';
 import { wrongThis } from '../runtime/receivers';
 import { Acquirable, AsyncOptions } from '../runtime/guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
-import { track } from '../debug/debug';
+import { debugHooks } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkBlocking, checkNoArguments, lockTimeout } from '../runtime/validate';
 
@@ -77,7 +77,7 @@ export class Lock extends Acquirable {
     super();
     checkNoArguments('Lock', arguments.length);
     this._words = sharedWords(1);
-    track(this);
+    debugHooks.track(this);
   }
 
   /**

@@ -11,7 +11,7 @@ import { wrongThis } from '../runtime/receivers';
 import { Acquirable, AsyncOptions } from '../runtime/guard';
 import { acquireWords, unlock } from './lock';
 import { checkSignal, ident, runAsync, runSync, Waiting } from '../runtime/native';
-import { track } from '../debug/debug';
+import { debugHooks } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkBlocking, checkNoArguments, lockTimeout } from '../runtime/validate';
 
@@ -33,7 +33,7 @@ export class RLock extends Acquirable {
     super();
     checkNoArguments('RLock', arguments.length);
     this._words = sharedWords(3);
-    track(this);
+    debugHooks.track(this);
   }
 
   /**

@@ -9,7 +9,7 @@
 import { ValueError } from '../runtime/errors';
 import { Acquirable, AsyncOptions } from '../runtime/guard';
 import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
-import { track } from '../debug/debug';
+import { debugHooks } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkBlocking, checkCount, waitTimeout } from '../runtime/validate';
 
@@ -53,7 +53,7 @@ export class Semaphore extends Acquirable {
     checkCount(new.target.name, 'value', value, 0, MAX_VALUE);
     this._words = sharedWords(2);
     this._words[VALUE] = value;
-    track(this);
+    debugHooks.track(this);
   }
 
   /**

@@ -132,10 +132,16 @@ export function transferArgs(thread: Thread, list: TransferListItem[]): void {
 
 // Per-object data that must not travel with a structured clone.
 const locals = new WeakMap<Thread, Local>();
-// This thread's handles, one per ident, so `t === mainThread()` holds.
-const handles = new Map<number, Thread>();
+// This thread's handles of threads, one per ident, so `t === mainThread()`
+// holds. The native table is the truth about every thread (its ident, name,
+// daemon flag, state); a handle only refers to a row, and is held weakly,
+// except this thread's own, the main thread's and those of the threads this
+// thread started (in `children` while they run).
+const handles = new Map<number, WeakRef<Thread>>();
+let ownHandle: Thread | null = null;
+let mainHandle: Thread | null = null;
 // Threads started from this thread whose worker has not exited: a thread
-// waits for them after its run() (see bootstrap.ts).
+// waits for them after its run() (see src/worker.ts).
 const children = new Set<Thread>();
 
 let stackBytes = 0;
@@ -153,7 +159,7 @@ export function exiting(): boolean {
   return (process as { _exiting?: boolean })._exiting === true;
 }
 
-const bootstrap = path.join(__dirname, 'bootstrap.js');
+const bootstrap = path.join(__dirname, '..', 'worker.js'); // src/worker.ts
 const libraryDir = path.join(__dirname, '..'); // dist/: every file of the library
 
 /**
@@ -285,7 +291,7 @@ export class Thread {
     spare.port.close();
     this._ident = ident;
     this._started = true;
-    handles.set(ident, this);
+    handles.set(ident, new WeakRef(this));
     const worker = spare.worker;
     local.worker = worker;
     local.words = spare.words;
@@ -592,31 +598,33 @@ export async function retire(): Promise<void> {
   }
 }
 
-// When a thread other than the main one exits some other way (process.exit()
-// in a target, or a plain Worker's end), the workers it started end with it:
-// cancel their native waits first, or Node's wait for them never returns.
-// (The main thread cancels every thread's waits at exit: see native.ts.)
-if (!isMainThread) {
-  process.on('exit', () => {
-    for (const spare of spares) void spare.worker.terminate();
-    for (const t of children) {
-      const worker = locals.get(t)?.worker;
-      if (worker) void worker.terminate();
-    }
-  });
+/**
+ * @internal When a thread other than the main one exits some other way
+ * (process.exit() in a target, or a plain Worker's end), the workers it
+ * started end with it: their native waits are cancelled first, or Node's
+ * wait for them never returns. (The main thread cancels every thread's
+ * waits at exit.) Run from process 'exit' in a worker: src/install.ts.
+ */
+export function endChildren(): void {
+  for (const spare of spares) void spare.worker.terminate();
+  for (const t of children) {
+    const worker = locals.get(t)?.worker;
+    if (worker) void worker.terminate();
+  }
 }
 
-// The end of the main thread. As in Python, the main thread counts as
-// stopped once its script has ended (here: once its event loop has nothing
-// left to do), and the process then waits for every non-daemon thread,
-// whichever thread started it. Threads' workers are unreferenced, so this
-// is what keeps the process up for them.
-if (isMainThread) {
-  process.on('beforeExit', () => {
-    if (binding.findThread(MAIN_IDENT)) binding.threadFinished(MAIN_IDENT);
-    const rows = binding.listThreads().filter((row) => !row.daemon && !row.dummy);
-    for (const row of rows) handleFor(row).joinAsync().catch(() => undefined);
-  });
+/**
+ * @internal The end of the main thread. As in Python, the main thread
+ * counts as stopped once its script has ended (here: once its event loop
+ * has nothing left to do), and the process then waits for every non-daemon
+ * thread, whichever thread started it. Threads' workers are unreferenced,
+ * so this is what keeps the process up for them. Run from process
+ * 'beforeExit' in the main thread: src/install.ts.
+ */
+export function mainScriptEnded(): void {
+  if (binding.findThread(MAIN_IDENT)) binding.threadFinished(MAIN_IDENT);
+  const rows = binding.listThreads().filter((row) => !row.daemon && !row.dummy);
+  for (const row of rows) handleFor(row).joinAsync().catch(() => undefined);
 }
 
 // Thread states in the native table (native/core/threads.h).
@@ -704,7 +712,7 @@ export function creatorFile(): string {
 // The threading module's functions.
 
 function handleFor(row: ThreadRow): Thread {
-  let t = handles.get(row.ident);
+  let t = handles.get(row.ident)?.deref();
   if (!t) {
     t = Object.create(Thread.prototype) as Thread;
     Object.assign(t, {
@@ -716,7 +724,7 @@ function handleFor(row: ThreadRow): Thread {
       _nativeId: row.nativeId || null,
       _creator: '',
     });
-    handles.set(row.ident, t);
+    handles.set(row.ident, new WeakRef(t));
     if (handles.size >= pruneAt) pruneHandles();
   } else {
     t._name = row.name;
@@ -729,25 +737,28 @@ function handleFor(row: ThreadRow): Thread {
 // short threads others start does not keep them all: amortized O(1).
 let pruneAt = 64;
 function pruneHandles(): void {
-  for (const id of handles.keys()) {
-    if (id !== myIdent && id !== MAIN_IDENT && binding.findThread(id) === null) handles.delete(id);
+  for (const [id, ref] of handles) {
+    if (ref.deref() === undefined || (id !== myIdent && id !== MAIN_IDENT && binding.findThread(id) === null)) handles.delete(id);
   }
   pruneAt = Math.max(64, handles.size * 2);
 }
 
 /** @internal How many thread handles this thread keeps (tests). */
 export function handleCount(): number {
-  return handles.size;
+  let live = 0;
+  for (const ref of handles.values()) if (ref.deref()) live++;
+  return live;
 }
 
-/** @internal The bootstrap sets what a rebuilt Thread runs. */
+/** @internal The worker entry (src/worker.ts) sets what a rebuilt Thread runs. */
 export function setLocal(t: Thread, local: Local): void {
   locals.set(t, local);
 }
 
 /** @internal Makes `t` the handle of this thread (the thread's own object). */
 export function adoptCurrent(t: Thread): void {
-  handles.set(myIdent, t);
+  ownHandle = t;
+  handles.set(myIdent, new WeakRef(t));
 }
 
 /**
@@ -755,16 +766,17 @@ export function adoptCurrent(t: Thread): void {
  * pthreading (a raw Worker), a daemon "dummy" thread named `Dummy-N`.
  */
 export function currentThread(): Thread {
-  const own = handles.get(myIdent);
-  if (own) return own;
+  if (ownHandle) return ownHandle;
   const row = binding.findThread(myIdent) ?? { ident: myIdent, name: 'MainThread', daemon: false, dummy: true, nativeId: 0, running: true };
-  return handleFor(row);
+  return (ownHandle = handleFor(row));
 }
 
 /** The main thread's Thread object, from any thread. */
 export function mainThread(): Thread {
   const row = binding.findThread(MAIN_IDENT) ?? { ident: MAIN_IDENT, name: 'MainThread', daemon: false, dummy: true, nativeId: 0, running: true };
-  return handleFor(row);
+  const t = handleFor(row);
+  mainHandle ??= t;
+  return t;
 }
 
 /**

@@ -2,9 +2,12 @@
  * `Timer`: Python's `threading.Timer`, a Thread that calls a function
  * after `interval` seconds unless cancel()ed first. Its thread waits on an
  * {@link Event} that cancel() sets. As in Python, the interval counts from
- * when the thread runs, which is when start() returns.
+ * when the thread runs, which is when start() returns: start() fixes the
+ * deadline on the process-wide monotonic clock, so the time a thread takes
+ * to get going (a cold worker's boot) is not added to it.
  */
 import { ValueError } from '../runtime/errors';
+import { monotonicMs } from '../runtime/native';
 import { Event } from '../sync/event';
 import { registerKind } from '../runtime/shared';
 import { Thread, registerBase } from './thread';
@@ -15,6 +18,8 @@ export class Timer extends Thread {
   /** @internal */ override readonly _kind: string = 'Timer';
   /** @internal */ _interval: number;
   /** @internal */ readonly _finished: Event = new Event();
+  /** @internal When the interval ends ({@link monotonicMs}); set by start(). */
+  _due = 0;
 
   /**
    * @param interval seconds to wait, from start().
@@ -29,6 +34,16 @@ export class Timer extends Thread {
     this._interval = seconds;
   }
 
+  override start(): void {
+    this._due = monotonicMs() + this._interval * 1000;
+    super.start();
+  }
+
+  override startAsync(): Promise<void> {
+    this._due = monotonicMs() + this._interval * 1000;
+    return super.startAsync();
+  }
+
   /** Stops the timer if it has not fired yet. */
   cancel(): void {
     this._finished.set();
@@ -36,7 +51,8 @@ export class Timer extends Thread {
 
   /** @internal On the thread: wait, then call the function unless cancelled. */
   override run(): unknown {
-    this._finished.wait(this._interval);
+    const due = this._due || monotonicMs() + this._interval * 1000;
+    this._finished.wait(Math.max(0, due - monotonicMs()) / 1000);
     let result: unknown;
     if (!this._finished.isSet()) result = super.run();
     this._finished.set();

@@ -9,14 +9,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
-import * as pthreading from '../index';
-import { compileFunction as compileTarget, compileIn, explain, scopeNames } from './compile';
-import { ThreadExitError } from '../runtime/errors';
-import { applyLoggingConfig } from '../logging/logging';
-import { BOOT_KEY, binding } from '../runtime/native';
-import { revive } from '../runtime/shared';
-import { installSyncOutput } from './output';
-import { shutdownExecutors } from '../concurrent/executor';
+import * as pthreading from './index';
+import { compileFunction as compileTarget, compileIn, explain, scopeNames } from './threads/compile';
+import { ThreadExitError } from './runtime/errors';
+import { applyLoggingConfig } from './logging/logging';
+import { BOOT_KEY, binding } from './runtime/native';
+import { revive } from './runtime/shared';
+import { installSyncOutput } from './threads/output';
+import { shutdownExecutors } from './concurrent/executor';
 import {
   Boot,
   JOB,
@@ -30,8 +30,8 @@ import {
   retire,
   setExcepthook,
   setLocal,
-} from './thread';
-import { Timer } from './timer';
+} from './threads/thread';
+import { Timer } from './threads/timer';
 
 installSyncOutput();
 // Everything pthreading exports is usable in a target without an import.
