@@ -36,7 +36,8 @@
           }
         }],
         ["OS=='win'", {
-          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++20"] } }
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++20"] } },
+          "libraries": ["synchronization.lib"]
         }],
         ["sanitize=='address'", {
           "defines": ["PTHREADING_CHECKS"],

@@ -5,11 +5,12 @@
  * threads it started, and ends.
  */
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import * as pthreading from './index';
-import { compileFunction as compileTarget, compileIn, compileMembers, explain } from './threads/compile';
+import { compileFunction as compileTarget, compileIn, compileMembers, explain, scopeNames } from './threads/compile';
 import { MODULE_ALIASES, type Placement } from './threads/scope';
 import { ThreadExitError } from './runtime/errors';
 import { applyLoggingConfig } from './logging/logging';
@@ -36,9 +37,14 @@ import { Timer } from './threads/timer';
 installSyncOutput();
 // Everything pthreading exports is usable in a target without an import.
 // Compiled code reaches a named import as `pthreading_1.x`, `import_pthreading.x`…
-// (see MODULE_ALIASES).
+// (see MODULE_ALIASES). A name the runtime already has as a global stays
+// the runtime's (its own code may use it: Deno's MessagePort dispatches
+// with the global Event) and means pthreading's only in compiled targets.
 const aliases = Object.fromEntries(MODULE_ALIASES.map((name) => [name, pthreading]));
-Object.assign(globalThis, pthreading, aliases, { threading: pthreading, pthreading });
+const taken = Object.keys(pthreading).filter((name) => name in globalThis);
+const free = Object.entries(pthreading).filter(([name]) => !taken.includes(name));
+Object.assign(globalThis, Object.fromEntries(free), aliases, { threading: pthreading, pthreading });
+scopeNames(taken);
 
 // A warm worker sleeps until start() posts its job (see Warm workers in
 // thread.ts). Atomics.wait, unlike a native wait, ends when the worker is
@@ -48,6 +54,7 @@ function awaitJob(spare: SpareBoot['spare']): Boot {
   // Warm the paths a job takes while there is time: compiling and reviving.
   compileIn(__filename, '() => 0');
   revive({});
+  // Pairs with start()'s Atomics.store of JOB, made after it posted the job.
   while (Atomics.load(spare.words, JOB) === 0) Atomics.wait(spare.words, JOB, 0);
   const job = receiveMessageOnPort(spare.port);
   if (!job) process.exit(0);
@@ -115,7 +122,9 @@ function compileFunction(source: string, name: string, place?: Placement): (...a
 
 async function loadModuleTarget(specifier: string, exportName: string): Promise<(...args: unknown[]) => unknown> {
   let url = specifier;
-  if (!/^[a-z][a-z0-9+.-]*:/i.test(specifier)) {
+  // A URL (file:, data:, node:) is imported as it is; a path or package
+  // name is resolved first. `C:\x.js` is a path, not a URL of scheme c:.
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(specifier) || path.isAbsolute(specifier)) {
     url = pathToFileURL(createRequire(boot.creator).resolve(specifier)).href;
   }
   const load = compile<(u: string) => Promise<Record<string, unknown>>>('(u) => import(u)');
@@ -149,6 +158,7 @@ async function main(): Promise<void> {
   }
   // The thread exists from here on: start() reads its native id once woken,
   // even if the thread has already ended by then.
+  // Pairs with started()'s load in thread.ts (before threadRunning wakes it).
   if (words) Atomics.store(words, NATIVE_ID, binding.nativeThreadId());
   let self: Thread | null = null;
   let initial = new Map<string, unknown>();

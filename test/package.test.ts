@@ -1,6 +1,8 @@
 /** The package loads the same way from CommonJS and ESM. */
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.join(__dirname, '..');
@@ -29,5 +31,25 @@ describe('package entry points', () => {
        console.log(l instanceof cjs.Lock, l.locked());`,
     ]).trim();
     expect(out).toBe('true true');
+  });
+
+  it('an addon that does not load fails at require() with an error naming the runtime and platform', () => {
+    // A copy of the package with no binary for this platform, built or prebuilt.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pthreading-nobinary-'));
+    try {
+      const copy = path.join(dir, 'node_modules', 'pthreading');
+      mkdirSync(copy, { recursive: true });
+      cpSync(path.join(root, 'dist'), path.join(copy, 'dist'), { recursive: true });
+      writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ name: 'pthreading', main: './dist/index.js' }));
+      for (const dep of ['node-gyp-build', 'sprintf-js']) {
+        symlinkSync(path.join(root, 'node_modules', dep), path.join(dir, 'node_modules', dep));
+      }
+      const r = spawnSync(process.execPath, ['-e', "require('pthreading')"], { cwd: dir, encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`pthreading's native addon did not load on Node ${process.version} (${process.platform}-${process.arch}): No native build was found`);
+      expect(r.stderr).toContain('ERR_RUNTIME_UNSUPPORTED');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -56,6 +56,22 @@ describe('Thread#start() with a target that uses names of the code around it', (
     expect(error.message).toMatch(/- scale \(line 1 of the function\): a value/);
   });
 
+  it('does not take its own parameters and locals for free names when it calls eval()', () => {
+    // A direct eval() leaves the scope analysis unable to resolve names:
+    // those the function declares are still its own.
+    const q = new Queue<number>();
+    const t = new Thread({
+      target: (queue: Queue<number>, source: string) => {
+        const double = eval(`(${source})`) as (x: number) => number;
+        queue.put(double(21));
+      },
+      args: [q, String((x: number) => x * 2)],
+    });
+    t.start();
+    t.join();
+    expect(q.get()).toBe(42);
+  });
+
   it('lets a target test for a global it may not have with typeof', () => {
     const q = new Queue<string>();
     const t = new Thread({

@@ -128,6 +128,20 @@ describe('Thread', () => {
     expect(out[0]).toBe(1);
   });
 
+  it("means pthreading's Event in a target, and leaves the runtime's global Event to the runtime", () => {
+    const out = new Int32Array(new SharedArrayBuffer(8));
+    // Source text, so that the test runner does not rewrite the name Event.
+    const target = new Function(
+      'o',
+      "o[0] = Event === pthreading.Event && typeof new Event().isSet === 'function' ? 1 : 2;\n" +
+        "o[1] = globalThis.Event !== pthreading.Event && new globalThis.Event('message').type === 'message' ? 1 : 2;",
+    ) as (o: Int32Array) => void;
+    const t = new Thread({ target, args: [out] });
+    t.start();
+    t.join();
+    expect([...out]).toEqual([1, 1]);
+  });
+
   it('refuses, at start(), a target that closes over a local, naming the variable', () => {
     const { stdout } = script(`
       const { Thread } = require('pthreading');

@@ -8,6 +8,8 @@
 namespace pthreading {
 
 bool ValidateCondition(int32_t* word, void*) {
+  // Pairs with notify()'s Atomics.load of the waiters slot, made under the
+  // condition's lock, which this waiter releases only after this count.
   Slot(word, kWaitersSlot).fetch_add(1);
   return true;
 }

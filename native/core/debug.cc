@@ -65,6 +65,7 @@ void MakeRoom() {
 
 }  // namespace
 
+// Relaxed: a switch; what it turns on keeps its data under its own mutex.
 int DebugFlags() { return g_flags.load(std::memory_order_relaxed); }
 
 void SetDebugFlags(int flags) { g_flags.store(flags, std::memory_order_relaxed); }

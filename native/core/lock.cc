@@ -31,9 +31,14 @@ int32_t UnlockCallback(int32_t* word, const UnparkResult& r) {
   // on this very lock, and could not run to use it.
   if (r.unparked != 0 && r.be_fair && r.can_take) {
     // Hand-off: the lock stays LOCKED and now belongs to the woken waiter.
+    // Seq_cst, under the bucket lock: pairs with JS tryLock's CAS, which
+    // sees LOCKED and fails; the woken waiter reads its token after the
+    // Parker's release (parking.cc), so the lock is its own.
     if (!r.have_more) state.store(kLocked);
     return kHandoff;
   }
+  // Seq_cst: pairs with JS tryLock's CAS (0 -> LOCKED, or PARKED -> LOCKED|PARKED),
+  // which takes the lock with every write the holder made before unlock.
   state.store(r.have_more ? kParked : 0);
   return kUnparked;
 }
@@ -41,6 +46,7 @@ int32_t UnlockCallback(int32_t* word, const UnparkResult& r) {
 // through us. The last waiter to leave clears PARKED (under the bucket
 // lock, as every change of PARKED).
 int32_t PassOnCallback(int32_t* word, const UnparkResult& r) {
+  // Under the bucket lock, pairs with ValidateLock's CAS (PARKED changes only there).
   if (!r.have_more) Slot(word, 0).fetch_and(~kParked);
   return kUnparked;
 }
@@ -54,6 +60,8 @@ bool ValidateLock(int32_t* word, void*) {
   for (;;) {
     if (!(s & kLocked)) return false;  // freed meanwhile: retry the CAS
     if (s & kParked) return true;
+    // Pairs with JS unlock's CAS LOCKED -> 0: once PARKED is set, that CAS
+    // fails and the holder comes to UnlockWord, which wakes us.
     if (state.compare_exchange_weak(s, s | kParked)) return true;
   }
 }
@@ -69,6 +77,7 @@ bool UnlockWord(int32_t* word) {
   for (;;) {
     if (!(s & kLocked)) return false;
     if (s & kParked) break;
+    // As JS unlock's CAS: pairs with tryLock's CAS and ValidateLock's.
     if (state.compare_exchange_weak(s, 0)) return true;
   }
   UnparkOne(word, UnlockCallback);

@@ -44,6 +44,8 @@ void PassOn(int op, int32_t* word) {
 }
 
 bool ValidateFutex(int32_t* word, void* expected) {
+  // Under the bucket lock; pairs with the waker's store made before its
+  // wake takes the same lock (ThreadFinished, JS wakeFutex callers).
   return Slot(word, 0).load() == *static_cast<int32_t*>(expected);
 }
 

@@ -8,13 +8,6 @@
 #include <thread>
 #include <vector>
 
-#if defined(__linux__)
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-#endif
-
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define PT_CPU_RELAX() _mm_pause()
@@ -26,6 +19,7 @@
 
 #include "check.h"
 #include "ops.h"
+#include "parker.h"
 
 namespace pthreading {
 
@@ -60,47 +54,11 @@ const int g_max_spinners = [] {
   return n > 1 ? static_cast<int>(n) - 1 : 0;
 }();
 
-#if defined(__linux__)
-// Sleeps while *addr == expected, until the absolute monotonic deadline.
-void FutexWait(std::atomic<int32_t>* addr, int32_t expected, Deadline deadline) {
-  struct timespec ts;
-  struct timespec* tsp = nullptr;
-  if (deadline != kForever) {
-    ts.tv_sec = static_cast<time_t>(deadline / 1'000'000'000);
-    ts.tv_nsec = static_cast<long>(deadline % 1'000'000'000);
-    tsp = &ts;
-  }
-  // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, the clock
-  // steady_clock reads on Linux. EINTR, EAGAIN and ETIMEDOUT all mean
-  // "re-check", which every caller does in a loop.
-  syscall(SYS_futex, reinterpret_cast<int32_t*>(addr),
-          FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, tsp, nullptr,
-          FUTEX_BITSET_MATCH_ANY);
-}
-
-void FutexWakeAll(std::atomic<int32_t>* addr) {
-  // The parker lives in a long-lived Sleeper that the unparker keeps alive,
-  // so the address is valid; futex wake never reads the word anyway.
-  syscall(SYS_futex, reinterpret_cast<int32_t*>(addr),
-          FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, nullptr, nullptr, 0);
-}
-#else
-void FutexWait(std::atomic<int32_t>* addr, int32_t expected, Deadline deadline) {
-  // Portable fallback: a short sleep-and-recheck loop with a 1 ms cap keeps
-  // timeouts within about a millisecond. Linux never takes this path.
-  (void)expected;
-  Deadline until = NowNs() + 1'000'000;
-  if (deadline < until) until = deadline;
-  while (addr->load(std::memory_order_acquire) == expected && NowNs() < until)
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
-}
-void FutexWakeAll(std::atomic<int32_t>*) {}
-#endif
-
 }  // namespace
 
 bool Parker::ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted, bool spin) {
   if (spin) {
+    // Relaxed: a bound on how many threads spin at once; it orders no data.
     if (g_spinners.fetch_add(1, std::memory_order_relaxed) < g_max_spinners) {
       // Never spin past the caller's deadline (a zero timeout does not spin).
       const Deadline spin_end = std::min(NowNs() + kSpinNs, deadline);
@@ -116,45 +74,51 @@ bool Parker::ParkUntil(Deadline deadline, const std::atomic<bool>& interrupted, 
     g_spinners.fetch_sub(1, std::memory_order_relaxed);
   }
   for (;;) {
+    // Pairs with Unpark()'s exchange (its release makes the token visible).
     int32_t s = state_.load(std::memory_order_seq_cst);
     if (s == 0) return true;
+    // Pairs with EnvState::Cancel(): its flag store then our state look, and
+    // our Prepare() then this flag look, all seq_cst: one sees the other.
     if (interrupted.load(std::memory_order_seq_cst)) return false;
     if (deadline != kForever && NowNs() >= deadline) return false;
     // Announce the sleep, so Unpark() knows to make the wake-up call. The
-    // futex wait sleeps only while the word is still kSleeping: an Unpark()
-    // or Interrupt() since the look at `interrupted` has changed it, and
-    // the wait returns at once.
+    // OS wait (parker.h) sleeps only while the word is still kSleeping: an
+    // Unpark() or Interrupt() since the look at `interrupted` has changed
+    // it, and the wait returns at once.
     if (s == kParked && !state_.compare_exchange_strong(s, kSleeping, std::memory_order_seq_cst)) continue;
-    FutexWait(&state_, kSleeping, deadline);
+    OsWait(&state_, kSleeping, deadline);
   }
 }
 
 void Parker::WaitUnparked() {
   for (;;) {
+    // Pairs with Unpark()'s exchange, as Released() does.
     int32_t s = state_.load(std::memory_order_acquire);
     if (s == 0) return;
     if (s == kParked) {
       if (!state_.compare_exchange_strong(s, kSleeping, std::memory_order_seq_cst)) continue;
       s = kSleeping;
     }
-    FutexWait(&state_, s, kForever);
+    OsWait(&state_, s, kForever);
   }
 }
 
 void Parker::Unpark() {
   // Release: the token written under the bucket lock happens-before the
   // waiter's acquire load that sees 0. A waiter still spinning (kParked)
-  // sees the 0 by itself: the futex wake, a system call, is only for one
+  // sees the 0 by itself: the OS wake, a system call, is only for one
   // that announced its sleep (or was interrupted and may sleep again in
   // WaitUnparked).
-  if (state_.exchange(0, std::memory_order_acq_rel) != kParked) FutexWakeAll(&state_);
+  if (state_.exchange(0, std::memory_order_acq_rel) != kParked) OsWakeAll(&state_);
 }
 
 void Parker::Interrupt() {
+  // Called after the cancel flag's seq_cst store (EnvState::Cancel): pairs
+  // with Prepare() and ParkUntil's look at the flag.
   int32_t s = state_.load(std::memory_order_seq_cst);
   while (s == kParked || s == kSleeping) {
     if (state_.compare_exchange_weak(s, kInterrupted, std::memory_order_seq_cst)) {
-      FutexWakeAll(&state_);
+      OsWakeAll(&state_);
       return;
     }
   }
@@ -190,7 +154,7 @@ Bucket& BucketFor(uintptr_t key) {
   return g_buckets[h >> (64 - kBucketBits)];
 }
 
-// The parker's futex word is the atomic itself.
+// The parker's OS wait word (parker.h) is the atomic itself.
 static_assert(sizeof(std::atomic<int32_t>) == sizeof(int32_t) && std::atomic<int32_t>::is_always_lock_free);
 // Shared words are read and written in place by JavaScript's Atomics.
 static_assert(std::atomic_ref<int32_t>::is_always_lock_free && std::atomic_ref<int32_t>::required_alignment == 4);
@@ -202,6 +166,7 @@ void Enqueue(Bucket& b, Waiter* w) {
   if (b.tail) b.tail->next = w; else b.head = w;
   b.tail = w;
   w->queued = true;
+  // Relaxed: a statistic (nativeStats); the queue itself is guarded by the bucket lock.
   CounterFor(w).fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -267,6 +232,8 @@ Status ParkSync(const std::shared_ptr<Sleeper>& env, int32_t* word, int op,
   w.env = env;
   {
     std::unique_lock<std::mutex> guard(b.mutex);
+    // Pairs with EnvState::Cancel()'s store. Only an early way out: the look
+    // that counts is ParkUntil's seq_cst one, after Prepare().
     const bool cancelled = env->cancelled().load(std::memory_order_acquire);
     if (cancelled || (cb.validate && !cb.validate(word, cb.ctx))) {
       // Not sleeping. before_sleep still runs, so a Condition's lock is
@@ -306,6 +273,8 @@ Status ParkSync(const std::shared_ptr<Sleeper>& env, int32_t* word, int op,
   // An unparker dequeued us (perhaps just as we gave up); it stores 0 into
   // our parker last. Wait for that so no stale wake-up reaches our next park.
   if (!unparked) env->parker().WaitUnparked();
+  // Pairs with EnvState::Cancel()'s store (seen by ParkUntil already when it
+  // made the park end; here it tells a wake-up from a cancel).
   if (env->cancelled().load(std::memory_order_acquire)) {
     // Woken, or handed the lock, as the thread is torn down: this waiter
     // will not use it, so the next one gets it, as if we had timed out.

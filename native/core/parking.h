@@ -124,12 +124,12 @@ namespace pthreading {
 
 // One per thread: how that thread's sync waits sleep. The state word is
 // kParked while the thread is parked (spinning), kSleeping once it has
-// announced a futex sleep, kInterrupted once Interrupt() has asked it to
-// re-check its cancel flag, and 0 once an unparker has released it; only
-// the unparker that dequeued the waiter stores 0. Unpark() makes the futex
-// wake call only for a thread past kParked. Interrupt() changes the word
-// (not only wakes the futex), so an interrupt that lands between the
-// sleeper's look at the flag and its futex wait is not lost.
+// announced an OS sleep (parker.h), kInterrupted once Interrupt() has asked
+// it to re-check its cancel flag, and 0 once an unparker has released it;
+// only the unparker that dequeued the waiter stores 0. Unpark() makes the
+// OS wake call only for a thread past kParked. Interrupt() changes the word
+// (not only wakes the sleeper), so an interrupt that lands between the
+// sleeper's look at the flag and its OS wait is not lost.
 class Parker {
  public:
   // Marks the thread as about to sleep; called before the waiter is queued.

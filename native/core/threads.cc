@@ -12,6 +12,14 @@
 #include <unistd.h>
 #elif defined(__APPLE__)
 #include <pthread.h>
+#elif defined(_WIN32)
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
 #endif
 
 #include "ops.h"
@@ -44,9 +52,32 @@ bool Hidden(const ThreadEntry& e) { return e.state == kReserved || e.state == kI
   return name.substr(0, cut);
 }
 
+#if defined(_WIN32)
+// SetThreadDescription (Windows 10 1607 on), looked up at run time so the
+// addon still loads where it is missing; the name is UTF-16 there.
+void DescribeThread(HANDLE thread, const std::string& name) {
+  using SetDescription = HRESULT(WINAPI*)(HANDLE, PCWSTR);
+  static const auto set = reinterpret_cast<SetDescription>(
+      reinterpret_cast<void*>(GetProcAddress(GetModuleHandleW(L"kernel32.dll"), "SetThreadDescription")));
+  if (!set) return;
+  const int n = MultiByteToWideChar(CP_UTF8, 0, name.data(), static_cast<int>(name.size()), nullptr, 0);
+  std::wstring wide(static_cast<size_t>(n), L'\0');
+  MultiByteToWideChar(CP_UTF8, 0, name.data(), static_cast<int>(name.size()), wide.data(), n);
+  set(thread, wide.c_str());
+}
+#endif
+
+// Renames a running thread from any thread. macOS names only the calling
+// thread (MarkRunning does that), so a later rename does not reach it.
 void NameOsThread(const ThreadEntry& e) {
 #if defined(__linux__)
   if (e.has_handle) pthread_setname_np(static_cast<pthread_t>(e.handle), OsName(e.name, 15).c_str());
+#elif defined(_WIN32)
+  if (!e.has_handle) return;
+  HANDLE thread = OpenThread(THREAD_SET_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(e.handle));
+  if (!thread) return;
+  DescribeThread(thread, e.name);
+  CloseHandle(thread);
 #else
   (void)e;
 #endif
@@ -59,11 +90,16 @@ void MarkRunning(ThreadEntry& e) {
 #if defined(__linux__) || defined(__APPLE__)
   e.handle = static_cast<uint64_t>(pthread_self());
   e.has_handle = true;
+#elif defined(_WIN32)
+  e.handle = GetCurrentThreadId();
+  e.has_handle = true;
 #endif
 #if defined(__linux__)
   NameOsThread(e);
 #elif defined(__APPLE__)
   pthread_setname_np(OsName(e.name, 63).c_str());
+#elif defined(_WIN32)
+  DescribeThread(GetCurrentThread(), e.name);
 #endif
   Slot(&e.state, 0).store(kRunning);
 }
@@ -117,6 +153,8 @@ ThreadId CurrentNativeId() {
   uint64_t tid = 0;
   pthread_threadid_np(nullptr, &tid);
   return static_cast<ThreadId>(tid);
+#elif defined(_WIN32)
+  return static_cast<ThreadId>(GetCurrentThreadId());
 #else
   return 0;
 #endif

@@ -43,7 +43,7 @@ struct ThreadEntry {
   // this order, as Python's lists them in the order they started.
   uint64_t order = 0;
   bool has_handle = false;
-  uint64_t handle = 0;     // pthread_t, for renaming from another thread
+  uint64_t handle = 0;     // pthread_t (Windows: thread id), for renaming from another thread
 };
 
 constexpr int32_t kStarting = 0;

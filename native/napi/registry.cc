@@ -41,6 +41,7 @@ void FinalizeHolder(napi_env, void* data, void*) { delete static_cast<Holder*>(d
 
 }  // namespace
 
+// Relaxed: a statistic (nativeStats), ordering nothing.
 size_t EnvState::LiveEnvs() { return g_live_envs.load(std::memory_order_relaxed); }
 
 napi_status EnvState::Create(napi_env env, ThreadId thread_id, ThreadId ident, napi_value ctl, int32_t* ctl_word,

@@ -12,7 +12,7 @@
  * waiter sleeps differs.
  */
 import path from 'node:path';
-import { isMainThread, threadId, workerData } from 'node:worker_threads';
+import { isMainThread, threadId, workerData, Worker } from 'node:worker_threads';
 
 import { AbortError, RuntimeError, ThreadExitError } from './errors';
 
@@ -86,8 +86,38 @@ export interface NativeStats {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = require('node-gyp-build') as (dir: string) => Binding;
 
+/** The runtime pthreading runs on, for errors that say where. */
+export function runtimeName(): string {
+  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
+  const name = g.Bun ? `Bun ${g.Bun.version}` : g.Deno ? `Deno ${g.Deno.version.deno}` : `Node ${process.version}`;
+  return `${name} (${process.platform}-${process.arch})`;
+}
+
+// What pthreading cannot do without, checked once, before anything else, so
+// a runtime that lacks it fails at the first use with an error that says
+// which piece is missing there, not later with a wrong result.
+for (const [name, present] of [
+  ['SharedArrayBuffer', typeof SharedArrayBuffer === 'function'],
+  ['Atomics.wait', typeof Atomics === 'object' && typeof Atomics.wait === 'function'],
+  ['worker_threads.Worker', typeof Worker === 'function'],
+] as const) {
+  if (!present) throw new RuntimeError(`pthreading needs ${name}, which ${runtimeName()} does not provide`, 'ERR_RUNTIME_UNSUPPORTED');
+}
+
+function loadAddon(): Binding {
+  try {
+    return load(path.join(__dirname, '..', '..'));
+  } catch (error) {
+    throw new RuntimeError(
+      `pthreading's native addon did not load on ${runtimeName()}: ${(error as Error)?.message ?? error}`,
+      'ERR_RUNTIME_UNSUPPORTED',
+      { cause: error },
+    );
+  }
+}
+
 /** The addon: N-API, one binary for every Node version and Electron. */
-export const binding: Binding = load(path.join(__dirname, '..', '..'));
+export const binding: Binding = loadAddon();
 
 /** Which rules native code applies to the words (native/core/ops.h). */
 export const enum Op {
@@ -203,8 +233,25 @@ export function watchSyncWaits(watch: ((parkedMs: number) => void) | null): void
   syncWaitWatch = watch;
 }
 
-// Electron renderers must never block their main thread.
+// Electron renderers must never block their main thread: there a sync
+// form works as long as it need not wait (an uncontended acquire, a put
+// into a queue with room, a get from one with items), and throws where it
+// would park. Waits for the internal lock of a pthreading object (a
+// Lock park inside a critical section, critical.ts) are not refused: its
+// holder keeps it for a few instructions only.
 const mayBlock = !(isMainThread && (process as { type?: string }).type === 'renderer');
+
+function wouldBlock(what = 'blocking waits are', instead = 'the …Async form'): RuntimeError {
+  return new RuntimeError(`${what} not allowed on the main thread of an Electron renderer; use ${instead}`, 'ERR_WOULD_BLOCK');
+}
+
+/**
+ * @internal Throws ERR_WOULD_BLOCK on an Electron renderer's main thread,
+ * for a call that always waits (`what`), naming its async twin.
+ */
+export function checkMayBlock(what: string, instead: string): void {
+  if (!mayBlock) throw wouldBlock(what, instead);
+}
 
 /**
  * Serves a slow path by blocking the calling thread.
@@ -218,12 +265,6 @@ const mayBlock = !(isMainThread && (process as { type?: string }).type === 'rend
  * The slow path is closed the same way if anything else throws from here.
  */
 export function runSync<T>(waiting: Waiting<T>): T {
-  if (!mayBlock) {
-    throw new RuntimeError(
-      'blocking waits are not allowed on the main thread of an Electron renderer; use the …Async form',
-      'ERR_WOULD_BLOCK',
-    );
-  }
   const run = new Run(waiting);
   const watch = syncWaitWatch;
   let parkedMs = 0;
@@ -232,6 +273,16 @@ export function runSync<T>(waiting: Waiting<T>): T {
     while (!step.done) {
       const park = step.value;
       let status = early(park);
+      if (status === undefined && !mayBlock && !(park.op === Op.Lock && park.critical)) {
+        // Refused where it would sleep; the slow path is closed at the park,
+        // as for a thread torn down there. A wait that gives a lock up (a
+        // Queue's or Barrier's internal Condition) gives it up in native code
+        // on every path: here through a park that cannot sleep. One woken
+        // meanwhile goes on with its wake-up instead.
+        if (park.op !== Op.Condition) throw wouldBlock();
+        status = binding.park(park.op, park.words, 0, park.lock);
+        if (status === Status.TimedOut) throw wouldBlock();
+      }
       if (status === undefined) {
         const left = secondsLeft(park.deadline);
         const since = watch === null ? 0 : performance.now();

@@ -12,7 +12,7 @@ import { ArgumentTypeError, RuntimeError, describe } from '../runtime/errors';
 import type { Section } from './critical';
 import { Acquirable, AsyncOptions } from '../runtime/guard';
 import { Lock, locking } from './lock';
-import { Op, Status, Waiting, Word, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
+import { Op, Status, Waiting, Word, binding, checkMayBlock, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
 import { RLock } from './rlock';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkCount, checkFunction, waitTimeout } from '../runtime/validate';
@@ -65,6 +65,8 @@ export class Condition extends Acquirable {
   wait(timeout?: number | null): boolean {
     const seconds = waitTimeout('Condition.wait', timeout);
     this.checkOwned('wait');
+    // Refused up front: a refusal at the park would leave the lock given up.
+    checkMayBlock('Condition.wait() is', 'waitAsync()');
     return runSync(this._waiting(deadlineAfter(seconds)));
   }
 
@@ -89,6 +91,7 @@ export class Condition extends Acquirable {
     const seconds = waitTimeout('Condition.waitFor', timeout);
     checkFunction('Condition.waitFor', 'predicate', predicate);
     this.checkOwned('wait');
+    checkMayBlock('Condition.waitFor() is', 'waitForAsync()');
     return runSync(this._waitingFor(predicate, seconds));
   }
 
@@ -110,6 +113,8 @@ export class Condition extends Acquirable {
   notify(n = 1): void {
     checkCount('Condition.notify', 'n', n, 0, Number.MAX_SAFE_INTEGER);
     this.checkOwned('notify');
+    // Under the lock: pairs with ValidateCondition's count, made before a
+    // waiter gives the lock up, so no waiter that began to wait is missed.
     if (n > 0 && Atomics.load(this._words, Word.WaitersSlot) > 0) binding.wake(this._words, n);
   }
 

@@ -15,6 +15,8 @@ import { asyncSignal, checkNoArguments, waitTimeout } from '../runtime/validate'
 
 
 function* waiting(words: Int32Array, deadline: number): Waiting<boolean> {
+  // Pairs with set()'s CAS: the generation seen here is the one native
+  // code compares against (ValidateEvent) before this waiter sleeps.
   const seen = Atomics.load(words, Word.StateSlot);
   if (seen & Word.EventFlag) return true;
   const park: Park = { op: Op.Event, words, expected: seen, deadline, abortable: true };

@@ -19,6 +19,8 @@ import { asyncSignal, checkBlocking, checkNoArguments, lockTimeout } from '../ru
 
 /** Takes the lock if it is free. */
 export function tryLock(words: Int32Array): boolean {
+  // Pairs with unlock()'s CAS LOCKED -> 0 and native UnlockCallback's store:
+  // the lock comes with every write its last holder made.
   if (Atomics.compareExchange(words, 0, 0, Word.LockedBit) === 0) return true;
   // Free but with waiters parked (PARKED alone): keep that bit.
   const state = Atomics.load(words, 0);
@@ -27,6 +29,8 @@ export function tryLock(words: Int32Array): boolean {
 
 /** Releases the lock word; false if it was not locked. */
 export function unlock(words: Int32Array): boolean {
+  // Pairs with tryLock()'s CAS; fails once ValidateLock has set PARKED, so
+  // parked waiters are woken in native code.
   return Atomics.compareExchange(words, 0, Word.LockedBit, 0) === Word.LockedBit || binding.unlock(words);
 }
 

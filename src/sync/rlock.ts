@@ -56,6 +56,8 @@ export class RLock extends Acquirable {
 
   private enter(method: string, blocking: unknown, timeout: unknown): Waiting<boolean> | boolean {
     const w = this._words;
+    // Pairs with own()'s store: only this thread ever writes `me` there, so
+    // it reads `me` exactly while it owns the lock (COUNT is then its own).
     if (Atomics.load(w, OWNER) === me) {
       lockTimeout(method, checkBlocking(method, blocking), timeout);
       w[COUNT]++;

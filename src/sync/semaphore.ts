@@ -20,6 +20,7 @@ function tryTake(words: Int32Array): boolean {
   for (;;) {
     const v = Atomics.load(words, VALUE);
     if (v <= 0) return false;
+    // Pairs with release()'s CAS: a unit taken comes with what its releaser wrote.
     if (Atomics.compareExchange(words, VALUE, v, v - 1) === v) return true;
   }
 }

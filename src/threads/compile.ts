@@ -19,12 +19,26 @@ const ModuleClass = Module as unknown as {
   _nodeModulePaths(dir: string): string[];
 };
 
+// Declarations put before every compiled expression (see scopeNames).
+let prelude = '';
+
+/**
+ * Makes `names`, exports of pthreading that the runtime already has as
+ * globals (`Event` everywhere, `Lock` in Deno), mean pthreading's in every
+ * function compiled from here on, without replacing the globals: the
+ * runtime's own code keeps using them (Deno's worker_threads dispatches
+ * its messages with the global `Event`).
+ */
+export function scopeNames(names: readonly string[]): void {
+  prelude = names.length ? `var { ${names.join(', ')} } = globalThis.pthreading; ` : '';
+}
+
 /** Evaluates `expression` as if written in `file`. */
 export function compileIn<T>(file: string, expression: string): T {
   const m = new ModuleClass(file, null);
   m.filename = file;
   m.paths = ModuleClass._nodeModulePaths(path.dirname(file));
-  m._compile(`module.exports = (${expression}\n);`, file);
+  m._compile(`${prelude}module.exports = (${expression}\n);`, file);
   return m.exports as T;
 }
 
@@ -38,7 +52,10 @@ function placed(head: string, source: string, tail: string, place: Placement | u
   const line = place?.line ?? 1;
   const column = place?.column ?? 0;
   const pad = line > 1 ? `${'\n'.repeat(line - 1)}${' '.repeat(column)}` : ' '.repeat(Math.max(0, column - head.length));
-  return `${head}${pad}${source}${tail}${place?.prelude ? `\n${place.prelude}\n` : ''}`;
+  // The names the runtime keeps as its own globals (scopeNames) are
+  // declared after the function too: \`var\` is hoisted, and the module has
+  // run whole before the function is called.
+  return `${head}${pad}${source}${tail}${prelude ? `\n${prelude}` : ''}${place?.prelude ? `\n${place.prelude}\n` : ''}`;
 }
 
 function evaluate<T>(requireFrom: string, place: Placement | undefined, code: string): T {

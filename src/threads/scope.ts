@@ -111,6 +111,7 @@ interface Reference {
   identifier: Node;
   resolved: Variable | null;
   isWrite(): boolean;
+  from: Scope;
 }
 interface Definition {
   type: string;
@@ -252,6 +253,10 @@ function parseFunction(source: string): Parsed | null {
     const parent = parents.get(id);
     if (parent?.type === 'UnaryExpression' && parent.operator === 'typeof') continue;
     const name = id.name as string;
+    // A scope with a direct eval() leaves its references unresolved
+    // (eslint-scope cannot know what eval declares): one declared around
+    // it is the function's own, not a free name.
+    if (declaredAround(ref, name, manager.globalScope)) continue;
     let use = uses.get(name);
     if (!use) uses.set(name, (use = { name, first: id.start - offset, written: false, called: false, constructed: false }));
     use.first = Math.min(use.first, id.start - offset);
@@ -261,6 +266,12 @@ function parseFunction(source: string): Parsed | null {
     if (parent?.type === 'NewExpression' && parent.callee === id) use.constructed = true;
   }
   return { offset, uses: [...uses.values()].filter((u) => !isWorkerGlobal(u.name)), privates: [...privates] };
+}
+
+// Whether `name` is declared in a scope between the reference and `top`.
+function declaredAround(ref: Reference, name: string, top: Scope): boolean {
+  for (let scope: Scope | null = ref.from; scope && scope !== top; scope = scope.upper) if (scope.set.has(name)) return true;
+  return false;
 }
 
 // Calls `visit` on every node of `ast`, with its parent.

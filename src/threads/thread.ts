@@ -30,6 +30,7 @@ import {
   ThreadRow,
   Waiting,
   binding,
+  checkMayBlock,
   checkSignal,
   deadlineAfter,
   ident as myIdent,
@@ -258,8 +259,12 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
    *   sent to a thread (functions, symbols, instances of classes with
    *   methods): the message names the path (`args[1].config`); or if a
    *   subclass's methods use `#private` fields.
+   * @throws RuntimeError (`ERR_WOULD_BLOCK`) on the main thread of an
+   *   Electron renderer, which must not wait: use {@link startAsync} there.
    */
   start(): void {
+    // It waits for the thread to run: refused before anything starts.
+    checkMayBlock('Thread.start() waits for the thread to run, which is', 'startAsync()');
     const ident = this.launch();
     runSync(starting(ident));
     this.started(ident);
@@ -280,6 +285,8 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
   // sets native_id before start() returns). No id: the worker ended before
   // the thread ran.
   private started(ident: number): void {
+    // Pairs with bootstrap's Atomics.store of NATIVE_ID, made before the
+    // thread counted as running (threadRunning), which ended the start wait.
     const nativeId = Atomics.load(locals.get(this)!.words!, NATIVE_ID);
     if (nativeId !== 0) {
       this._nativeId = nativeId;
@@ -325,6 +332,8 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
       throw error;
     }
     // The worker sleeps on this word until its job is posted.
+    // Pairs with the warm worker's Atomics.load/wait on JOB (src/worker.ts):
+    // the job was posted to its port before this store.
     Atomics.store(spare.words, JOB, 1);
     Atomics.notify(spare.words, JOB);
     local.port = spare.port;
