@@ -58,6 +58,9 @@ const OWNER = 8; // the ident of the thread holding a Lock/RLock (deadlock mode)
 const ASYNC_HOLDER = 9; // the ident of the thread whose acquireAsync holds a Lock (warnings)
 const SLOTS = 10;
 
+// An RLock's recursion count (slot 2 of its words, src/sync/rlock.ts).
+const RLOCK_COUNT = 2;
+
 /** Which debug features are on. */
 export interface DebugOptions {
   /** Contention counters on every Lock, RLock and Semaphore created. */
@@ -462,11 +465,17 @@ function instrument(p: Tracked): void {
     return ok;
   });
   define(p, 'release', function release(this: Tracked, n?: number): void {
+    // The hold time is counted while the lock is still held: after the
+    // release, the next holder may already have reset HELD_SINCE, or read
+    // the counters before this hold is in them. (An RLock's hold ends with
+    // its outermost release; a release that will throw counts nothing.)
+    if (stats && owned && p.locked!() && (p._kind !== 'RLock' || (p._isOwned!() && Atomics.load(p._words, RLOCK_COUNT) === 1))) {
+      atomicMax(d, HOLD_MAX, process.hrtime.bigint() - Atomics.load(d, HELD_SINCE));
+    }
     if (arguments.length === 0) proto.release.call(p);
     else proto.release.call(p, n);
     if (selfWait) Atomics.store(d, ASYNC_HOLDER, 0n);
     if (!owned || (p._kind === 'RLock' && p._isOwned!())) return;
-    if (stats) atomicMax(d, HOLD_MAX, process.hrtime.bigint() - Atomics.load(d, HELD_SINCE));
     if (deadlock) {
       // Usually the lock taken last.
       const last = held.length - 1;
