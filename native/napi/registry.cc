@@ -5,6 +5,7 @@
 
 #include "core/debug.h"
 #include "core/ops.h"
+#include "core/shm.h"
 #include "core/threads.h"
 
 namespace pthreading {
@@ -86,6 +87,8 @@ void EnvState::Cancel() {
   // to sleep either sees the flag or is seen parked and interrupted.
   cancelled_.store(true, std::memory_order_seq_cst);
   parker_.Interrupt();
+  cancel_seq_.fetch_add(1, std::memory_order_seq_cst);
+  mp::WakeCancel(&cancel_seq_);
 }
 
 AsyncWaiter* EnvState::NewAsyncWaiter(napi_value words, napi_value callback) {

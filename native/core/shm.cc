@@ -1,0 +1,565 @@
+// Segments, participant slots, the robust list and the waker threads
+// (shm.h says what each is for; shm_sync.cc has the primitives' rules).
+#include "shm.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "ops.h"
+
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+#ifndef FUTEX2_SIZE_U32
+#define FUTEX2_SIZE_U32 0x02
+#endif
+#ifndef FUTEX2_PRIVATE
+#define FUTEX2_PRIVATE FUTEX_PRIVATE_FLAG
+#endif
+
+namespace pthreading::mp {
+
+namespace {
+
+// --- futexes ---------------------------------------------------------------
+
+long Futex(void* addr, int op, uint32_t val, const struct timespec* ts) {
+  return syscall(SYS_futex, addr, op, val, ts, nullptr, 0);
+}
+
+}  // namespace
+
+void WakeShared(std::atomic<uint32_t>* word, int count) { Futex(word, FUTEX_WAKE, count, nullptr); }
+
+void WakeCancel(std::atomic<int32_t>* seq) { Futex(seq, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, nullptr); }
+
+namespace {
+
+// Sleeps until one of `n` words differs from its expected value, one is
+// woken, or the absolute CLOCK_MONOTONIC deadline passes. `private_from`:
+// entries from that index on are this process's own words (the cancel
+// sequence, a waker's control word). Returns the index woken, -1 on
+// timeout, -2 when a word already differed or the call was interrupted.
+int WaitV(const WaitSet::Entry* entries, int n, int private_from, Deadline deadline) {
+  struct futex_waitv v[FUTEX_WAITV_MAX];
+  PT_CHECK(n <= FUTEX_WAITV_MAX, "too many futexes in one wait");
+  for (int i = 0; i < n; i++) {
+    v[i].val = entries[i].expected;
+    v[i].uaddr = reinterpret_cast<uintptr_t>(entries[i].addr);
+    v[i].flags = FUTEX2_SIZE_U32 | (i >= private_from ? FUTEX2_PRIVATE : 0);
+    v[i].__reserved = 0;
+  }
+  struct timespec ts;
+  struct timespec* tsp = nullptr;
+  if (deadline != kForever) {
+    ts.tv_sec = static_cast<time_t>(deadline / 1'000'000'000);
+    ts.tv_nsec = static_cast<long>(deadline % 1'000'000'000);
+    tsp = &ts;
+  }
+  // steady_clock is CLOCK_MONOTONIC on Linux, the clock NowNs() reads.
+  const long r = syscall(SYS_futex_waitv, v, n, 0, tsp, CLOCK_MONOTONIC);
+  if (r >= 0) return static_cast<int>(r);
+  return errno == ETIMEDOUT ? -1 : -2;
+}
+
+// --- the robust list ---------------------------------------------------------
+//
+// The kernel ABI (linux/futex.h): a list of entries, each `futex_offset`
+// bytes before its futex word, walked when the registered thread exits.
+// Registered on our keeper thread, which lives as long as the process, so
+// the walk happens exactly when the process dies. Every change is made
+// under g_list_mutex and announced in list_op_pending first, so a death in
+// the middle of one is handled too.
+
+std::mutex& ListMutex() {
+  static auto* m = new std::mutex;  // never destroyed: threads may outlive statics
+  return *m;
+}
+struct robust_list_head g_head;  // guarded by ListMutex()
+std::atomic<uint32_t> g_keeper_tid{0};
+
+void ListAdd(Participant* p) {
+  auto* node = reinterpret_cast<struct robust_list*>(&p->node);
+  node->next = g_head.list.next;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  g_head.list.next = node;
+}
+
+void ListRemove(Participant* p) {
+  auto* node = reinterpret_cast<struct robust_list*>(&p->node);
+  for (struct robust_list* prev = &g_head.list; prev->next != &g_head.list; prev = prev->next) {
+    if (prev->next == node) {
+      prev->next = node->next;
+      return;
+    }
+  }
+  PT_CHECK(false, "a participant slot missing from the robust list");
+}
+
+void SetPending(Participant* p) {
+  g_head.list_op_pending = p ? reinterpret_cast<struct robust_list*>(&p->node) : nullptr;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+
+// --- waker threads -----------------------------------------------------------
+//
+// A waker sleeps in futex_waitv on every word its async waiters watch, plus
+// its own control word (bumped when the set changes). When one of a
+// watch's words changes, every async waiter of that watch is handed its
+// wake-up and leaves (it retries on its own event loop). The keeper thread
+// is the first waker; more start when one is full (futex_waitv takes at
+// most 128 words).
+
+struct Watch {
+  std::shared_ptr<Segment> segment;  // the memory stays mapped while watched
+  WaitSet set;
+  Waiter* waiter;
+  class Waker* waker;
+};
+
+class Waker {
+ public:
+  explicit Waker(bool keeper) : keeper_(keeper) {}
+  void Start();
+  int used = 0;  // words watched; guarded by WakersMutex()
+  std::atomic<uint32_t> ctl{0};
+  std::vector<Watch*> watches;  // guarded by WakersMutex()
+
+ private:
+  void Run();
+  bool keeper_;
+};
+
+std::mutex& WakersMutex() {
+  static auto* m = new std::mutex;
+  return *m;
+}
+std::vector<Waker*>& Wakers() {  // guarded by WakersMutex()
+  static auto* v = new std::vector<Waker*>;
+  return *v;
+}
+std::map<Waiter*, Watch*>& Watched() {  // guarded by WakersMutex()
+  static auto* m = new std::map<Waiter*, Watch*>;
+  return *m;
+}
+
+constexpr int kWakerCapacity = FUTEX_WAITV_MAX - 1;
+
+void Waker::Start() {
+  std::thread([this] { Run(); }).detach();
+}
+
+void Waker::Run() {
+  if (keeper_) {
+    g_head.list.next = &g_head.list;
+    g_head.futex_offset = 8;
+    g_head.list_op_pending = nullptr;
+    syscall(SYS_set_robust_list, &g_head, sizeof g_head);
+    g_keeper_tid.store(static_cast<uint32_t>(syscall(SYS_gettid)));
+    WakeShared(&g_keeper_tid, INT_MAX);
+  }
+  std::vector<WaitSet::Entry> entries;
+  std::vector<Watch*> fired;
+  for (;;) {
+    entries.clear();
+    {
+      std::lock_guard<std::mutex> guard(WakersMutex());
+      for (Watch* w : watches)
+        for (int i = 0; i < w->set.n; i++) entries.push_back(w->set.e[i]);
+      entries.push_back(WaitSet::Entry{&ctl, ctl.load()});
+    }
+    WaitV(entries.data(), static_cast<int>(entries.size()), static_cast<int>(entries.size()) - 1, kForever);
+    fired.clear();
+    {
+      std::lock_guard<std::mutex> guard(WakersMutex());
+      for (size_t i = 0; i < watches.size();) {
+        Watch* w = watches[i];
+        bool changed = false;
+        for (int k = 0; k < w->set.n && !changed; k++) changed = w->set.e[k].addr->load() != w->set.e[k].expected;
+        if (changed) {
+          fired.push_back(w);
+          watches[i] = watches.back();
+          watches.pop_back();
+          used -= w->set.n;
+          Watched().erase(w->waiter);
+        } else {
+          i++;
+        }
+      }
+    }
+    for (Watch* w : fired) {
+      if (w->set.counted) w->set.counted->fetch_sub(1);
+      Waiter* waiter = w->waiter;
+      // The environment passes the wake-up on if it cannot use it.
+      waiter->env->Deliver(waiter->async_id, waiter->op, waiter->word);
+      delete w;
+    }
+  }
+}
+
+std::atomic<size_t> g_mapped{0};
+
+// The process-wide table of mapped segments, by name: one mapping and one
+// participant slot per process.
+std::mutex& TableMutex() {
+  static auto* m = new std::mutex;
+  return *m;
+}
+std::map<std::string, std::weak_ptr<Segment>>& Table() {
+  static auto* t = new std::map<std::string, std::weak_ptr<Segment>>;
+  return *t;
+}
+// Segments this process still holds something in (a lock, semaphore
+// units) when its last handle went: kept mapped, and in the robust list,
+// until the process ends, so a death still gives them back.
+std::vector<std::shared_ptr<Segment>>& Kept() {
+  static auto* v = new std::vector<std::shared_ptr<Segment>>;
+  return *v;
+}
+
+bool g_keeper_started = false;  // guarded by WakersMutex()
+
+// A child made by fork() without exec has no keeper (threads are not
+// copied) and must not act as its parent's participant: it starts over.
+// Node never forks without exec; this keeps a native caller that does safe.
+void AfterFork() {
+  new (&WakersMutex()) std::mutex;
+  new (&TableMutex()) std::mutex;
+  new (&ListMutex()) std::mutex;
+  g_keeper_started = false;
+  g_keeper_tid.store(0);
+  Wakers().clear();
+  Watched().clear();
+  Table().clear();
+  new std::vector<std::shared_ptr<Segment>>(std::move(Kept()));  // the parent's: never released here
+}
+
+uint32_t KeeperTid() {
+  {
+    std::lock_guard<std::mutex> guard(WakersMutex());
+    if (!g_keeper_started) {
+      static bool at_fork = (pthread_atfork(nullptr, nullptr, AfterFork), true);
+      (void)at_fork;
+      g_keeper_started = true;
+      auto* keeper = new Waker(true);
+      Wakers().push_back(keeper);
+      keeper->Start();
+    }
+  }
+  for (;;) {
+    const uint32_t tid = g_keeper_tid.load();
+    if (tid != 0) return tid;
+    Futex(&g_keeper_tid, FUTEX_WAIT, 0, nullptr);
+  }
+}
+
+}  // namespace
+
+// --- open, claim, close --------------------------------------------------------
+
+std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32_t value, int32_t bound,
+                                       uint32_t flags, uint32_t mode, int create, int32_t* error,
+                                       int32_t* detail) {
+  *error = kOpenOk;
+  *detail = 0;
+  std::lock_guard<std::mutex> guard(TableMutex());
+  if (auto it = Table().find(name); it != Table().end()) {
+    if (auto seg = it->second.lock()) {
+      if (create == 1) {
+        *error = kOpenExists;
+        return nullptr;
+      }
+      if (seg->kind() != kind) {
+        *error = kOpenKind;
+        *detail = static_cast<int32_t>(seg->kind());
+        return nullptr;
+      }
+      return seg;
+    }
+  }
+  const size_t size = sizeof(Header);
+  bool creator = false;
+  int fd = -1;
+  if (create != 2) {
+    fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd >= 0) creator = true;
+    else if (errno != EEXIST || create == 1) {
+      *error = errno == EEXIST ? kOpenExists : kOpenErrno;
+      *detail = errno;
+      return nullptr;
+    }
+  }
+  if (fd < 0) {
+    fd = shm_open(name.c_str(), O_RDWR | O_CLOEXEC, 0);
+    if (fd < 0) {
+      *error = errno == ENOENT ? kOpenMissing : kOpenErrno;
+      *detail = errno;
+      return nullptr;
+    }
+  }
+  auto fail = [&](int32_t e, int32_t d) -> std::shared_ptr<Segment> {
+    *error = e;
+    *detail = d;
+    close(fd);
+    return nullptr;
+  };
+  if (creator) {
+    // shm_open applies the umask: set the mode asked for exactly.
+    if (fchmod(fd, mode) != 0 || ftruncate(fd, static_cast<off_t>(size)) != 0) {
+      const int e = errno;
+      shm_unlink(name.c_str());
+      return fail(kOpenErrno, e);
+    }
+  } else {
+    // The creator truncates right after creating: give it a moment.
+    struct stat st;
+    const Deadline until = NowNs() + 1'000'000'000;
+    for (;;) {
+      if (fstat(fd, &st) != 0) return fail(kOpenErrno, errno);
+      if (static_cast<size_t>(st.st_size) >= 16) break;
+      if (NowNs() >= until) return fail(st.st_size == 0 ? kOpenNotReady : kOpenNotOurs, 0);
+      usleep(1000);
+    }
+    if (static_cast<size_t>(st.st_size) < size) {
+      // Too small for this layout: read what it says it is, for the error.
+      void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_SHARED, fd, 0);
+      if (p == MAP_FAILED) return fail(kOpenErrno, errno);
+      const uint32_t* w = static_cast<const uint32_t*>(p);
+      const uint32_t magic = w[0], version = w[1], layout = w[2];
+      munmap(p, static_cast<size_t>(st.st_size));
+      if (magic != kMagic) return fail(kOpenNotOurs, 0);
+      if (version != kVersion) return fail(kOpenVersion, static_cast<int32_t>(version));
+      return fail(kOpenLayout, static_cast<int32_t>(layout));
+    }
+  }
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);  // the mapping keeps the memory
+  if (p == MAP_FAILED) {
+    *error = kOpenErrno;
+    *detail = errno;
+    return nullptr;
+  }
+  auto* h = static_cast<Header*>(p);
+  auto unmap_fail = [&](int32_t e, int32_t d) -> std::shared_ptr<Segment> {
+    munmap(p, size);
+    *error = e;
+    *detail = d;
+    return nullptr;
+  };
+  if (creator) {
+    h->magic = kMagic;
+    h->version = kVersion;
+    h->layout = kLayout;
+    h->kind = kind;
+    h->size = size;
+    h->flags = flags;
+    h->bound = bound;
+    if (kind == kSemaphore) h->words[0].store(static_cast<uint32_t>(value));
+    // Release: everything above is visible to whoever sees ready == 1.
+    h->ready.store(1, std::memory_order_release);
+    WakeShared(&h->ready, INT_MAX);
+  } else {
+    if (h->magic != kMagic && h->magic != 0) return unmap_fail(kOpenNotOurs, 0);
+    const Deadline until = NowNs() + 1'000'000'000;
+    while (h->ready.load(std::memory_order_acquire) != 1) {
+      const Deadline now = NowNs();
+      if (now >= until) return unmap_fail(kOpenNotReady, 0);
+      struct timespec ts{0, 10'000'000};
+      Futex(&h->ready, FUTEX_WAIT, 0, &ts);
+    }
+    if (h->magic != kMagic) return unmap_fail(kOpenNotOurs, 0);
+    if (h->version != kVersion) return unmap_fail(kOpenVersion, static_cast<int32_t>(h->version));
+    if (h->layout != kLayout || h->size != size) return unmap_fail(kOpenLayout, static_cast<int32_t>(h->layout));
+    if (h->kind != kind) return unmap_fail(kOpenKind, static_cast<int32_t>(h->kind));
+  }
+  std::shared_ptr<Segment> seg(new Segment());
+  seg->name_ = name;
+  seg->h_ = h;
+  seg->size_ = size;
+  if (!seg->Claim()) {
+    seg->h_ = nullptr;
+    return unmap_fail(kOpenFull, kMaxParticipants);
+  }
+  g_mapped.fetch_add(1);
+  Table()[name] = seg;
+  return seg;
+}
+
+int Segment::Unlink(const std::string& name) {
+  {
+    // Opening the name again from now on makes a new segment, here too.
+    std::lock_guard<std::mutex> guard(TableMutex());
+    Table().erase(name);
+  }
+  return shm_unlink(name.c_str()) == 0 ? 0 : errno;
+}
+
+bool Segment::Claim() {
+  const uint32_t tid = KeeperTid();
+  for (int attempt = 0; attempt < 4; attempt++) {
+    for (int i = 0; i < kMaxParticipants; i++) {
+      Participant& p = h_->slots[i];
+      uint32_t life = p.life.load();
+      if (life & FUTEX_OWNER_DIED) {
+        Reclaim(i, life);
+        life = p.life.load();
+      }
+      if (life != 0) continue;
+      std::lock_guard<std::mutex> guard(ListMutex());
+      SetPending(&p);
+      if (p.life.compare_exchange_strong(life, tid)) {
+        ListAdd(&p);
+        SetPending(nullptr);
+        p.held.store(0);
+        p.pid.store(static_cast<int32_t>(getpid()));
+        self_ = i + 1;
+        return true;
+      }
+      SetPending(nullptr);
+    }
+  }
+  return false;
+}
+
+void Segment::Reclaim(int slot, uint32_t dead) {
+  Participant& p = h_->slots[slot];
+  const uint32_t tid = KeeperTid();
+  {
+    // Adopt the slot: while we put back what its process held, it is ours,
+    // so if we die half-way the kernel marks it dead again and the next
+    // reclaimer finishes the job (each step below is safe to redo).
+    std::lock_guard<std::mutex> guard(ListMutex());
+    SetPending(&p);
+    if (!p.life.compare_exchange_strong(dead, tid)) {
+      SetPending(nullptr);
+      return;  // somebody else reclaims it
+    }
+    ListAdd(&p);
+    SetPending(nullptr);
+  }
+  SegmentOps::GiveBack(this, slot);
+  {
+    std::lock_guard<std::mutex> guard(ListMutex());
+    SetPending(&p);
+    ListRemove(&p);
+    p.pid.store(0);
+    p.life.store(0);
+    SetPending(nullptr);
+  }
+  // Whoever slept on the dead process's life word looks again.
+  WakeShared(&p.life, INT_MAX);
+}
+
+Segment::~Segment() {
+  if (!h_) return;
+  Participant& p = h_->slots[self_ - 1];
+  {
+    std::lock_guard<std::mutex> guard(ListMutex());
+    SetPending(&p);
+    ListRemove(&p);
+    p.pid.store(0);
+    p.held.store(0);
+    const uint32_t was = p.life.exchange(0);
+    SetPending(nullptr);
+    if (was & FUTEX_WAITERS) WakeShared(&p.life, INT_MAX);
+  }
+  munmap(h_, size_);
+  g_mapped.fetch_sub(1);
+}
+
+// Called (through the deleter of the shared_ptr the N-API layer holds)
+// when the last handle of this process goes.
+void ReleaseSegment(std::shared_ptr<Segment>&& seg) {
+  std::lock_guard<std::mutex> guard(TableMutex());
+  if (seg.use_count() == 1 && SegmentOps::HoldsSomething(seg.get())) {
+    Kept().push_back(std::move(seg));
+    return;
+  }
+  seg.reset();
+}
+
+// --- async waiters -----------------------------------------------------------
+
+bool Segment::ParkAsync(Waiter* w, uint32_t expected, const std::shared_ptr<Segment>& self) {
+  auto* watch = new Watch();
+  if (!SegmentOps::Prepare(this, expected, &watch->set)) {
+    delete watch;
+    return false;
+  }
+  watch->segment = self;
+  watch->waiter = w;
+  std::lock_guard<std::mutex> guard(WakersMutex());
+  Waker* waker = nullptr;
+  for (Waker* k : Wakers())
+    if (k->used + watch->set.n <= kWakerCapacity) {
+      waker = k;
+      break;
+    }
+  if (!waker) {
+    waker = new Waker(false);
+    Wakers().push_back(waker);
+    waker->Start();
+  }
+  watch->waker = waker;
+  waker->watches.push_back(watch);
+  waker->used += watch->set.n;
+  Watched()[w] = watch;
+  waker->ctl.fetch_add(1);
+  Futex(&waker->ctl, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, nullptr);
+  return true;
+}
+
+bool RemoveShared(Waiter* w) {
+  Watch* watch;
+  {
+    std::lock_guard<std::mutex> guard(WakersMutex());
+    auto it = Watched().find(w);
+    if (it == Watched().end()) return false;
+    watch = it->second;
+    Watched().erase(it);
+    auto& list = watch->waker->watches;
+    list.erase(std::find(list.begin(), list.end(), watch));
+    watch->waker->used -= watch->set.n;
+    watch->waker->ctl.fetch_add(1);
+    Futex(&watch->waker->ctl, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, nullptr);
+  }
+  if (watch->set.counted) watch->set.counted->fetch_sub(1);
+  delete watch;
+  return true;
+}
+
+void PassOnShared(int32_t* word) { WakeShared(reinterpret_cast<std::atomic<uint32_t>*>(word), 1); }
+
+size_t MappedSegments() { return g_mapped.load(); }
+
+size_t WatchedAsync() {
+  std::lock_guard<std::mutex> guard(WakersMutex());
+  return Watched().size();
+}
+
+// Exposed for shm_sync.cc.
+int SleepOn(const WaitSet& set, const std::atomic<int32_t>* cancel_seq, int32_t cancel_seen, Deadline deadline) {
+  WaitSet::Entry entries[kMaxParticipants + 3];
+  std::copy(set.e, set.e + set.n, entries);
+  int n = set.n;
+  if (cancel_seq) entries[n++] = WaitSet::Entry{reinterpret_cast<std::atomic<uint32_t>*>(const_cast<std::atomic<int32_t>*>(cancel_seq)), static_cast<uint32_t>(cancel_seen)};
+  return WaitV(entries, n, set.n, deadline);
+}
+
+}  // namespace pthreading::mp

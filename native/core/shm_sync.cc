@@ -1,0 +1,350 @@
+// The rules of the words of each cross-process primitive.
+//
+// Words (Header::words) by kind:
+//   Lock       [0] state: holder slot + 1 in bits 0-7 (0: free), WAITERS 1 << 8
+//              [1] 1 when the last holder died holding it (the next
+//                  acquirer is told, and the flag clears)
+//   RLock      as Lock, and [2] the owner thread's ident, [3] the count
+//   Semaphore  [0] value   [1] sleepers (sync waiters and waker watches)
+//              and each participant's `held` (units taken, not given back)
+//   Event      [0] generation << 1 | flag   [1] sleepers
+//
+// Lock is a futex mutex in the manner of Drepper's "Futexes Are Tricky"
+// (mutex 3): WAITERS means "somebody may sleep", release wakes one only
+// then, and a waiter that slept takes the lock with WAITERS set, since
+// others may still sleep. A waiter sleeps on the state word and on the
+// holder's life word at once, so the holder's death wakes it as its
+// release would.
+#include <linux/futex.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <climits>
+
+#include "check.h"
+#include "shm.h"
+
+namespace pthreading::mp {
+
+namespace {
+
+constexpr uint32_t kHolder = 0xFF;
+constexpr uint32_t kWaiters = 1u << 8;
+constexpr int kState = 0, kDied = 1, kOwner = 2, kCount = 3;
+constexpr int kValue = 0, kSleepers = 1;
+constexpr uint32_t kFlag = 1;
+
+bool Dead(uint32_t life) { return (life & FUTEX_OWNER_DIED) != 0; }
+
+// Marks `life` (alive) as slept on, so the kernel wakes us when its process
+// dies. False if it changed meanwhile (look again).
+bool Announce(std::atomic<uint32_t>& life, uint32_t* seen) {
+  if (*seen & FUTEX_WAITERS) return true;
+  if (!life.compare_exchange_strong(*seen, *seen | FUTEX_WAITERS)) return false;
+  *seen |= FUTEX_WAITERS;
+  return true;
+}
+
+}  // namespace
+
+// --- Lock and RLock --------------------------------------------------------------
+
+Result Segment::TryLock(double ident) {
+  auto& state = Word(kState);
+  if (kind() == kRLock) {
+    const uint32_t s = state.load();
+    if ((s & kHolder) == static_cast<uint32_t>(self_) && Word(kOwner).load() == static_cast<uint32_t>(ident)) {
+      Word(kCount).fetch_add(1);
+      return kAcquired;
+    }
+  }
+  for (uint32_t s = state.load();;) {
+    if ((s & kHolder) != 0) {
+      const int holder = static_cast<int>(s & kHolder) - 1;
+      const uint32_t life = h_->slots[holder].life.load();
+      if (!Dead(life)) return kBusy;
+      Reclaim(holder, life);
+      s = state.load();
+      continue;
+    }
+    if (state.compare_exchange_weak(s, s | static_cast<uint32_t>(self_))) break;
+  }
+  if (kind() == kRLock) {
+    Word(kOwner).store(static_cast<uint32_t>(ident));
+    Word(kCount).store(1);
+  }
+  return Word(kDied).exchange(0) ? kOwnerDied : kAcquired;
+}
+
+bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
+  Header* h = seg->h_;
+  switch (seg->kind()) {
+    case kLock:
+    case kRLock: {
+      auto& state = h->words[kState];
+      uint32_t s = state.load();
+      if ((s & kHolder) == 0) return false;
+      const int holder = static_cast<int>(s & kHolder) - 1;
+      auto& life = h->slots[holder].life;
+      uint32_t l = life.load();
+      if (Dead(l)) {
+        seg->Reclaim(holder, l);
+        return false;
+      }
+      if (l == 0) return false;  // being reclaimed: look again
+      if (!(s & kWaiters)) {
+        if (!state.compare_exchange_strong(s, s | kWaiters)) return false;
+        s |= kWaiters;
+      }
+      if (!Announce(life, &l)) return false;
+      set->Add(&state, s);
+      set->Add(&life, l);
+      return true;
+    }
+    case kSemaphore: {
+      auto& value = h->words[kValue];
+      auto& sleepers = h->words[kSleepers];
+      // Count ourselves, then look at the value: with release's "add to
+      // the value, then read the sleepers", one of the two sees the other.
+      sleepers.fetch_add(1);
+      auto leave = [&] {
+        sleepers.fetch_sub(1);
+        return false;
+      };
+      const uint32_t v = value.load();
+      if (static_cast<int32_t>(v) > 0) return leave();
+      set->Add(&value, v);
+      if (h->flags & kFlagTrackHolders) {
+        for (int i = 0; i < kMaxParticipants; i++) {
+          Participant& p = h->slots[i];
+          if (p.held.load() <= 0) continue;
+          uint32_t l = p.life.load();
+          if (Dead(l)) {
+            sleepers.fetch_sub(1);
+            seg->Reclaim(i, l);
+            return false;
+          }
+          if (l == 0) continue;
+          if (!Announce(p.life, &l)) return leave();
+          set->Add(&p.life, l);
+        }
+      }
+      set->counted = &sleepers;
+      return true;
+    }
+    case kEvent: {
+      auto& state = h->words[kState];
+      auto& sleepers = h->words[kSleepers];
+      sleepers.fetch_add(1);
+      if (state.load() != expected) {
+        sleepers.fetch_sub(1);
+        return false;
+      }
+      set->Add(&state, expected);
+      set->counted = &sleepers;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result Segment::Lock(double ident, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
+                     const std::atomic<bool>* cancelled) {
+  auto& state = Word(kState);
+  bool slept = false;
+  for (;;) {
+    Result r = TryLock(ident);
+    if (r != kBusy) {
+      // A waiter that slept takes the lock marked WAITERS: others may
+      // still sleep, and only then does release wake one.
+      if (slept) state.fetch_or(kWaiters);
+      return r;
+    }
+    if (NowNs() >= deadline) break;
+    const int32_t seen = cancel_seq ? cancel_seq->load() : 0;
+    if (cancelled && cancelled->load()) break;
+    WaitSet set;
+    if (!SegmentOps::Prepare(this, 0, &set)) continue;
+    slept = true;
+    SleepOn(set, cancel_seq, seen, deadline);
+  }
+  // Leaving without the lock after a sleep: a wake-up meant for us may
+  // have been spent, so pass one on.
+  if (slept && (state.load() & kWaiters)) WakeShared(&state, 1);
+  return cancelled && cancelled->load() ? kCancelled : kBusy;
+}
+
+int Segment::Unlock(double ident) {
+  auto& state = Word(kState);
+  if (kind() == kRLock) {
+    const uint32_t s = state.load();
+    if ((s & kHolder) != static_cast<uint32_t>(self_) || Word(kOwner).load() != static_cast<uint32_t>(ident)) return -1;
+    const uint32_t left = Word(kCount).fetch_sub(1) - 1;
+    if (left > 0) return static_cast<int>(left);
+    Word(kOwner).store(0);
+  }
+  uint32_t s = state.load();
+  for (;;) {
+    if ((s & kHolder) == 0) return kind() == kRLock ? -1 : 0;
+    if (state.compare_exchange_weak(s, 0)) break;
+  }
+  if (s & kWaiters) WakeShared(&state, 1);
+  return kind() == kRLock ? 0 : 1;
+}
+
+bool Segment::Locked() { return (Word(kState).load() & kHolder) != 0; }
+
+int Segment::OwnedCount(double ident) {
+  const uint32_t s = Word(kState).load();
+  if ((s & kHolder) != static_cast<uint32_t>(self_) || Word(kOwner).load() != static_cast<uint32_t>(ident)) return 0;
+  return static_cast<int>(Word(kCount).load());
+}
+
+int32_t Segment::HolderPid() {
+  const uint32_t s = Word(kState).load();
+  if ((s & kHolder) == 0) return 0;
+  return h_->slots[(s & kHolder) - 1].pid.load();
+}
+
+// --- Semaphore -----------------------------------------------------------------
+
+Result Segment::TryTake() {
+  auto& value = Word(kValue);
+  const bool track = (h_->flags & kFlagTrackHolders) != 0;
+  auto& held = h_->slots[self_ - 1].held;
+  // Counted as ours before it is taken: a death between the two steps
+  // gives back one unit too many, never loses one (and a bounded
+  // semaphore's give-back stops at its bound).
+  if (track) held.fetch_add(1);
+  for (uint32_t v = value.load();;) {
+    if (static_cast<int32_t>(v) <= 0) {
+      if (track) held.fetch_sub(1);
+      return kBusy;
+    }
+    if (value.compare_exchange_weak(v, v - 1)) return kAcquired;
+  }
+}
+
+Result Segment::Take(Deadline deadline, const std::atomic<int32_t>* cancel_seq, const std::atomic<bool>* cancelled) {
+  bool slept = false;
+  for (;;) {
+    if (TryTake() == kAcquired) return kAcquired;
+    if (NowNs() >= deadline) break;
+    const int32_t seen = cancel_seq ? cancel_seq->load() : 0;
+    if (cancelled && cancelled->load()) break;
+    WaitSet set;
+    if (!SegmentOps::Prepare(this, 0, &set)) continue;
+    slept = true;
+    SleepOn(set, cancel_seq, seen, deadline);
+    set.counted->fetch_sub(1);
+  }
+  if (slept && static_cast<int32_t>(Word(kValue).load()) > 0) WakeShared(&Word(kValue), 1);
+  return cancelled && cancelled->load() ? kCancelled : kBusy;
+}
+
+bool Segment::Give(int32_t n) {
+  auto& value = Word(kValue);
+  const int32_t bound = h_->bound;
+  for (uint32_t v = value.load();;) {
+    if (static_cast<int64_t>(static_cast<int32_t>(v)) + n > bound) return false;
+    if (value.compare_exchange_weak(v, v + static_cast<uint32_t>(n))) break;
+  }
+  if (h_->flags & kFlagTrackHolders) {
+    auto& held = h_->slots[self_ - 1].held;
+    for (int32_t x = held.load(); x > 0;) {
+      if (held.compare_exchange_weak(x, std::max<int32_t>(0, x - n))) break;
+    }
+  }
+  if (Word(kSleepers).load() > 0) WakeShared(&value, n);
+  return true;
+}
+
+int32_t Segment::Value() { return static_cast<int32_t>(Word(kValue).load()); }
+
+// --- Event -----------------------------------------------------------------------
+
+uint32_t Segment::EventState() { return Word(kState).load(); }
+
+void Segment::EventSet() {
+  auto& state = Word(kState);
+  for (uint32_t s = state.load();;) {
+    if (state.compare_exchange_weak(s, (((s >> 1) + 1) << 1) | kFlag)) break;
+  }
+  if (Word(kSleepers).load() > 0) WakeShared(&state, INT_MAX);
+}
+
+void Segment::EventClear() { Word(kState).fetch_and(~kFlag); }
+
+bool Segment::EventWait(uint32_t seen, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
+                        const std::atomic<bool>* cancelled, bool* cancelled_out) {
+  *cancelled_out = false;
+  for (;;) {
+    if (Word(kState).load() != seen || (seen & kFlag)) return true;
+    if (NowNs() >= deadline) return false;
+    const int32_t cseen = cancel_seq ? cancel_seq->load() : 0;
+    if (cancelled && cancelled->load()) {
+      *cancelled_out = true;
+      return false;
+    }
+    WaitSet set;
+    if (!SegmentOps::Prepare(this, seen, &set)) continue;
+    SleepOn(set, cancel_seq, cseen, deadline);
+    set.counted->fetch_sub(1);
+  }
+}
+
+// --- death ---------------------------------------------------------------------------
+
+void SegmentOps::GiveBack(Segment* seg, int slot) {
+  Header* h = seg->h_;
+  switch (seg->kind()) {
+    case kLock:
+    case kRLock: {
+      auto& state = h->words[kState];
+      for (uint32_t s = state.load();;) {
+        if ((s & kHolder) != static_cast<uint32_t>(slot + 1)) break;
+        // The next acquirer learns that the holder died; the flag is set
+        // before the lock is free, so that acquirer cannot miss it.
+        h->words[kDied].store(1);
+        if (seg->kind() == kRLock) {
+          h->words[kOwner].store(0);
+          h->words[kCount].store(0);
+        }
+        if (state.compare_exchange_weak(s, s & kWaiters)) {
+          if (s & kWaiters) WakeShared(&state, INT_MAX);
+          break;
+        }
+      }
+      break;
+    }
+    case kSemaphore: {
+      const int32_t n = h->slots[slot].held.exchange(0);
+      if (n <= 0) break;
+      auto& value = h->words[kValue];
+      for (uint32_t v = value.load();;) {
+        const int32_t give = std::min<int64_t>(n, static_cast<int64_t>(h->bound) - static_cast<int32_t>(v));
+        if (give <= 0) break;
+        if (value.compare_exchange_weak(v, v + static_cast<uint32_t>(give))) break;
+      }
+      WakeShared(&value, INT_MAX);
+      break;
+    }
+    case kEvent:
+      break;
+  }
+}
+
+bool SegmentOps::HoldsSomething(Segment* seg) {
+  Header* h = seg->h_;
+  switch (seg->kind()) {
+    case kLock:
+    case kRLock:
+      return (h->words[kState].load() & kHolder) == static_cast<uint32_t>(seg->self_);
+    case kSemaphore:
+      return h->slots[seg->self_ - 1].held.load() > 0;
+    default:
+      return false;
+  }
+}
+
+}  // namespace pthreading::mp
