@@ -1,0 +1,23 @@
+/**
+ * pthreading/multiprocessing: Python's `multiprocessing` primitives for
+ * Node processes (cluster workers, `child_process.fork`, Electron's main
+ * and utility processes), on named shared memory and shared futexes.
+ */
+export { Lock, RLock } from './lock';
+export { Semaphore, BoundedSemaphore } from './semaphore';
+export type { SemaphoreOptions } from './semaphore';
+export { Event } from './event';
+export type { SharedOptions } from './native';
+export { MAX_PROCESSES, sweepAnonymous } from './native';
+export { OSError, FileExistsError, FileNotFoundError, PermissionError, SegmentMismatchError } from './errors';
+export { revive } from '../runtime/shared';
+export {
+  PthreadingError,
+  RuntimeError,
+  ValueError,
+  OverflowError,
+  ArgumentTypeError,
+  AbortError,
+  BrokenBarrierError,
+} from '../runtime/errors';
+export type { AsyncOptions, Held, HeldAsync } from '../runtime/guard';
