@@ -267,6 +267,14 @@ Napi::Value ParkAsyncShared(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, w->async_id);
 }
 
+// mpWord(target, i) -> the raw word i (0-7), for tests.
+Napi::Value Word(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpWord(handle, i)");
+  double i;
+  if (!NumberOf(info[1], &i) || i < 0 || i > 7) return Fail(info.Env(), "mpWord(handle, i)");
+  return Napi::Number::New(info.Env(), seg->header()->words[static_cast<int>(i)].load());
+}
+
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("mappedSegments", static_cast<double>(mp::MappedSegments()));
@@ -311,6 +319,7 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("eventWait", Napi::Function::New(env, EventWait, "mpEventWait"));
   mp.Set("parkAsync", Napi::Function::New(env, ParkAsyncShared, "mpParkAsync"));
   mp.Set("stats", Napi::Function::New(env, Stats, "mpStats"));
+  mp.Set("word", Napi::Function::New(env, Word, "mpWord"));
   exports.Set("mp", mp);
 }
 

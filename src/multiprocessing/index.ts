@@ -8,7 +8,7 @@ export { Semaphore, BoundedSemaphore } from './semaphore';
 export type { SemaphoreOptions } from './semaphore';
 export { Event } from './event';
 export type { SharedOptions } from './native';
-export { MAX_PROCESSES, sweepAnonymous } from './native';
+export { MAX_PROCESSES, sweepAnonymous, multiprocessingStats, rawWord } from './native';
 export { OSError, FileExistsError, FileNotFoundError, PermissionError, SegmentMismatchError } from './errors';
 export { revive } from '../runtime/shared';
 export {

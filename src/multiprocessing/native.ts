@@ -40,6 +40,7 @@ interface MpBinding {
   eventWait(h: Handle, seen: number, timeoutSeconds: number): number;
   parkAsync(h: Handle, expected: number, callback: (status: number) => void): number;
   stats(): { mappedSegments: number; watchedAsync: number };
+  word(h: Handle, i: number): number;
 }
 
 /** The addon's multiprocessing functions. */
@@ -347,4 +348,14 @@ export function waitAsync<T>(
     };
     step(Status.Invalid);
   });
+}
+
+/** @internal For tests: raw word `i` of a primitive's segment. */
+export function rawWord(value: SharedIdentity, i: number): number {
+  return mp.word(handleOf(value, 'rawWord'), i);
+}
+
+/** Live counts of this process: segments mapped, async waiters watched. */
+export function multiprocessingStats(): { mappedSegments: number; watchedAsync: number } {
+  return mp.stats();
 }
