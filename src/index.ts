@@ -21,6 +21,9 @@ import { revive } from './runtime/shared';
 import { Thread, currentThread, getIdent } from './threads/thread';
 import { Timer } from './threads/timer';
 import { Value } from './data/value';
+// Registers the multiprocessing classes, so one posted to a thread (or in
+// its workerData) revives there even if only `pthreading` is loaded.
+import './multiprocessing';
 
 export { Lock } from './sync/lock';
 export { RLock } from './sync/rlock';

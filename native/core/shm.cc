@@ -362,8 +362,11 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
     *detail = d;
     return nullptr;
   };
+  // The magic is stored last (release) and read first (acquire): whoever
+  // sees it sees the version and layout beside it, so a segment of another
+  // version is refused at once, while one still being made is waited for.
+  auto magic = std::atomic_ref<uint32_t>(h->magic);
   if (creator) {
-    h->magic = kMagic;
     h->version = kVersion;
     h->layout = kLayout;
     h->kind = kind;
@@ -371,11 +374,15 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
     h->flags = flags;
     h->bound = bound;
     if (kind == kSemaphore) h->words[0].store(static_cast<uint32_t>(value));
+    magic.store(kMagic, std::memory_order_release);
     // Release: everything above is visible to whoever sees ready == 1.
     h->ready.store(1, std::memory_order_release);
     WakeShared(&h->ready, INT_MAX);
   } else {
-    if (h->magic != kMagic && h->magic != 0) return unmap_fail(kOpenNotOurs, 0);
+    const uint32_t m = magic.load(std::memory_order_acquire);
+    if (m != kMagic && m != 0) return unmap_fail(kOpenNotOurs, 0);
+    if (m == kMagic && h->version != kVersion) return unmap_fail(kOpenVersion, static_cast<int32_t>(h->version));
+    if (m == kMagic && h->layout != kLayout) return unmap_fail(kOpenLayout, static_cast<int32_t>(h->layout));
     const Deadline until = NowNs() + 1'000'000'000;
     while (h->ready.load(std::memory_order_acquire) != 1) {
       const Deadline now = NowNs();

@@ -203,7 +203,7 @@ export function attach(target: SharedIdentity, method: string, kind: Kind, optio
   const handle = {};
   const r = mp.open(handle, segment, kind, value, bound, flags, mode, create);
   if (r !== 0) throw openError(method, kind, segment, r[0], r[1]);
-  if (anonymous) made.add(segment);
+  if (anonymous) unlinkAtExit(segment);
   target._name = segment;
   target._handle = handle;
 }
@@ -258,7 +258,8 @@ export function unlinkSegment(method: string, segment: string): boolean {
 /**
  * The cleanup rule for anonymous primitives: their segment is named
  * `pthreading-anon-<creator pid>-<random>`, and its name is removed when
- * the creator exits normally. If it was killed instead, the name is
+ * the creator exits normally (made on a worker thread: when the process
+ * has ended, as below). If it was killed instead, the name is
  * removed by the next process of the user that makes an anonymous
  * primitive, once no process with the creator's pid is alive. Processes
  * that have it open keep using it; only opening it by name stops working.
@@ -289,11 +290,20 @@ function alive(pid: number): boolean {
   }
 }
 
-if (isMainThread) {
-  process.on('exit', () => {
-    for (const segment of made) mp.unlink(segment);
-  });
+/** Removes the names of this process's anonymous segments as it exits (once, on first use). */
+function unlinkAtExit(segment: string): void {
+  // Only the main thread's 'exit' is the process's: a segment a worker
+  // thread made stays named until the process has ended and a sweep runs.
+  if (!isMainThread) return;
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', () => {
+      for (const s of made) mp.unlink(s);
+    });
+  }
+  made.add(segment);
 }
+let exitHooked = false;
 
 /**
  * The async wait driver: calls `attempt()` until it returns a result,
