@@ -14,7 +14,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -25,6 +27,12 @@
 
 #ifndef SYS_futex_waitv
 #define SYS_futex_waitv 449
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
 #endif
 #ifndef FUTEX2_SIZE_U32
 #define FUTEX2_SIZE_U32 0x02
@@ -552,6 +560,34 @@ bool RemoveShared(Waiter* w) {
 }
 
 void PassOnShared(int32_t* word) { WakeShared(reinterpret_cast<std::atomic<uint32_t>*>(word), 1); }
+
+int WaitChild(int pid, Deadline deadline, int* code, int* signal) {
+  const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return errno == ENOSYS ? -2 : -1;
+  int result = 0;
+  for (;;) {
+    siginfo_t info;
+    info.si_pid = 0;
+    // WNOWAIT: look, leave the zombie for libuv to reap and report.
+    if (waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+      result = -1;
+      break;
+    }
+    if (info.si_pid != 0) {
+      *code = info.si_code == CLD_EXITED ? info.si_status : 0;
+      *signal = info.si_code == CLD_EXITED ? 0 : info.si_status;
+      result = 1;
+      break;
+    }
+    const Deadline now = NowNs();
+    if (now >= deadline) break;
+    struct pollfd p{fd, POLLIN, 0};
+    const int ms = deadline == kForever ? -1 : static_cast<int>(std::min<Deadline>((deadline - now + 999'999) / 1'000'000, INT_MAX));
+    poll(&p, 1, ms);
+  }
+  close(fd);
+  return result;
+}
 
 size_t MappedSegments() { return g_mapped.load(); }
 

@@ -225,6 +225,13 @@ int SleepOn(const WaitSet& set, const std::atomic<int32_t>* cancel_seq, int32_t 
 // it (then it stays until the process ends).
 void ReleaseSegment(std::shared_ptr<Segment>&& seg);
 
+// Waits up to `deadline` for child process `pid` to end, without reaping
+// it (libuv does that, and reports the exit to JavaScript). Returns 1 with
+// *code and *signal set once it has ended, 0 if it still runs at the
+// deadline, -1 if there is no such child left (already reaped), -2 when
+// this kernel lacks pidfd_open (Linux < 5.3).
+int WaitChild(int pid, Deadline deadline, int* code, int* signal);
+
 // Live counts, for tests and leak checks.
 size_t MappedSegments();
 size_t WatchedAsync();

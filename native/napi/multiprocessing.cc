@@ -267,6 +267,22 @@ Napi::Value ParkAsyncShared(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, w->async_id);
 }
 
+// mpWaitChild(pid, timeoutSeconds) -> [code, signal] once child `pid` has
+// ended (not reaped), null if it still runs, -1 if it is gone (reaped),
+// -2 without pidfd support. Blocks this thread.
+Napi::Value WaitChildFn(const Napi::CallbackInfo& info) {
+  double pid, timeout;
+  if (!NumberOf(info[0], &pid) || pid < 1 || !NumberOf(info[1], &timeout)) return Fail(info.Env(), "mpWaitChild(pid, timeout)");
+  int code = 0, signal = 0;
+  const int r = mp::WaitChild(static_cast<int>(pid), DeadlineAfter(timeout), &code, &signal);
+  if (r == 0) return info.Env().Null();
+  if (r < 0) return Napi::Number::New(info.Env(), r);
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, code);
+  out.Set(1u, signal);
+  return out;
+}
+
 // mpWord(target, i) -> the raw word i (0-7), for tests.
 Napi::Value Word(const Napi::CallbackInfo& info) {
   SEGMENT_OR_FAIL("mpWord(handle, i)");
@@ -320,6 +336,7 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("parkAsync", Napi::Function::New(env, ParkAsyncShared, "mpParkAsync"));
   mp.Set("stats", Napi::Function::New(env, Stats, "mpStats"));
   mp.Set("word", Napi::Function::New(env, Word, "mpWord"));
+  mp.Set("waitChild", Napi::Function::New(env, WaitChildFn, "mpWaitChild"));
   exports.Set("mp", mp);
 }
 

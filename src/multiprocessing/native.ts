@@ -41,6 +41,7 @@ interface MpBinding {
   parkAsync(h: Handle, expected: number, callback: (status: number) => void): number;
   stats(): { mappedSegments: number; watchedAsync: number };
   word(h: Handle, i: number): number;
+  waitChild(pid: number, timeoutSeconds: number): [number, number] | null | -1 | -2;
 }
 
 /** The addon's multiprocessing functions. */
