@@ -2,6 +2,8 @@
 // (shm.h says what each is for; shm_sync.cc has the primitives' rules).
 #include "shm.h"
 
+#if defined(__linux__)
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -64,7 +66,22 @@ namespace {
 // entries from that index on are this process's own words (the cancel
 // sequence, a waker's control word). Returns the index woken, -1 on
 // timeout, -2 when a word already differed or the call was interrupted.
+std::atomic<bool> g_no_waitv{false};
+
+// Kernels before 5.16 have no futex_waitv: sleep on the first word alone,
+// for at most 20 ms at a time, and let the caller look at the others
+// (a bounded poll, the only one, and only on such kernels).
+int WaitFirst(const WaitSet::Entry* entries, int n, int private_from, Deadline deadline) {
+  const Deadline until = std::min<Deadline>(deadline, NowNs() + 20'000'000);
+  const Deadline left = std::max<Deadline>(0, until - NowNs());
+  struct timespec ts{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+  const int op = FUTEX_WAIT | (private_from == 0 ? FUTEX_PRIVATE_FLAG : 0);
+  if (n > 0 && Futex(entries[0].addr, op, entries[0].expected, &ts) == 0) return 0;
+  return until == deadline && NowNs() >= deadline ? -1 : -2;
+}
+
 int WaitV(const WaitSet::Entry* entries, int n, int private_from, Deadline deadline) {
+  if (g_no_waitv.load(std::memory_order_relaxed)) return WaitFirst(entries, n, private_from, deadline);
   struct futex_waitv v[FUTEX_WAITV_MAX];
   PT_CHECK(n <= FUTEX_WAITV_MAX, "too many futexes in one wait");
   for (int i = 0; i < n; i++) {
@@ -83,6 +100,10 @@ int WaitV(const WaitSet::Entry* entries, int n, int private_from, Deadline deadl
   // steady_clock is CLOCK_MONOTONIC on Linux, the clock NowNs() reads.
   const long r = syscall(SYS_futex_waitv, v, n, 0, tsp, CLOCK_MONOTONIC);
   if (r >= 0) return static_cast<int>(r);
+  if (errno == ENOSYS) {
+    g_no_waitv.store(true, std::memory_order_relaxed);
+    return WaitFirst(entries, n, private_from, deadline);
+  }
   return errno == ETIMEDOUT ? -1 : -2;
 }
 
@@ -183,7 +204,18 @@ void Waker::Run() {
     WakeShared(&g_keeper_tid, INT_MAX);
   }
   std::vector<WaitSet::Entry> entries;
-  std::vector<Watch*> fired;
+  // A fired watch and what its wake-up needs, copied under the lock: once
+  // the watch is out of Watched(), its waiter may be freed at any moment
+  // (its environment tears down, finds it gone from here, passes its
+  // wake-up on), so only these copies are used after.
+  struct Fired {
+    Watch* watch;
+    std::shared_ptr<Sleeper> env;
+    uint32_t id;
+    int op;
+    int32_t* word;
+  };
+  std::vector<Fired> fired;
   for (;;) {
     entries.clear();
     {
@@ -201,7 +233,7 @@ void Waker::Run() {
         bool changed = false;
         for (int k = 0; k < w->set.n && !changed; k++) changed = w->set.e[k].addr->load() != w->set.e[k].expected;
         if (changed) {
-          fired.push_back(w);
+          fired.push_back(Fired{w, w->waiter->env, w->waiter->async_id, w->waiter->op, w->waiter->word});
           watches[i] = watches.back();
           watches.pop_back();
           used -= w->set.n;
@@ -211,12 +243,12 @@ void Waker::Run() {
         }
       }
     }
-    for (Watch* w : fired) {
-      if (w->set.counted) w->set.counted->fetch_sub(1);
-      Waiter* waiter = w->waiter;
-      // The environment passes the wake-up on if it cannot use it.
-      waiter->env->Deliver(waiter->async_id, waiter->op, waiter->word);
-      delete w;
+    for (Fired& f : fired) {
+      if (f.watch->set.counted) f.watch->set.counted->fetch_sub(1);
+      // The environment passes the wake-up on if it cannot use it. The
+      // watch (and so the mapping of `word`) lives until this returns.
+      f.env->Deliver(f.id, f.op, f.word);
+      delete f.watch;
     }
   }
 }
@@ -606,3 +638,41 @@ int SleepOn(const WaitSet& set, const std::atomic<int32_t>* cancel_seq, int32_t 
 }
 
 }  // namespace pthreading::mp
+
+#else  // !__linux__
+
+// Not yet on other systems (macOS would sleep on os_sync_wait_on_address
+// and watch deaths with kqueue's EVFILT_PROC; Windows on WaitOnAddress and
+// process handles): opening a segment fails with ENOSYS, which JavaScript
+// reports as an OSError; nothing else can be reached without a segment.
+#include <cerrno>
+
+#include "ops.h"
+
+namespace pthreading::mp {
+
+void WakeShared(std::atomic<uint32_t>*, int) {}
+void WakeCancel(std::atomic<int32_t>*) {}
+void PassOnShared(int32_t*) {}
+bool RemoveShared(Waiter*) { return false; }
+size_t MappedSegments() { return 0; }
+size_t WatchedAsync() { return 0; }
+int WaitChild(int, Deadline, int*, int*) { return -2; }
+int SleepOn(const WaitSet&, const std::atomic<int32_t>*, int32_t, Deadline) { return -1; }
+void ReleaseSegment(std::shared_ptr<Segment>&& seg) { seg.reset(); }
+
+std::shared_ptr<Segment> Segment::Open(const std::string&, Kind, int32_t, int32_t, uint32_t, uint32_t, int, int32_t* error,
+                                       int32_t* detail) {
+  *error = kOpenErrno;
+  *detail = ENOSYS;
+  return nullptr;
+}
+int Segment::Unlink(const std::string&) { return ENOSYS; }
+Segment::~Segment() {}
+bool Segment::Claim() { return false; }
+void Segment::Reclaim(int, uint32_t) {}
+bool Segment::ParkAsync(Waiter*, uint32_t, const std::shared_ptr<Segment>&) { return false; }
+
+}  // namespace pthreading::mp
+
+#endif  // __linux__

@@ -15,7 +15,13 @@
 // others may still sleep. A waiter sleeps on the state word and on the
 // holder's life word at once, so the holder's death wakes it as its
 // release would.
+#if defined(__linux__)
 #include <linux/futex.h>
+#else
+// The robust-futex bits of a life word (linux/futex.h).
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#endif
 
 #include <cerrno>
 #include <algorithm>
