@@ -86,6 +86,7 @@ export class Event {
     return shownName(this._name);
   }
 
+  /** @throws ValueError: the name is fixed when it is made. */
   set name(_: string | null) {
     throw new ValueError("a multiprocessing Event's name is fixed when it is made");
   }

@@ -8,7 +8,7 @@
  * holding it does not block the others: the next acquirer gets it, and
  * its `ownerDied` says so, as a robust pthread mutex reports EOWNERDEAD.
  */
-import { RuntimeError } from '../runtime/errors';
+import { RuntimeError, ValueError } from '../runtime/errors';
 import { Acquirable, AsyncOptions } from '../runtime/guard';
 import { checkSignal, deadlineAfter, ident } from '../runtime/native';
 import { asyncSignal, checkBlocking, lockTimeout } from '../runtime/validate';
@@ -128,13 +128,14 @@ export class Lock extends Acquirable {
     return mp.locked(handle(this, `${this.constructor.name}.locked`));
   }
 
-  /** The name other processes open it by (see {@link Shared.sharedName}). */
+  /** The name other processes open it by (`anon-…` for an anonymous one). */
   override get name(): string {
     return shownName(this._name);
   }
 
+  /** @throws ValueError: the name is fixed when it is made. */
   override set name(_: string | null) {
-    throw new RuntimeError(`a multiprocessing ${this.constructor.name}'s name is fixed when it is made`);
+    throw new ValueError(`a multiprocessing ${this.constructor.name}'s name is fixed when it is made`);
   }
 
   override toString(): string {

@@ -130,11 +130,12 @@ export class Semaphore extends Acquirable {
     return this.value;
   }
 
-  /** The name other processes open it by. */
+  /** The name other processes open it by (`anon-…` for an anonymous one). */
   override get name(): string {
     return shownName(this._name);
   }
 
+  /** @throws ValueError: the name is fixed when it is made. */
   override set name(_: string | null) {
     throw new ValueError(`a multiprocessing ${this.constructor.name}'s name is fixed when it is made`);
   }
