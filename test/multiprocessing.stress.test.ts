@@ -66,6 +66,16 @@ describe(`multiprocessing stress (seed ${seed})`, () => {
       const words = (x: object): number[] => [0, 1, 2, 3].map((i) => rawWord(x as Lock, i));
       hung = `stuck: lock ${words(p.lock)} rlock ${words(p.rlock)} sem ${words(p.sem)}, children ${[...live].map((c) => c.pid)}`;
       console.log(hung);
+      for (const c of live) {
+        try {
+          for (const t of fs.readdirSync(`/proc/${c.pid}/task`)) {
+            const comm = fs.readFileSync(`/proc/${c.pid}/task/${t}/comm`, 'utf8').trim();
+            const wchan = fs.readFileSync(`/proc/${c.pid}/task/${t}/wchan`, 'utf8').trim();
+            const stat = fs.readFileSync(`/proc/${c.pid}/task/${t}/stat`, 'utf8').split(' ')[2];
+            console.log(`  ${c.pid}/${t} ${comm} ${stat} ${wchan}`);
+          }
+        } catch {}
+      }
       for (const c of live) c.kill('SIGKILL');
     }, 20_000);
     await Promise.all(exits);

@@ -156,6 +156,7 @@ void SetPending(Participant* p) {
 // most 128 words).
 
 struct Watch {
+  uint64_t id;                       // unique, never reused
   std::shared_ptr<Segment> segment;  // the memory stays mapped while watched
   WaitSet set;
   Waiter* waiter;
@@ -216,18 +217,39 @@ void Waker::Run() {
     int32_t* word;
   };
   std::vector<Fired> fired;
+  std::vector<uint64_t> owners;  // the id of the watch of each entry
   for (;;) {
     entries.clear();
+    owners.clear();
     {
       std::lock_guard<std::mutex> guard(WakersMutex());
       for (Watch* w : watches)
-        for (int i = 0; i < w->set.n; i++) entries.push_back(w->set.e[i]);
+        for (int i = 0; i < w->set.n; i++) {
+          entries.push_back(w->set.e[i]);
+          owners.push_back(w->id);
+        }
       entries.push_back(WaitSet::Entry{&ctl, ctl.load()});
     }
-    WaitV(entries.data(), static_cast<int>(entries.size()), static_cast<int>(entries.size()) - 1, kForever);
+    const int woken = WaitV(entries.data(), static_cast<int>(entries.size()), static_cast<int>(entries.size()) - 1, kForever);
     fired.clear();
     {
       std::lock_guard<std::mutex> guard(WakersMutex());
+      // A wake-up that reached us for a watch removed meanwhile (its
+      // waiter timed out or was aborted) was meant for somebody: a release
+      // wakes one sleeper, and that was our stale entry. futex_waitv names
+      // only one of the entries woken, so every entry of a removed watch
+      // passes one wake-up on (a spurious one at worst, and once: the
+      // entry is gone from the next round). A watch still here is looked
+      // at below: fired, or its word is back to what it expected, and
+      // whoever made it so wakes the next sleeper.
+      (void)woken;
+      for (size_t k = 0; k < owners.size(); k++) {
+        bool present = false;
+        for (Watch* w : watches) present = present || w->id == owners[k];
+        // The address may be unmapped by now: the kernel then refuses the
+        // wake (EFAULT), as harmless as a spurious one.
+        if (!present) WakeShared(entries[k].addr, 1);
+      }
       for (size_t i = 0; i < watches.size();) {
         Watch* w = watches[i];
         bool changed = false;
@@ -549,6 +571,8 @@ bool Segment::ParkAsync(Waiter* w, uint32_t expected, const std::shared_ptr<Segm
     delete watch;
     return false;
   }
+  static std::atomic<uint64_t> next_id{1};
+  watch->id = next_id.fetch_add(1);
   watch->segment = self;
   watch->waiter = w;
   std::lock_guard<std::mutex> guard(WakersMutex());

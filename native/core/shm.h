@@ -133,7 +133,9 @@ class Segment {
 
   // --- Lock and RLock (shm_sync.cc) ---
   // `ident`: the calling thread (RLock owner); ignored by Lock.
-  Result TryLock(double ident);
+  // `slept`: the caller has slept on the lock (an async waiter retrying):
+  // it takes the lock marked WAITERS, since others may still sleep.
+  Result TryLock(double ident, bool slept = false);
   Result Lock(double ident, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
               const std::atomic<bool>* cancelled);
   // Lock: false if not locked. RLock: -1 if not the owner, else the count left.

@@ -55,7 +55,7 @@ bool Announce(std::atomic<uint32_t>& life, uint32_t* seen) {
 
 // --- Lock and RLock --------------------------------------------------------------
 
-Result Segment::TryLock(double ident) {
+Result Segment::TryLock(double ident, bool slept) {
   auto& state = Word(kState);
   if (kind() == kRLock) {
     const uint32_t s = state.load();
@@ -73,7 +73,7 @@ Result Segment::TryLock(double ident) {
       s = state.load();
       continue;
     }
-    if (state.compare_exchange_weak(s, s | static_cast<uint32_t>(self_))) break;
+    if (state.compare_exchange_weak(s, s | static_cast<uint32_t>(self_) | (slept ? kWaiters : 0))) break;
   }
   if (kind() == kRLock) {
     Word(kOwner).store(static_cast<uint32_t>(ident));
@@ -159,13 +159,11 @@ Result Segment::Lock(double ident, Deadline deadline, const std::atomic<int32_t>
   auto& state = Word(kState);
   bool slept = false;
   for (;;) {
-    Result r = TryLock(ident);
-    if (r != kBusy) {
-      // A waiter that slept takes the lock marked WAITERS: others may
-      // still sleep, and only then does release wake one.
-      if (slept) state.fetch_or(kWaiters);
-      return r;
-    }
+    // A waiter that slept takes the lock marked WAITERS: others may
+    // still sleep, and only then does release wake one (its release
+    // cleared the bit and woke only us).
+    Result r = TryLock(ident, slept);
+    if (r != kBusy) return r;
     if (NowNs() >= deadline) break;
     const int32_t seen = cancel_seq ? cancel_seq->load() : 0;
     if (cancelled && cancelled->load()) break;

@@ -129,12 +129,13 @@ Napi::Value Unlink(const Napi::CallbackInfo& info) {
   Segment* seg = SegmentOf(info[0]);                \
   if (!seg) return Fail(info.Env(), what);
 
-// mpTryLock(target, ident) -> mp::Result
+// mpTryLock(target, ident, slept?) -> mp::Result. `slept`: an async
+// waiter retrying after a park (takes the lock marked WAITERS).
 Napi::Value TryLock(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpTryLock(handle, ident)");
+  SEGMENT_OR_FAIL("mpTryLock(handle, ident, slept)");
   double ident;
-  if (!NumberOf(info[1], &ident)) return Fail(info.Env(), "mpTryLock(handle, ident)");
-  return Napi::Number::New(info.Env(), seg->TryLock(ident));
+  if (!NumberOf(info[1], &ident)) return Fail(info.Env(), "mpTryLock(handle, ident, slept)");
+  return Napi::Number::New(info.Env(), seg->TryLock(ident, info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value()));
 }
 
 // mpLock(target, ident, timeoutSeconds) -> mp::Result; blocks this thread.

@@ -97,7 +97,8 @@ export class Lock extends Acquirable {
     const got = await waitAsync(
       h,
       () => {
-        const x = mp.tryLock(h, ident);
+        // Retried after a park: taken marked WAITERS (native/core/shm_sync.cc).
+        const x = mp.tryLock(h, ident, true);
         return x === Result.Busy ? undefined : x;
       },
       () => 0,

@@ -24,7 +24,7 @@ interface MpBinding {
   open(target: Handle, name: string, kind: Kind, value: number, bound: number, flags: number, mode: number, create: number): 0 | [number, number];
   close(target: Handle): boolean;
   unlink(name: string): number;
-  tryLock(h: Handle, ident: number): Result;
+  tryLock(h: Handle, ident: number, slept?: boolean): Result;
   lock(h: Handle, ident: number, timeoutSeconds: number): Result;
   unlock(h: Handle, ident: number): number;
   locked(h: Handle): boolean;
