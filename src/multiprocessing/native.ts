@@ -361,7 +361,11 @@ export function waitAsync<T>(
   });
 }
 
-/** @internal For tests: raw word `i` of a primitive's segment. */
+/**
+ * Diagnostics: raw word `i` (0-7) of a primitive's segment, whose meaning
+ * per kind native/core/shm_sync.cc documents (a Lock's word 0 has bit 8 set
+ * while somebody sleeps on it). For tests and bug reports, not for logic.
+ */
 export function rawWord(value: SharedIdentity, i: number): number {
   return mp.word(handleOf(value, 'rawWord'), i);
 }
