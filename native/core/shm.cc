@@ -337,9 +337,10 @@ uint32_t KeeperTid() {
 
 std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32_t value, int32_t bound,
                                        uint32_t flags, uint32_t mode, int create, int32_t* error,
-                                       int32_t* detail) {
+                                       int32_t* detail, double initial, bool* created) {
   *error = kOpenOk;
   *detail = 0;
+  if (created) *created = false;
   std::lock_guard<std::mutex> guard(TableMutex());
   if (auto it = Table().find(name); it != Table().end()) {
     if (auto seg = it->second.lock()) {
@@ -352,10 +353,22 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
         *detail = static_cast<int32_t>(seg->kind());
         return nullptr;
       }
+      if ((kind == kValue || kind == kArray) && value != 0 && seg->typecode() != value) {
+        *error = kOpenType;
+        *detail = seg->typecode();
+        return nullptr;
+      }
+      if ((kind == kValue || kind == kArray) && bound != 0 && seg->length() != bound) {
+        *error = kOpenLength;
+        *detail = seg->length();
+        return nullptr;
+      }
       return seg;
     }
   }
-  const size_t size = sizeof(Header);
+  const bool data = kind == kValue || kind == kArray;
+  // Data follows the header, 8-byte aligned; the creator decides the size.
+  size_t size = sizeof(Header) + (data ? (static_cast<size_t>(bound) * ItemSize(value) + 7) / 8 * 8 : 0);
   bool creator = false;
   int fd = -1;
   if (create != 2) {
@@ -389,6 +402,7 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
       return fail(kOpenErrno, e);
     }
   } else {
+    size = sizeof(Header);  // the header says how much more there is
     // The creator truncates right after creating: give it a moment.
     struct stat st;
     const Deadline until = NowNs() + 1'000'000'000;
@@ -411,7 +425,6 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
     }
   }
   void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  close(fd);  // the mapping keeps the memory
   if (p == MAP_FAILED) {
     *error = kOpenErrno;
     *detail = errno;
@@ -420,6 +433,7 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
   auto* h = static_cast<Header*>(p);
   auto unmap_fail = [&](int32_t e, int32_t d) -> std::shared_ptr<Segment> {
     munmap(p, size);
+    close(fd);
     *error = e;
     *detail = d;
     return nullptr;
@@ -435,8 +449,19 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
     h->size = size;
     h->flags = flags;
     h->bound = bound;
+    if (data) {
+      h->typecode = value;
+      h->length = bound;
+    }
     if (kind == kSemaphore) h->words[0].store(static_cast<uint32_t>(value));
     magic.store(kMagic, std::memory_order_release);
+    if (kind == kValue) {
+      // Set before ready: no opener ever sees the Value before its value.
+      Segment tmp;
+      tmp.h_ = h;
+      tmp.Write(0, initial);
+      tmp.h_ = nullptr;
+    }
     // Release: everything above is visible to whoever sees ready == 1.
     h->ready.store(1, std::memory_order_release);
     WakeShared(&h->ready, INT_MAX);
@@ -454,9 +479,28 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
     }
     if (h->magic != kMagic) return unmap_fail(kOpenNotOurs, 0);
     if (h->version != kVersion) return unmap_fail(kOpenVersion, static_cast<int32_t>(h->version));
-    if (h->layout != kLayout || h->size != size) return unmap_fail(kOpenLayout, static_cast<int32_t>(h->layout));
+    if (h->layout != kLayout || h->size < sizeof(Header)) return unmap_fail(kOpenLayout, static_cast<int32_t>(h->layout));
     if (h->kind != kind) return unmap_fail(kOpenKind, static_cast<int32_t>(h->kind));
+    if (data && value != 0 && h->typecode != value) return unmap_fail(kOpenType, h->typecode);
+    if (data && bound != 0 && h->length != bound) return unmap_fail(kOpenLength, h->length);
+    if (h->size > size) {
+      // Map the data too, once the header said how much there is.
+      struct stat st;
+      if (fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) < h->size) return unmap_fail(kOpenLayout, static_cast<int32_t>(h->layout));
+      const size_t full = h->size;
+      munmap(p, size);
+      size = full;
+      p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      if (p == MAP_FAILED) {
+        *error = kOpenErrno;
+        *detail = errno;
+        close(fd);
+        return nullptr;
+      }
+      h = static_cast<Header*>(p);
+    }
   }
+  close(fd);  // the mapping keeps the memory
   std::shared_ptr<Segment> seg(new Segment());
   seg->name_ = name;
   seg->h_ = h;
@@ -467,6 +511,7 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
   }
   g_mapped.fetch_add(1);
   Table()[name] = seg;
+  if (created) *created = creator;
   return seg;
 }
 
@@ -686,7 +731,7 @@ int SleepOn(const WaitSet&, const std::atomic<int32_t>*, int32_t, Deadline) { re
 void ReleaseSegment(std::shared_ptr<Segment>&& seg) { seg.reset(); }
 
 std::shared_ptr<Segment> Segment::Open(const std::string&, Kind, int32_t, int32_t, uint32_t, uint32_t, int, int32_t* error,
-                                       int32_t* detail) {
+                                       int32_t* detail, double, bool*) {
   *error = kOpenErrno;
   *detail = ENOSYS;
   return nullptr;

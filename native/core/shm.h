@@ -41,8 +41,25 @@ enum Kind : uint32_t {
   kRLock = 2,
   kSemaphore = 3,
   kEvent = 4,
+  // Shared data with a lock of its own (an RLock on words 0-3): one
+  // element, or `length` elements, of a Python array typecode.
+  kValue = 5,
+  kArray = 6,
 };
-inline bool IsKind(uint32_t k) { return k >= kLock && k <= kEvent; }
+inline bool IsKind(uint32_t k) { return k >= kLock && k <= kArray; }
+// Whether the kind's lock is reentrant (owned by one thread).
+inline bool IsReentrant(uint32_t k) { return k == kRLock || k == kValue || k == kArray; }
+// Bytes per element of a typecode (Python's array module on Linux), 0 if unknown.
+inline int ItemSize(int32_t typecode) {
+  switch (typecode) {
+    case 'b': case 'B': return 1;
+    case 'h': case 'H': return 2;
+    case 'i': case 'I': case 'f': return 4;
+    case 'd': return 8;
+    default: return 0;
+  }
+}
+constexpr int32_t kMaxLength = 1 << 24;  // elements of an Array
 
 // Outcomes of acquire and wait calls, shared with JavaScript
 // (src/multiprocessing/native.ts mirrors them).
@@ -65,6 +82,8 @@ enum OpenError : int32_t {
   kOpenFull = 7,         // every participant slot is taken
   kOpenExists = 8,       // create-only and it exists
   kOpenMissing = 9,      // open-only and it does not exist
+  kOpenType = 10,        // Value/Array of another typecode: detail is the one found
+  kOpenLength = 11,      // Array of another length: detail is the one found
 };
 
 constexpr uint32_t kMagic = 0x504D5450;  // "PTMP" little-endian
@@ -95,8 +114,10 @@ struct Header {
   uint64_t size;
   std::atomic<uint32_t> ready;  // 0 while the creator initialises it, then 1
   uint32_t flags;
-  int32_t bound;  // Semaphore: the highest value a release may reach
-  int32_t reserved[3];
+  int32_t bound;     // Semaphore: the highest value a release may reach
+  int32_t typecode;  // Value, Array: the element type ('i', 'd', ...)
+  int32_t length;    // Value, Array: the number of elements
+  int32_t reserved;
   // The primitive's words (shm_sync.cc says what each kind keeps there).
   std::atomic<uint32_t> words[8];
   Participant slots[kMaxParticipants];
@@ -118,9 +139,11 @@ class Segment {
   // Opens or creates `name` (already validated: a leading '/', then
   // [A-Za-z0-9._-], at most 250 bytes). `create`: 0 open or create, 1
   // create only, 2 open only. `value` and `flags` initialise a new one.
+  // Value and Array: `value` is the typecode and `bound` the length (both
+  // checked against an existing one unless 0).
   static std::shared_ptr<Segment> Open(const std::string& name, Kind kind, int32_t value, int32_t bound,
                                        uint32_t flags, uint32_t mode, int create, int32_t* error,
-                                       int32_t* detail);
+                                       int32_t* detail, double initial = 0, bool* created = nullptr);
   // Removes the name (existing mappings stay valid). Returns 0 or errno.
   static int Unlink(const std::string& name);
 
@@ -167,6 +190,12 @@ class Segment {
 
   // Holder pids, for reports: the pid of the lock's holder, 0 if free.
   int32_t HolderPid();
+
+  // --- Value and Array: element `i` (checked by the caller) ---
+  double Read(int32_t i);
+  void Write(int32_t i, double v);
+  int32_t typecode() const { return h_->typecode; }
+  int32_t length() const { return h_->length; }
 
  private:
   friend struct SegmentOps;

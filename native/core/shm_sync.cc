@@ -37,7 +37,7 @@ namespace {
 constexpr uint32_t kHolder = 0xFF;
 constexpr uint32_t kWaiters = 1u << 8;
 constexpr int kState = 0, kDied = 1, kOwner = 2, kCount = 3;
-constexpr int kValue = 0, kSleepers = 1;
+constexpr int kUnits = 0, kSleepers = 1;
 constexpr uint32_t kFlag = 1;
 
 bool Dead(uint32_t life) { return (life & FUTEX_OWNER_DIED) != 0; }
@@ -57,7 +57,7 @@ bool Announce(std::atomic<uint32_t>& life, uint32_t* seen) {
 
 Result Segment::TryLock(double ident, bool slept) {
   auto& state = Word(kState);
-  if (kind() == kRLock) {
+  if (IsReentrant(kind())) {
     const uint32_t s = state.load();
     if ((s & kHolder) == static_cast<uint32_t>(self_) && Word(kOwner).load() == static_cast<uint32_t>(ident)) {
       Word(kCount).fetch_add(1);
@@ -75,7 +75,7 @@ Result Segment::TryLock(double ident, bool slept) {
     }
     if (state.compare_exchange_weak(s, s | static_cast<uint32_t>(self_) | (slept ? kWaiters : 0))) break;
   }
-  if (kind() == kRLock) {
+  if (IsReentrant(kind())) {
     Word(kOwner).store(static_cast<uint32_t>(ident));
     Word(kCount).store(1);
   }
@@ -86,7 +86,9 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
   Header* h = seg->h_;
   switch (seg->kind()) {
     case kLock:
-    case kRLock: {
+    case kRLock:
+    case kValue:
+    case kArray: {
       auto& state = h->words[kState];
       uint32_t s = state.load();
       if ((s & kHolder) == 0) return false;
@@ -108,7 +110,7 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
       return true;
     }
     case kSemaphore: {
-      auto& value = h->words[kValue];
+      auto& value = h->words[kUnits];
       auto& sleepers = h->words[kSleepers];
       // Count ourselves, then look at the value: with release's "add to
       // the value, then read the sleepers", one of the two sees the other.
@@ -180,7 +182,7 @@ Result Segment::Lock(double ident, Deadline deadline, const std::atomic<int32_t>
 
 int Segment::Unlock(double ident) {
   auto& state = Word(kState);
-  if (kind() == kRLock) {
+  if (IsReentrant(kind())) {
     const uint32_t s = state.load();
     if ((s & kHolder) != static_cast<uint32_t>(self_) || Word(kOwner).load() != static_cast<uint32_t>(ident)) return -1;
     const uint32_t left = Word(kCount).fetch_sub(1) - 1;
@@ -189,11 +191,11 @@ int Segment::Unlock(double ident) {
   }
   uint32_t s = state.load();
   for (;;) {
-    if ((s & kHolder) == 0) return kind() == kRLock ? -1 : 0;
+    if ((s & kHolder) == 0) return IsReentrant(kind()) ? -1 : 0;
     if (state.compare_exchange_weak(s, 0)) break;
   }
   if (s & kWaiters) WakeShared(&state, 1);
-  return kind() == kRLock ? 0 : 1;
+  return IsReentrant(kind()) ? 0 : 1;
 }
 
 bool Segment::Locked() { return (Word(kState).load() & kHolder) != 0; }
@@ -213,7 +215,7 @@ int32_t Segment::HolderPid() {
 // --- Semaphore -----------------------------------------------------------------
 
 Result Segment::TryTake() {
-  auto& value = Word(kValue);
+  auto& value = Word(kUnits);
   const bool track = (h_->flags & kFlagTrackHolders) != 0;
   auto& held = h_->slots[self_ - 1].held;
   // Counted as ours before it is taken: a death between the two steps
@@ -242,12 +244,12 @@ Result Segment::Take(Deadline deadline, const std::atomic<int32_t>* cancel_seq, 
     SleepOn(set, cancel_seq, seen, deadline);
     set.counted->fetch_sub(1);
   }
-  if (slept && static_cast<int32_t>(Word(kValue).load()) > 0) WakeShared(&Word(kValue), 1);
+  if (slept && static_cast<int32_t>(Word(kUnits).load()) > 0) WakeShared(&Word(kUnits), 1);
   return cancelled && cancelled->load() ? kCancelled : kBusy;
 }
 
 bool Segment::Give(int32_t n) {
-  auto& value = Word(kValue);
+  auto& value = Word(kUnits);
   const int32_t bound = h_->bound;
   for (uint32_t v = value.load();;) {
     if (static_cast<int64_t>(static_cast<int32_t>(v)) + n > bound) return false;
@@ -263,7 +265,7 @@ bool Segment::Give(int32_t n) {
   return true;
 }
 
-int32_t Segment::Value() { return static_cast<int32_t>(Word(kValue).load()); }
+int32_t Segment::Value() { return static_cast<int32_t>(Word(kUnits).load()); }
 
 // --- Event -----------------------------------------------------------------------
 
@@ -297,20 +299,71 @@ bool Segment::EventWait(uint32_t seen, Deadline deadline, const std::atomic<int3
   }
 }
 
+// --- Value and Array ---------------------------------------------------------------
+//
+// Elements follow the header. Each is read and written whole (atomically,
+// relaxed): a reader never sees half of a double. Ordering with other
+// elements, and read-modify-write, are what the segment's lock is for.
+
+namespace {
+template <typename T>
+double Load(void* p) {
+  return static_cast<double>(std::atomic_ref<T>(*static_cast<T*>(p)).load(std::memory_order_relaxed));
+}
+template <typename T>
+void Store(void* p, double v) {
+  std::atomic_ref<T>(*static_cast<T*>(p)).store(static_cast<T>(v), std::memory_order_relaxed);
+}
+}  // namespace
+
+double Segment::Read(int32_t i) {
+  char* p = reinterpret_cast<char*>(h_) + sizeof(Header) + static_cast<size_t>(i) * ItemSize(h_->typecode);
+  switch (h_->typecode) {
+    case 'b': return Load<int8_t>(p);
+    case 'B': return Load<uint8_t>(p);
+    case 'h': return Load<int16_t>(p);
+    case 'H': return Load<uint16_t>(p);
+    case 'i': return Load<int32_t>(p);
+    case 'I': return Load<uint32_t>(p);
+    case 'f': return Load<float>(p);
+    case 'd': return Load<double>(p);
+  }
+  return 0;
+}
+
+void Segment::Write(int32_t i, double v) {
+  char* p = reinterpret_cast<char*>(h_) + sizeof(Header) + static_cast<size_t>(i) * ItemSize(h_->typecode);
+  switch (h_->typecode) {
+    case 'b': return Store<int8_t>(p, v);
+    case 'B': return Store<uint8_t>(p, v);
+    case 'h': return Store<int16_t>(p, v);
+    case 'H': return Store<uint16_t>(p, v);
+    case 'i': return Store<int32_t>(p, v);
+    case 'I': return Store<uint32_t>(p, v);
+    case 'f': return Store<float>(p, v);
+    case 'd': return Store<double>(p, v);
+  }
+}
+
+static_assert(std::atomic_ref<double>::is_always_lock_free && std::atomic_ref<int8_t>::is_always_lock_free);
+static_assert(sizeof(Header) % 8 == 0, "elements after the header stay aligned");
+
 // --- death ---------------------------------------------------------------------------
 
 void SegmentOps::GiveBack(Segment* seg, int slot) {
   Header* h = seg->h_;
   switch (seg->kind()) {
     case kLock:
-    case kRLock: {
+    case kRLock:
+    case kValue:
+    case kArray: {
       auto& state = h->words[kState];
       for (uint32_t s = state.load();;) {
         if ((s & kHolder) != static_cast<uint32_t>(slot + 1)) break;
         // The next acquirer learns that the holder died; the flag is set
         // before the lock is free, so that acquirer cannot miss it.
         h->words[kDied].store(1);
-        if (seg->kind() == kRLock) {
+        if (IsReentrant(seg->kind())) {
           h->words[kOwner].store(0);
           h->words[kCount].store(0);
         }
@@ -324,7 +377,7 @@ void SegmentOps::GiveBack(Segment* seg, int slot) {
     case kSemaphore: {
       const int32_t n = h->slots[slot].held.exchange(0);
       if (n <= 0) break;
-      auto& value = h->words[kValue];
+      auto& value = h->words[kUnits];
       for (uint32_t v = value.load();;) {
         const int32_t give = std::min<int64_t>(n, static_cast<int64_t>(h->bound) - static_cast<int32_t>(v));
         if (give <= 0) break;
@@ -343,6 +396,8 @@ bool SegmentOps::HoldsSomething(Segment* seg) {
   switch (seg->kind()) {
     case kLock:
     case kRLock:
+    case kValue:
+    case kArray:
       return (h->words[kState].load() & kHolder) == static_cast<uint32_t>(seg->self_);
     case kSemaphore:
       return h->slots[seg->self_ - 1].held.load() > 0;

@@ -80,8 +80,9 @@ class SyncPark {
   std::shared_ptr<EnvState> state_;
 };
 
-// mpOpen(target, name, kind, value, bound, flags, mode, create) -> 0, or
-// [error, detail] (mp::OpenError).
+// mpOpen(target, name, kind, value, bound, flags, mode, create, initial?)
+// -> 1 created, 0 opened, or [error, detail] (mp::OpenError). `initial`:
+// a new Value's value, set before anybody can open it.
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name;
@@ -91,9 +92,11 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
       !NumberOf(info[7], &create))
     return Fail(env, "mpOpen(target, name, kind, value, bound, flags, mode, create)");
   int32_t error = 0, detail = 0;
+  bool created = false;
+  const double initial = info[8].IsNumber() ? info[8].As<Napi::Number>().DoubleValue() : 0;
   auto seg = Segment::Open(name, static_cast<mp::Kind>(kind), static_cast<int32_t>(value), static_cast<int32_t>(bound),
                            static_cast<uint32_t>(flags), static_cast<uint32_t>(mode) & 0777, static_cast<int>(create), &error,
-                           &detail);
+                           &detail, initial, &created);
   if (!seg) {
     Napi::Array out = Napi::Array::New(env, 2);
     out.Set(0u, error);
@@ -106,7 +109,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     delete holder;
     return Fail(env, "mpOpen: the target is already a handle");
   }
-  return Napi::Number::New(env, 0);
+  return Napi::Number::New(env, created ? 1 : 0);
 }
 
 // mpClose(target) -> whether it was open.
@@ -284,6 +287,36 @@ Napi::Value WaitChildFn(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// mpRead(target, i) -> element i of a Value/Array (undefined out of range).
+Napi::Value Read(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpRead(handle, i)");
+  double i;
+  if (!NumberOf(info[1], &i) || mp::ItemSize(seg->typecode()) == 0) return Fail(info.Env(), "mpRead(handle, i)");
+  if (!(i >= 0 && i < seg->length()) || i != std::floor(i)) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), seg->Read(static_cast<int32_t>(i)));
+}
+
+// mpWrite(target, i, value) -> false if i is out of range.
+Napi::Value Write(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpWrite(handle, i, value)");
+  double i, v;
+  if (!NumberOf(info[1], &i) || !info[2].IsNumber() || mp::ItemSize(seg->typecode()) == 0)
+    return Fail(info.Env(), "mpWrite(handle, i, value)");
+  v = info[2].As<Napi::Number>().DoubleValue();
+  if (!(i >= 0 && i < seg->length()) || i != std::floor(i)) return Napi::Boolean::New(info.Env(), false);
+  seg->Write(static_cast<int32_t>(i), v);
+  return Napi::Boolean::New(info.Env(), true);
+}
+
+// mpShape(target) -> [typecode, length] of a Value/Array.
+Napi::Value Shape(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpShape(handle)");
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, seg->typecode());
+  out.Set(1u, seg->length());
+  return out;
+}
+
 // mpWord(target, i) -> the raw word i (0-7), for tests.
 Napi::Value Word(const Napi::CallbackInfo& info) {
   SEGMENT_OR_FAIL("mpWord(handle, i)");
@@ -305,7 +338,7 @@ Napi::Object Constants(Napi::Env env) {
   Napi::Object c = Napi::Object::New(env);
   c.Set("version", mp::kVersion);
   c.Set("kinds", std::to_string(mp::kLock) + "," + std::to_string(mp::kRLock) + "," + std::to_string(mp::kSemaphore) + "," +
-                     std::to_string(mp::kEvent));
+                     std::to_string(mp::kEvent) + "," + std::to_string(mp::kValue) + "," + std::to_string(mp::kArray));
   c.Set("results", std::to_string(mp::kBusy) + "," + std::to_string(mp::kAcquired) + "," + std::to_string(mp::kOwnerDied) +
                        "," + std::to_string(mp::kCancelled));
   c.Set("maxParticipants", mp::kMaxParticipants);
@@ -338,6 +371,9 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("stats", Napi::Function::New(env, Stats, "mpStats"));
   mp.Set("word", Napi::Function::New(env, Word, "mpWord"));
   mp.Set("waitChild", Napi::Function::New(env, WaitChildFn, "mpWaitChild"));
+  mp.Set("read", Napi::Function::New(env, Read, "mpRead"));
+  mp.Set("write", Napi::Function::New(env, Write, "mpWrite"));
+  mp.Set("shape", Napi::Function::New(env, Shape, "mpShape"));
   exports.Set("mp", mp);
 }
 

@@ -7,6 +7,8 @@ export { Lock, RLock } from './lock';
 export { Semaphore, BoundedSemaphore } from './semaphore';
 export type { SemaphoreOptions } from './semaphore';
 export { Event } from './event';
+export { Value, SharedArray as Array } from './value';
+export type { Typecode } from './value';
 export { Process, currentProcess, parentProcess, activeChildren } from './process';
 export type { ProcessOptions, ProcessModuleTarget } from './process';
 export type { SharedOptions } from './native';

@@ -53,10 +53,15 @@ export class Lock extends Acquirable {
    * @throws SegmentMismatchError if the name holds something else (another
    *   kind, another version of pthreading).
    */
-  constructor(options?: SharedOptions) {
+  constructor(options?: SharedOptions, /** @internal */ init?: { value: number; bound: number; initial?: number }) {
     super();
-    attach(this, `${new.target.name}()`, this.kindCode(), options);
+    const created = attach(this, `${new.target.name}()`, this.kindCode(), options, init?.value, init?.bound, 0, init?.initial);
+    // Not enumerable: it says what this object's open did, and does not travel.
+    Object.defineProperty(this, '_created', { value: created, enumerable: false });
   }
+
+  /** @internal Whether this object's open created the segment. */
+  declare readonly _created: boolean;
 
   /** @internal */
   protected kindCode(): Kind {

@@ -21,7 +21,7 @@ export type Handle = object;
 
 interface MpBinding {
   constants: { version: number; kinds: string; results: string; maxParticipants: number };
-  open(target: Handle, name: string, kind: Kind, value: number, bound: number, flags: number, mode: number, create: number): 0 | [number, number];
+  open(target: Handle, name: string, kind: Kind, value: number, bound: number, flags: number, mode: number, create: number, initial?: number): 0 | 1 | [number, number];
   close(target: Handle): boolean;
   unlink(name: string): number;
   tryLock(h: Handle, ident: number, slept?: boolean): Result;
@@ -42,6 +42,9 @@ interface MpBinding {
   stats(): { mappedSegments: number; watchedAsync: number };
   word(h: Handle, i: number): number;
   waitChild(pid: number, timeoutSeconds: number): [number, number] | null | -1 | -2;
+  read(h: Handle, i: number): number | undefined;
+  write(h: Handle, i: number, value: number): boolean;
+  shape(h: Handle): [number, number];
 }
 
 /** The addon's multiprocessing functions. */
@@ -53,9 +56,11 @@ export const enum Kind {
   RLock = 2,
   Semaphore = 3,
   Event = 4,
+  Value = 5,
+  Array = 6,
 }
 
-const KIND_NAMES = ['', 'Lock', 'RLock', 'Semaphore', 'Event'];
+const KIND_NAMES = ['', 'Lock', 'RLock', 'Semaphore', 'Event', 'Value', 'Array'];
 
 /** Outcomes of acquire calls (native/core/shm.h). */
 export const enum Result {
@@ -70,7 +75,7 @@ export const FLAG_TRACK_HOLDERS = 1;
 
 // The constants shared with native code, checked once at load.
 {
-  const mine = { version: 1, kinds: '1,2,3,4', results: '0,1,2,3', maxParticipants: 64 };
+  const mine = { version: 1, kinds: '1,2,3,4,5,6', results: '0,1,2,3', maxParticipants: 64 };
   if (JSON.stringify(mp.constants) !== JSON.stringify(mine)) {
     throw new Error(`pthreading: the native addon does not match this JavaScript (${JSON.stringify(mp.constants)}); rebuild it`);
   }
@@ -182,6 +187,10 @@ function openError(method: string, kind: Kind, segment: string, error: number, d
       return new FileExistsError(`${method}: ${shown} exists (create: true makes a new one only)`);
     case 9:
       return new FileNotFoundError(`${method}: no primitive named ${shown} (create: false opens an existing one only)`);
+    case 10:
+      return new SegmentMismatchError(`${method}: ${shown} holds typecode '${String.fromCharCode(detail)}', not the one asked for`);
+    case 11:
+      return new SegmentMismatchError(`${method}: ${shown} holds ${detail} elements, not the number asked for`);
     default:
       return new OSError(`${method}: cannot open ${shown} (error ${error}/${detail})`, detail);
   }
@@ -193,20 +202,31 @@ let sweptOnce = false;
 
 /**
  * Opens or creates the segment of `target` (a new primitive) and sets its
- * identity. `value`/`bound`/`flags` initialise a segment it creates.
+ * identity. `value`/`bound`/`flags`/`initial` initialise a segment it
+ * creates. Returns whether it created it.
  */
-export function attach(target: SharedIdentity, method: string, kind: Kind, options: unknown, value = 0, bound = 0x7fffffff, flags = 0): void {
+export function attach(
+  target: SharedIdentity,
+  method: string,
+  kind: Kind,
+  options: unknown,
+  value = 0,
+  bound = 0x7fffffff,
+  flags = 0,
+  initial = 0,
+): boolean {
   const { segment, create, mode, anonymous } = parseOptions(method, options);
   if (anonymous && !sweptOnce) {
     sweptOnce = true;
     sweepAnonymous();
   }
   const handle = {};
-  const r = mp.open(handle, segment, kind, value, bound, flags, mode, create);
-  if (r !== 0) throw openError(method, kind, segment, r[0], r[1]);
+  const r = mp.open(handle, segment, kind, value, bound, flags, mode, create, initial);
+  if (typeof r !== 'number') throw openError(method, kind, segment, r[0], r[1]);
   if (anonymous) unlinkAtExit(segment);
   target._name = segment;
   target._handle = handle;
+  return r === 1;
 }
 
 /** Opens the segment of a primitive that arrived from another thread or process. */
@@ -216,8 +236,9 @@ function reopen(kind: Kind, value: SharedIdentity): void {
     throw new ArgumentTypeError(`revive: a multiprocessing ${KIND_NAMES[kind]} must carry its name, got ${describe(segment)}`);
   }
   const handle = {};
-  const r = mp.open(handle, segment, kind, 0, 0x7fffffff, 0, 0o600, 2);
-  if (r !== 0) throw openError('revive', kind, segment, r[0], r[1]);
+  // Open only: nothing here initialises; 0s accept any typecode and length.
+  const r = mp.open(handle, segment, kind, 0, 0, 0, 0o600, 2);
+  if (typeof r !== 'number') throw openError('revive', kind, segment, r[0], r[1]);
   value._handle = handle;
 }
 
