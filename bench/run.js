@@ -16,6 +16,7 @@ const benches = [
   ['executor.js'],
   ['timer.js'],
   ['memory.js', '--expose-gc'],
+  ['multiprocessing.js'],
 ];
 
 const only = process.argv.slice(2);
