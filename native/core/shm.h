@@ -45,8 +45,9 @@ enum Kind : uint32_t {
   // element, or `length` elements, of a Python array typecode.
   kValue = 5,
   kArray = 6,
+  kBarrier = 7,
 };
-inline bool IsKind(uint32_t k) { return k >= kLock && k <= kArray; }
+inline bool IsKind(uint32_t k) { return k >= kLock && k <= kBarrier; }
 // Whether the kind's lock is reentrant (owned by one thread).
 inline bool IsReentrant(uint32_t k) { return k == kRLock || k == kValue || k == kArray; }
 // Bytes per element of a typecode (Python's array module on Linux), 0 if unknown.
@@ -90,6 +91,13 @@ constexpr uint32_t kMagic = 0x504D5450;  // "PTMP" little-endian
 constexpr uint32_t kVersion = 1;
 constexpr int kMaxParticipants = 64;
 
+// Barrier results that are not an index.
+constexpr int kBarrierLast = -4;
+constexpr int kBarrierBroken = -1;
+constexpr int kBarrierTimedOut = -2;
+constexpr int kBarrierCancelled = -3;
+constexpr int kBarrierPending = -5;
+
 // Header flags.
 constexpr uint32_t kFlagTrackHolders = 1;  // Semaphore: a dead process's units come back
 
@@ -103,7 +111,7 @@ struct Participant {
   std::atomic<uint32_t> life;
   std::atomic<int32_t> held;  // Semaphore: units this process has taken and not given back
   std::atomic<int32_t> pid;   // for reports only
-  int32_t reserved;
+  std::atomic<int32_t> gen;   // Barrier: the generation its waiters wait in
 };
 
 struct Header {
@@ -190,6 +198,30 @@ class Segment {
 
   // Holder pids, for reports: the pid of the lock's holder, 0 if free.
   int32_t HolderPid();
+
+  // --- Barrier ---
+  // Arrives and waits for the others. Returns the arrival index (0 ..
+  // parties - 1) once the barrier trips; kBarrierLast (the index is then
+  // parties - 1) when the caller is the last to arrive and must run the
+  // action then call BarrierTrip; kBarrierBroken; kBarrierTimedOut (the
+  // caller broke it); kBarrierCancelled (the caller broke it too).
+  int BarrierWait(Deadline deadline, const std::atomic<int32_t>* cancel_seq, const std::atomic<bool>* cancelled,
+                  uint32_t* gen_out);
+  // After the last arrival: `ok` trips the barrier (the others pass), or
+  // the action failed and it breaks.
+  void BarrierTrip(bool ok);
+  // Async: arrive without waiting (same results, or the index as pending
+  // when it must wait, with the generation to watch in *gen_out).
+  int BarrierArrive(uint32_t* gen_out, bool* pending);
+  // Async: after a wake-up, where the generation `gen` stands.
+  int BarrierCheck(uint32_t gen, int index, Deadline deadline);
+  // Breaks it: every waiter, and every later wait until Reset, is broken.
+  void BarrierAbort();
+  // Breaks the current waiters and starts afresh.
+  void BarrierReset();
+  int32_t BarrierWaiting();
+  bool BarrierBroken();
+  int32_t parties() const { return h_->bound; }
 
   // --- Value and Array: element `i` (checked by the caller) ---
   double Read(int32_t i);

@@ -8,6 +8,11 @@
 //   Semaphore  [0] value   [1] sleepers (sync waiters and waker watches)
 //              and each participant's `held` (units taken, not given back)
 //   Event      [0] generation << 1 | flag   [1] sleepers
+//   Barrier    [0] generation << 16 | arrived (arrived == parties while the
+//                  last arrival runs the action)   [1] aborted (until reset)
+//              [2] sleepers   [3] the last broken generation + 1 (0: none)
+//              and each participant's `held`: 1 while it waits here, so
+//              its death breaks the barrier instead of hanging the rest
 //
 // Lock is a futex mutex in the manner of Drepper's "Futexes Are Tricky"
 // (mutex 3): WAITERS means "somebody may sleep", release wakes one only
@@ -39,6 +44,7 @@ constexpr uint32_t kWaiters = 1u << 8;
 constexpr int kState = 0, kDied = 1, kOwner = 2, kCount = 3;
 constexpr int kUnits = 0, kSleepers = 1;
 constexpr uint32_t kFlag = 1;
+constexpr int kAborted = 1, kBarrierSleepers = 2, kBrokenGen = 3;
 
 bool Dead(uint32_t life) { return (life & FUTEX_OWNER_DIED) != 0; }
 
@@ -104,9 +110,13 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
         if (!state.compare_exchange_strong(s, s | kWaiters)) return false;
         s |= kWaiters;
       }
-      if (!Announce(life, &l)) return false;
       set->Add(&state, s);
-      set->Add(&life, l);
+      // Never our own life word: when this process dies, the kernel wakes
+      // one sleeper there, and it must not be one of our own dying threads.
+      if (holder + 1 != seg->self_) {
+        if (!Announce(life, &l)) return false;
+        set->Add(&life, l);
+      }
       return true;
     }
     case kSemaphore: {
@@ -125,7 +135,7 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
       if (h->flags & kFlagTrackHolders) {
         for (int i = 0; i < kMaxParticipants; i++) {
           Participant& p = h->slots[i];
-          if (p.held.load() <= 0) continue;
+          if (p.held.load() <= 0 || i + 1 == seg->self_) continue;  // never our own (see Lock)
           uint32_t l = p.life.load();
           if (Dead(l)) {
             sleepers.fetch_sub(1);
@@ -136,6 +146,33 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
           if (!Announce(p.life, &l)) return leave();
           set->Add(&p.life, l);
         }
+      }
+      set->counted = &sleepers;
+      return true;
+    }
+    case kBarrier: {
+      auto& state = h->words[kState];
+      auto& sleepers = h->words[kBarrierSleepers];
+      sleepers.fetch_add(1);
+      auto leave = [&] {
+        sleepers.fetch_sub(1);
+        return false;
+      };
+      const uint32_t s = state.load();
+      if ((s >> 16) != expected || h->words[kAborted].load() != 0) return leave();
+      set->Add(&state, s);
+      for (int i = 0; i < kMaxParticipants; i++) {
+        Participant& p = h->slots[i];
+        if (p.held.load() <= 0 || i + 1 == seg->self_) continue;  // never our own (see Lock)
+        uint32_t l = p.life.load();
+        if (Dead(l)) {
+          sleepers.fetch_sub(1);
+          seg->Reclaim(i, l);
+          return false;
+        }
+        if (l == 0) continue;
+        if (!Announce(p.life, &l)) return leave();
+        set->Add(&p.life, l);
       }
       set->counted = &sleepers;
       return true;
@@ -348,6 +385,126 @@ void Segment::Write(int32_t i, double v) {
 static_assert(std::atomic_ref<double>::is_always_lock_free && std::atomic_ref<int8_t>::is_always_lock_free);
 static_assert(sizeof(Header) % 8 == 0, "elements after the header stay aligned");
 
+// --- Barrier -------------------------------------------------------------------------
+//
+// A generation ends in one of two ways: tripped (every party arrived and
+// the action, if any, succeeded: generation + 1) or broken (a timeout, an
+// abort, a failing action, a party's death or cancel, a reset: the last
+// broken generation is recorded, then generation + 1). A waiter of
+// generation g passes when the generation moves past g, unless g is the
+// one recorded broken.
+
+namespace {
+constexpr uint32_t kArrivedMask = 0xFFFF;
+}
+
+int Segment::BarrierArrive(uint32_t* gen_out, bool* pending) {
+  auto& state = Word(kState);
+  const uint32_t parties = static_cast<uint32_t>(h_->bound);
+  *pending = false;
+  for (uint32_t s = state.load();;) {
+    if (Word(kAborted).load() != 0) return kBarrierBroken;
+    const uint32_t arrived = s & kArrivedMask;
+    if (arrived >= parties) {
+      // The last of this generation runs its action: wait for its end.
+      WaitSet set;
+      set.Add(&state, s);
+      SleepOn(set, nullptr, 0, NowNs() + 1'000'000);
+      s = state.load();
+      continue;
+    }
+    // Counted as waiting here before it arrives: a death from now on breaks it.
+    h_->slots[self_ - 1].gen.store(static_cast<int32_t>(s >> 16));
+    h_->slots[self_ - 1].held.fetch_add(1);
+    if (!state.compare_exchange_weak(s, s + 1)) {
+      h_->slots[self_ - 1].held.fetch_sub(1);
+      continue;
+    }
+    *gen_out = s >> 16;
+    if (arrived + 1 == parties) return kBarrierLast;
+    *pending = true;
+    return static_cast<int>(arrived);
+  }
+}
+
+int Segment::BarrierCheck(uint32_t gen, int index, Deadline deadline) {
+  const uint32_t s = Word(kState).load();
+  if ((s >> 16) != (gen & 0xFFFF)) {
+    h_->slots[self_ - 1].held.fetch_sub(1);
+    return Word(kBrokenGen).load() == gen + 1 ? kBarrierBroken : index;
+  }
+  if (Word(kAborted).load() != 0) {
+    h_->slots[self_ - 1].held.fetch_sub(1);
+    return kBarrierBroken;
+  }
+  if (NowNs() >= deadline) {
+    h_->slots[self_ - 1].held.fetch_sub(1);
+    BarrierAbort();
+    return kBarrierTimedOut;
+  }
+  return kBarrierPending;
+}
+
+int Segment::BarrierWait(Deadline deadline, const std::atomic<int32_t>* cancel_seq, const std::atomic<bool>* cancelled,
+                         uint32_t* gen_out) {
+  bool pending = false;
+  uint32_t gen = 0;
+  const int arrived = BarrierArrive(&gen, &pending);
+  *gen_out = gen;
+  if (!pending) return arrived;
+  for (;;) {
+    const int r = BarrierCheck(gen, arrived, deadline);
+    if (r != kBarrierPending) return r;
+    const int32_t seen = cancel_seq ? cancel_seq->load() : 0;
+    if (cancelled && cancelled->load()) {
+      h_->slots[self_ - 1].held.fetch_sub(1);
+      BarrierAbort();
+      return kBarrierCancelled;
+    }
+    WaitSet set;
+    if (!SegmentOps::Prepare(this, gen, &set)) continue;
+    SleepOn(set, cancel_seq, seen, deadline);
+    set.counted->fetch_sub(1);
+  }
+}
+
+namespace {
+// Ends the generation of `s`, broken or not, and wakes everybody.
+void EndGeneration(Header* h, bool broken) {
+  auto& state = h->words[0];
+  for (uint32_t s = state.load();;) {
+    const uint32_t gen = s >> 16;
+    if (broken) h->words[kBrokenGen].store(gen + 1);
+    if (state.compare_exchange_weak(s, ((gen + 1) & 0xFFFF) << 16)) break;
+  }
+  WakeShared(&state, INT_MAX);
+}
+}  // namespace
+
+void Segment::BarrierTrip(bool ok) {
+  h_->slots[self_ - 1].held.fetch_sub(1);
+  if (!ok) Word(kAborted).store(1);
+  EndGeneration(h_, !ok);
+}
+
+void Segment::BarrierAbort() {
+  Word(kAborted).store(1);
+  EndGeneration(h_, true);
+}
+
+void Segment::BarrierReset() {
+  // The waiters of this generation are broken; later ones start afresh.
+  EndGeneration(h_, true);
+  Word(kAborted).store(0);
+}
+
+int32_t Segment::BarrierWaiting() {
+  const uint32_t arrived = Word(kState).load() & kArrivedMask;
+  return static_cast<int32_t>(std::min<uint32_t>(arrived, static_cast<uint32_t>(h_->bound)));
+}
+
+bool Segment::BarrierBroken() { return Word(kAborted).load() != 0; }
+
 // --- death ---------------------------------------------------------------------------
 
 void SegmentOps::GiveBack(Segment* seg, int slot) {
@@ -386,6 +543,14 @@ void SegmentOps::GiveBack(Segment* seg, int slot) {
       WakeShared(&value, INT_MAX);
       break;
     }
+    case kBarrier:
+      // A party died waiting in the current generation: the others would
+      // wait for ever. Broken. (One that had arrived in a generation that
+      // has tripped since was a full party: nothing to do.)
+      if (h->slots[slot].held.exchange(0) > 0 &&
+          static_cast<uint32_t>(h->slots[slot].gen.load()) == (h->words[kState].load() >> 16))
+        seg->BarrierAbort();
+      break;
     case kEvent:
       break;
   }

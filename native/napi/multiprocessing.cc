@@ -317,6 +317,70 @@ Napi::Value Shape(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// mpBarrierWait(target, timeoutSeconds) -> [result, generation]: the
+// arrival index, or core/shm.h's kBarrier* codes. Blocks this thread.
+Napi::Value BarrierWait(const Napi::CallbackInfo& info) {
+  std::shared_ptr<Segment> keep;
+  Segment* seg = SegmentOf(info[0], &keep);
+  double timeout;
+  if (!seg || !NumberOf(info[1], &timeout)) return Fail(info.Env(), "mpBarrierWait(handle, timeout)");
+  auto state = State(info.Env());
+  SyncPark park(state);
+  uint32_t gen = 0;
+  const int r = seg->BarrierWait(DeadlineAfter(timeout), state ? &state->cancel_seq() : nullptr,
+                                 state ? &state->cancelled() : nullptr, &gen);
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, r);
+  out.Set(1u, gen);
+  return out;
+}
+
+// mpBarrierArrive(target) -> [result, generation, pending]
+Napi::Value BarrierArrive(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpBarrierArrive(handle)");
+  uint32_t gen = 0;
+  bool pending = false;
+  const int r = seg->BarrierArrive(&gen, &pending);
+  Napi::Array out = Napi::Array::New(info.Env(), 3);
+  out.Set(0u, r);
+  out.Set(1u, gen);
+  out.Set(2u, pending);
+  return out;
+}
+
+// mpBarrierCheck(target, generation, index, timedOut) -> the index, a
+// kBarrier* code, or kBarrierPending (still waiting).
+Napi::Value BarrierCheck(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpBarrierCheck(handle, generation, index, timedOut)");
+  double gen, index;
+  if (!NumberOf(info[1], &gen) || !NumberOf(info[2], &index) || !info[3].IsBoolean())
+    return Fail(info.Env(), "mpBarrierCheck(handle, generation, index, timedOut)");
+  return Napi::Number::New(info.Env(), seg->BarrierCheck(static_cast<uint32_t>(gen), static_cast<int>(index),
+                                                         info[3].As<Napi::Boolean>().Value() ? 0 : kForever));
+}
+
+// mpBarrierControl(target, op) -> op 0 trip, 1 fail (break) after the action,
+// 2 abort, 3 reset; 4 -> [parties, waiting, broken].
+Napi::Value BarrierControl(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpBarrierControl(handle, op)");
+  double op;
+  if (!NumberOf(info[1], &op)) return Fail(info.Env(), "mpBarrierControl(handle, op)");
+  switch (static_cast<int>(op)) {
+    case 0: seg->BarrierTrip(true); break;
+    case 1: seg->BarrierTrip(false); break;
+    case 2: seg->BarrierAbort(); break;
+    case 3: seg->BarrierReset(); break;
+    default: {
+      Napi::Array out = Napi::Array::New(info.Env(), 3);
+      out.Set(0u, seg->parties());
+      out.Set(1u, seg->BarrierWaiting());
+      out.Set(2u, seg->BarrierBroken());
+      return out;
+    }
+  }
+  return info.Env().Undefined();
+}
+
 // mpWord(target, i) -> the raw word i (0-7), for tests.
 Napi::Value Word(const Napi::CallbackInfo& info) {
   SEGMENT_OR_FAIL("mpWord(handle, i)");
@@ -338,7 +402,8 @@ Napi::Object Constants(Napi::Env env) {
   Napi::Object c = Napi::Object::New(env);
   c.Set("version", mp::kVersion);
   c.Set("kinds", std::to_string(mp::kLock) + "," + std::to_string(mp::kRLock) + "," + std::to_string(mp::kSemaphore) + "," +
-                     std::to_string(mp::kEvent) + "," + std::to_string(mp::kValue) + "," + std::to_string(mp::kArray));
+                     std::to_string(mp::kEvent) + "," + std::to_string(mp::kValue) + "," + std::to_string(mp::kArray) + "," +
+                     std::to_string(mp::kBarrier));
   c.Set("results", std::to_string(mp::kBusy) + "," + std::to_string(mp::kAcquired) + "," + std::to_string(mp::kOwnerDied) +
                        "," + std::to_string(mp::kCancelled));
   c.Set("maxParticipants", mp::kMaxParticipants);
@@ -374,6 +439,10 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("read", Napi::Function::New(env, Read, "mpRead"));
   mp.Set("write", Napi::Function::New(env, Write, "mpWrite"));
   mp.Set("shape", Napi::Function::New(env, Shape, "mpShape"));
+  mp.Set("barrierWait", Napi::Function::New(env, BarrierWait, "mpBarrierWait"));
+  mp.Set("barrierArrive", Napi::Function::New(env, BarrierArrive, "mpBarrierArrive"));
+  mp.Set("barrierCheck", Napi::Function::New(env, BarrierCheck, "mpBarrierCheck"));
+  mp.Set("barrierControl", Napi::Function::New(env, BarrierControl, "mpBarrierControl"));
   exports.Set("mp", mp);
 }
 

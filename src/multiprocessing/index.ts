@@ -7,6 +7,7 @@ export { Lock, RLock } from './lock';
 export { Semaphore, BoundedSemaphore } from './semaphore';
 export type { SemaphoreOptions } from './semaphore';
 export { Event } from './event';
+export { Barrier } from './barrier';
 export { Value, SharedArray as Array } from './value';
 export type { Typecode } from './value';
 export { Process, currentProcess, parentProcess, activeChildren } from './process';

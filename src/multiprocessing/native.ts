@@ -45,6 +45,11 @@ interface MpBinding {
   read(h: Handle, i: number): number | undefined;
   write(h: Handle, i: number, value: number): boolean;
   shape(h: Handle): [number, number];
+  barrierWait(h: Handle, timeoutSeconds: number): [number, number];
+  barrierArrive(h: Handle): [number, number, boolean];
+  barrierCheck(h: Handle, generation: number, index: number, timedOut: boolean): number;
+  barrierControl(h: Handle, op: 0 | 1 | 2 | 3): void;
+  barrierControl(h: Handle, op: 4): [number, number, boolean];
 }
 
 /** The addon's multiprocessing functions. */
@@ -58,9 +63,10 @@ export const enum Kind {
   Event = 4,
   Value = 5,
   Array = 6,
+  Barrier = 7,
 }
 
-const KIND_NAMES = ['', 'Lock', 'RLock', 'Semaphore', 'Event', 'Value', 'Array'];
+const KIND_NAMES = ['', 'Lock', 'RLock', 'Semaphore', 'Event', 'Value', 'Array', 'Barrier'];
 
 /** Outcomes of acquire calls (native/core/shm.h). */
 export const enum Result {
@@ -75,7 +81,7 @@ export const FLAG_TRACK_HOLDERS = 1;
 
 // The constants shared with native code, checked once at load.
 {
-  const mine = { version: 1, kinds: '1,2,3,4,5,6', results: '0,1,2,3', maxParticipants: 64 };
+  const mine = { version: 1, kinds: '1,2,3,4,5,6,7', results: '0,1,2,3', maxParticipants: 64 };
   if (JSON.stringify(mp.constants) !== JSON.stringify(mine)) {
     throw new Error(`pthreading: the native addon does not match this JavaScript (${JSON.stringify(mp.constants)}); rebuild it`);
   }
