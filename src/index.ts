@@ -23,7 +23,7 @@ import { Timer } from './threads/timer';
 import { Value } from './data/value';
 // Registers the multiprocessing classes, so one posted to a thread (or in
 // its workerData) revives there even if only `pthreading` is loaded.
-import './multiprocessing';
+import './multiprocessing/kinds';
 
 export { Lock } from './sync/lock';
 export { RLock } from './sync/rlock';
