@@ -46,8 +46,10 @@ enum Kind : uint32_t {
   kValue = 5,
   kArray = 6,
   kBarrier = 7,
+  // A condition variable's sequence (its lock is a Lock or RLock segment of its own).
+  kCondition = 8,
 };
-inline bool IsKind(uint32_t k) { return k >= kLock && k <= kBarrier; }
+inline bool IsKind(uint32_t k) { return k >= kLock && k <= kCondition; }
 // Whether the kind's lock is reentrant (owned by one thread).
 inline bool IsReentrant(uint32_t k) { return k == kRLock || k == kValue || k == kArray; }
 // Bytes per element of a typecode (Python's array module on Linux), 0 if unknown.
@@ -186,6 +188,9 @@ class Segment {
   uint32_t EventState();
   void EventSet();
   void EventClear();
+  // Condition: bumps the sequence (by 2: bit 0 stays clear, so EventWait
+  // serves its waits) and wakes up to `n` sleepers.
+  void ConditionNotify(int32_t n);
   // True if set() was called since the state was `seen` (or it is set).
   bool EventWait(uint32_t seen, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
                  const std::atomic<bool>* cancelled, bool* cancelled_out);

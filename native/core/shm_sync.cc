@@ -8,6 +8,7 @@
 //   Semaphore  [0] value   [1] sleepers (sync waiters and waker watches)
 //              and each participant's `held` (units taken, not given back)
 //   Event      [0] generation << 1 | flag   [1] sleepers
+//   Condition  [0] sequence (+2 per notify)   [1] sleepers
 //   Barrier    [0] generation << 16 | arrived (arrived == parties while the
 //                  last arrival runs the action)   [1] aborted (until reset)
 //              [2] sleepers   [3] the last broken generation + 1 (0: none)
@@ -177,7 +178,8 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
       set->counted = &sleepers;
       return true;
     }
-    case kEvent: {
+    case kEvent:
+    case kCondition: {
       auto& state = h->words[kState];
       auto& sleepers = h->words[kSleepers];
       sleepers.fetch_add(1);
@@ -317,6 +319,11 @@ void Segment::EventSet() {
 }
 
 void Segment::EventClear() { Word(kState).fetch_and(~kFlag); }
+
+void Segment::ConditionNotify(int32_t n) {
+  Word(kState).fetch_add(2);
+  if (Word(kSleepers).load() > 0) WakeShared(&Word(kState), n);
+}
 
 bool Segment::EventWait(uint32_t seen, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
                         const std::atomic<bool>* cancelled, bool* cancelled_out) {

@@ -228,6 +228,15 @@ Napi::Value EventClear(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// mpNotify(target, n) -> Condition: wakes up to n waiters (n <= 0: all).
+Napi::Value Notify(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpNotify(handle, n)");
+  double n;
+  if (!NumberOf(info[1], &n)) return Fail(info.Env(), "mpNotify(handle, n)");
+  seg->ConditionNotify(n <= 0 || n > INT32_MAX ? INT32_MAX : static_cast<int32_t>(n));
+  return info.Env().Undefined();
+}
+
 // mpEventWait(target, seen, timeoutSeconds) -> 1 set since `seen`, 0 timed
 // out, mp::kCancelled (3) cancelled.
 Napi::Value EventWait(const Napi::CallbackInfo& info) {
@@ -403,7 +412,7 @@ Napi::Object Constants(Napi::Env env) {
   c.Set("version", mp::kVersion);
   c.Set("kinds", std::to_string(mp::kLock) + "," + std::to_string(mp::kRLock) + "," + std::to_string(mp::kSemaphore) + "," +
                      std::to_string(mp::kEvent) + "," + std::to_string(mp::kValue) + "," + std::to_string(mp::kArray) + "," +
-                     std::to_string(mp::kBarrier));
+                     std::to_string(mp::kBarrier) + "," + std::to_string(mp::kCondition));
   c.Set("results", std::to_string(mp::kBusy) + "," + std::to_string(mp::kAcquired) + "," + std::to_string(mp::kOwnerDied) +
                        "," + std::to_string(mp::kCancelled));
   c.Set("maxParticipants", mp::kMaxParticipants);
@@ -432,6 +441,7 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("eventSet", Napi::Function::New(env, EventSet, "mpEventSet"));
   mp.Set("eventClear", Napi::Function::New(env, EventClear, "mpEventClear"));
   mp.Set("eventWait", Napi::Function::New(env, EventWait, "mpEventWait"));
+  mp.Set("notify", Napi::Function::New(env, Notify, "mpNotify"));
   mp.Set("parkAsync", Napi::Function::New(env, ParkAsyncShared, "mpParkAsync"));
   mp.Set("stats", Napi::Function::New(env, Stats, "mpStats"));
   mp.Set("word", Napi::Function::New(env, Word, "mpWord"));

@@ -8,6 +8,7 @@ export { Semaphore, BoundedSemaphore } from './semaphore';
 export type { SemaphoreOptions } from './semaphore';
 export { Event } from './event';
 export { Barrier } from './barrier';
+export { Condition } from './condition';
 export { Value, SharedArray as Array } from './value';
 export type { Typecode } from './value';
 export { Process, currentProcess, parentProcess, activeChildren } from './process';

@@ -9,3 +9,4 @@ import './semaphore';
 import './event';
 import './value';
 import './barrier';
+import './condition';

@@ -38,6 +38,7 @@ interface MpBinding {
   eventSet(h: Handle): void;
   eventClear(h: Handle): void;
   eventWait(h: Handle, seen: number, timeoutSeconds: number): number;
+  notify(h: Handle, n: number): void;
   parkAsync(h: Handle, expected: number, callback: (status: number) => void): number;
   stats(): { mappedSegments: number; watchedAsync: number };
   word(h: Handle, i: number): number;
@@ -64,9 +65,10 @@ export const enum Kind {
   Value = 5,
   Array = 6,
   Barrier = 7,
+  Condition = 8,
 }
 
-const KIND_NAMES = ['', 'Lock', 'RLock', 'Semaphore', 'Event', 'Value', 'Array', 'Barrier'];
+const KIND_NAMES = ['', 'Lock', 'RLock', 'Semaphore', 'Event', 'Value', 'Array', 'Barrier', 'Condition'];
 
 /** Outcomes of acquire calls (native/core/shm.h). */
 export const enum Result {
@@ -81,7 +83,7 @@ export const FLAG_TRACK_HOLDERS = 1;
 
 // The constants shared with native code, checked once at load.
 {
-  const mine = { version: 1, kinds: '1,2,3,4,5,6,7', results: '0,1,2,3', maxParticipants: 64 };
+  const mine = { version: 1, kinds: '1,2,3,4,5,6,7,8', results: '0,1,2,3', maxParticipants: 64 };
   if (JSON.stringify(mp.constants) !== JSON.stringify(mine)) {
     throw new Error(`pthreading: the native addon does not match this JavaScript (${JSON.stringify(mp.constants)}); rebuild it`);
   }
