@@ -16,6 +16,7 @@ const benches = [
   ['executor.js'],
   ['timer.js'],
   ['memory.js', '--expose-gc'],
+  ['idle.js'],
   ['multiprocessing.js'],
 ];
 

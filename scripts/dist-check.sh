@@ -9,7 +9,21 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cd "$root"
-tarball="$(npm pack --silent --pack-destination "$work" | tail -n 1)"
+# PTHREADING_PACK_BUILT=1 (CI) packs what the run has built already (dist/,
+# docs/api/, build/Release) instead of building all three again in
+# prepack: the addon becomes the prebuilt binary as prebuildify would lay
+# it out (prebuilds/<platform>-<arch>/pthreading.node, stripped).
+if [ "${PTHREADING_PACK_BUILT:-}" = 1 ]; then
+  for need in dist/index.js dist/index.mjs docs/api/index.html build/Release/pthreading.node; do
+    [ -f "$need" ] || { echo "PTHREADING_PACK_BUILT=1 but $need is missing" >&2; exit 1; }
+  done
+  platform="$(node -p 'process.platform + "-" + process.arch')"
+  mkdir -p "prebuilds/$platform"
+  strip --strip-all -o "prebuilds/$platform/pthreading.node" build/Release/pthreading.node
+  tarball="$(npm pack --silent --ignore-scripts --pack-destination "$work" | tail -n 1)"
+else
+  tarball="$(npm pack --silent --pack-destination "$work" | tail -n 1)"
+fi
 echo "packed $tarball"
 binary="$(tar -tzf "$work/$tarball" | grep '^package/prebuilds/.*\.node$' | head -n 1)"
 [ -n "$binary" ] || { echo "no prebuilt binary in the tarball" >&2; exit 1; }

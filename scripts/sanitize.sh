@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the addon with a sanitizer (address or thread), runs the
-# native-heavy tests against it, then rebuilds the normal addon.
+# native-heavy tests against it, then puts the normal addon back as it was
+# (saved before, not rebuilt: one build per configuration).
 #   bash scripts/sanitize.sh address   (npm run test:asan)
 #   bash scripts/sanitize.sh thread    (npm run test:tsan)
 # Node itself is not instrumented, so the sanitizer runtime is preloaded;
@@ -9,7 +10,13 @@
 set -euo pipefail
 kind="${1:?address or thread}"
 cd "$(dirname "$0")/.."
-trap 'npx node-gyp rebuild > /dev/null 2>&1' EXIT
+saved="$(mktemp -d)"
+if [ -f build/Release/pthreading.node ]; then
+  cp build/Release/pthreading.node "$saved/"
+  trap 'mkdir -p build/Release && cp "$saved/pthreading.node" build/Release/ && rm -rf "$saved"' EXIT
+else
+  trap 'rm -rf "$saved"; npx node-gyp rebuild > /dev/null 2>&1' EXIT
+fi
 
 case "$kind" in
   address)
@@ -24,8 +31,9 @@ case "$kind" in
   *) echo "unknown sanitizer: $kind" >&2; exit 2 ;;
 esac
 
-# TypeScript first: its build loads the addon, which must not yet be the
-# instrumented one (that loads only with the runtime preloaded).
+# TypeScript first (incremental: nothing to do when dist/ is current): its
+# build loads the addon, which must not yet be the instrumented one (that
+# loads only with the runtime preloaded).
 npm run build:ts > /dev/null
 npx node-gyp rebuild --sanitize="$kind" > /dev/null
 # Instrumented code runs several times slower: tests scale time bounds.

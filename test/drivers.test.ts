@@ -8,7 +8,10 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 const root = path.join(__dirname, '..');
-// The drivers are internal: reach them in the built package.
+// The drivers are internal: reach them in the built package, installed
+// (its entry installs terminate()'s cancelling of native waits).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require(path.join(root, 'dist', 'index.js'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const native = require(path.join(root, 'dist', 'runtime', 'native.js')) as typeof import('../src/runtime/native');
 
@@ -19,7 +22,7 @@ const OP_FUTEX = 5;
 const TIMED_OUT = 3;
 
 const never = new Int32Array(new SharedArrayBuffer(4));
-const futex = (deadline: number, abortable = true): Park => ({ op: OP_FUTEX, words: never, expected: 0, deadline, abortable });
+const futex = (deadline: number, abortable = true): Park => ({ op: OP_FUTEX, words: never, expected: 0, deadline, abortable }) as Park;
 
 /** A slow path that parks on `park` until `enough(status)` and records how it ended. */
 function* recorded(log: string[], park: Park, enough: (s: number) => boolean) {

@@ -139,12 +139,20 @@ describe('ThreadPoolExecutor#submit()', () => {
     expect(error.message).toMatch(/cannot be sent back/);
   });
 
-  it('explains a task that uses a variable of the submitting thread', () => {
+  it('refuses, at submit(), a task that uses a variable of the submitting thread', () => {
     using executor = new ThreadPoolExecutor(1);
     const secret = 42;
-    const error = executor.submit(() => secret).exception() as Error;
+    let error: Error | undefined;
+    try {
+      executor.submit(() => secret);
+    } catch (e) {
+      error = e as Error;
+    }
     expect(error).toBeInstanceOf(ReferenceError);
-    expect(error.message).toMatch(/secret is not defined in this thread.*Pass secret to submit\(\) as an argument/);
+    expect((error as Error & { code: string }).code).toBe('ERR_FREE_VARIABLE');
+    expect(error!.message).toMatch(/the task uses a name it cannot see in its thread \(secret\)/);
+    expect(error!.message).toMatch(/- secret \(.*\): a value of the code around the task: pass it to submit\(\) as arguments/);
+    expect(executor.submit((s: number) => s, 42).result()).toBe(42);
   });
 
   it('fails a task that cannot be rebuilt from its source, every time it is submitted', () => {

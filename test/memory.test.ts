@@ -41,7 +41,7 @@ describe('memory', () => {
     expect(out.stats.liveEnvs).toBe(out.envsBefore); // the main thread and its warm workers
     expect(out.stats.queuedWaiters).toBe(0);
     expect(out.stats.asyncWaiters).toBe(0);
-  });
+  }, 300_000); // as the child's own limit: a loaded 2-core machine boots Workers slowly
 
   it('the addon loads in 4 workers at once and again after they exit', async () => {
     const base = nativeStats().liveEnvs;

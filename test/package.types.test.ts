@@ -56,6 +56,19 @@ const program = {
     list.append('b');
     void [set, pt.TIMEOUT_MAX];
   `,
+  // A Thread's args are checked against its target's parameters: lines 2-6
+  // type-check, lines 7-10 are errors.
+  'args.mts': `import { Thread } from 'pthreading';
+    new Thread({ target: (a: number, b: string) => a + b.length, args: [1, 'x'] });
+    new Thread({ target: (a: number, opts: { n: number }) => a + opts.n, args: [1], kwargs: { n: 2 } });
+    new Thread({ target: { module: './work.js', export: 'run' }, args: [1, 'anything'] });
+    new Thread({ target: (a: number, b?: string) => a + (b ?? '').length, args: [1], name: 'optional' });
+    new Thread({ name: 'no target' }).start();
+    new Thread({ target: (a: number, b: string) => a + b.length, args: ['1', 'x'] });
+    new Thread({ target: (a: number) => a, args: [] });
+    new Thread({ target: (a: number, opts: { n: number }) => a + opts.n, args: [1], kwargs: { m: 2 } });
+    new Thread({ target: (a: number) => a, args: [1, 2] });
+  `,
   // Internal members are not in the types: each line is an error.
   'internal.mts': `
     import { Lock, Queue } from 'pthreading';
@@ -102,6 +115,10 @@ describe('the packed package', () => {
     const out = spawnSync(process.execPath, [tsc, '-p', app], { cwd: app, encoding: 'utf8', timeout: 50_000 });
     const errors = out.stdout.split('\n').filter((l) => l.includes('error TS'));
     expect(errors).toEqual([
+      expect.stringMatching(/^args\.mts\(7,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/),
+      expect.stringMatching(/^args\.mts\(8,\d+\): error TS2322: Type '\[\]' is not assignable to type 'readonly \[a: number\]'/),
+      expect.stringMatching(/^args\.mts\(9,\d+\): error TS2322: Type '\{ m: number; \}' is not assignable to type '\{ m: number; \} & \{ n: number; \}'/),
+      expect.stringMatching(/^args\.mts\(10,\d+\): error TS2322/),
       expect.stringMatching(/^internal\.mts\(3,\d+\): error TS2339: Property '_words' does not exist on type 'Lock'/),
       expect.stringMatching(/^internal\.mts\(4,\d+\): error TS2339: Property '_mutex' does not exist on type 'Queue<unknown>'/),
     ]);

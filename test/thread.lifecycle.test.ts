@@ -116,11 +116,17 @@ describe('the end of the process', () => {
 
   it('a Timer started by a thread that has ended still fires, and the process waits for it', () => {
     const r = script(`
-      const { Thread } = require('pthreading');
-      const t = new Thread({ target: () => new Timer(0.2, () => console.log('fired')).start() });
+      const { Event, Thread } = require('pthreading');
+      // The Timer prints only once the main thread has: the order is fixed.
+      const printed = new Event();
+      const t = new Thread({
+        target: (printed) => new Timer(0.05, (printed) => { printed.wait(); console.log('fired'); }, [printed]).start(),
+        args: [printed],
+      });
       t.start();
       t.join();
       console.log('thread ended: ' + !t.isAlive());
+      printed.set();
     `);
     expect(r.stdout).toBe('thread ended: true\nfired\n');
     expect(r.status).toBe(0);

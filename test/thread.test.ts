@@ -128,17 +128,19 @@ describe('Thread', () => {
     expect(out[0]).toBe(1);
   });
 
-  it('names the captured variable when a target closes over a local', () => {
-    const { stderr } = script(`
+  it('refuses, at start(), a target that closes over a local, naming the variable', () => {
+    const { stdout } = script(`
       const { Thread } = require('pthreading');
       const secret = 42;
       const t = new Thread({ name: 'closure', target: () => console.log(secret) });
-      t.start(); t.join();
+      try { t.start(); } catch (e) { console.log(e.code, e.message); }
       console.log('main goes on');
     `);
-    expect(stderr).toContain('Exception in thread closure:');
-    expect(stderr).toContain('secret is not defined in this thread');
-    expect(stderr).toContain('Pass secret to the thread in args');
+    expect(stdout).toContain('ERR_FREE_VARIABLE');
+    expect(stdout).toContain('the target uses a name it cannot see in its thread (secret)');
+    expect(stdout).toContain('secret (line 1 of the function)');
+    expect(stdout).toContain('pass it in args');
+    expect(stdout).toContain('main goes on');
   });
 });
 

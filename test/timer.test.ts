@@ -19,7 +19,7 @@ describe('Timer', () => {
     t.join();
     const waited = (out[0] - start) / 1000;
     expect(waited).toBeGreaterThanOrEqual(0.09);
-    expect(waited).toBeLessThan(1);
+    expect(waited).toBeLessThan(3); // a wide bound: a loaded 2-core machine boots a thread slowly
     expect(out[1]).toBe(7);
   });
 

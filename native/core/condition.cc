@@ -8,7 +8,7 @@
 namespace pthreading {
 
 bool ValidateCondition(int32_t* word, void*) {
-  Slot(word, 1).fetch_add(1);
+  Slot(word, kWaitersSlot).fetch_add(1);
   return true;
 }
 

@@ -87,7 +87,7 @@ std::vector<OrderEdge> RecordOrder(OrderEdge edge) {
   return cycle;
 }
 
-std::vector<WaitLink> BeginWait(int64_t thread, int64_t lock, const std::string& lock_name, int64_t owner) {
+std::vector<WaitLink> BeginWait(ThreadId thread, int64_t lock, const std::string& lock_name, ThreadId owner) {
   std::lock_guard<std::mutex> guard(g_mutex);
   g_waiting[thread] = Waiting{lock, owner, lock_name};
   std::vector<WaitLink> cycle{WaitLink{thread, lock_name}};
@@ -101,7 +101,7 @@ std::vector<WaitLink> BeginWait(int64_t thread, int64_t lock, const std::string&
   return cycle;
 }
 
-void EndWait(int64_t thread) {
+void EndWait(ThreadId thread) {
   std::lock_guard<std::mutex> guard(g_mutex);
   g_waiting.erase(thread);
 }

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <string>
+
+#include "threads.h"
 #include <vector>
 
 namespace pthreading {
@@ -39,14 +41,14 @@ std::vector<OrderEdge> RecordOrder(OrderEdge edge);
 
 // A link of a real deadlock: `thread` waits for `lock`.
 struct WaitLink {
-  int64_t thread = 0;
+  ThreadId thread = 0;
   std::string lock_name;
 };
 
 // `thread` is about to block on `lock`, held by `owner` (as the lock's
 // shared debug block says). If the waiters now form a cycle back to
 // `thread`, returns it: each thread and the lock it waits for.
-std::vector<WaitLink> BeginWait(int64_t thread, int64_t lock, const std::string& lock_name, int64_t owner);
-void EndWait(int64_t thread);
+std::vector<WaitLink> BeginWait(ThreadId thread, int64_t lock, const std::string& lock_name, ThreadId owner);
+void EndWait(ThreadId thread);
 
 }  // namespace pthreading

@@ -13,9 +13,9 @@ namespace pthreading {
 
 bool ValidateEvent(int32_t* word, void* seen) {
   // Same ordering argument as ValidateSemaphore: count, then read the state.
-  Slot(word, 1).fetch_add(1);
-  if (Slot(word, 0).load() != *static_cast<int32_t*>(seen)) {
-    Slot(word, 1).fetch_sub(1);
+  Slot(word, kWaitersSlot).fetch_add(1);
+  if (Slot(word, kStateSlot).load() != *static_cast<int32_t*>(seen)) {
+    Slot(word, kWaitersSlot).fetch_sub(1);
     return false;
   }
   return true;

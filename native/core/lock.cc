@@ -18,8 +18,8 @@
 namespace pthreading {
 
 namespace {
-constexpr int32_t kLocked = 1;
-constexpr int32_t kParked = 2;
+constexpr int32_t kLocked = kLockedBit;
+constexpr int32_t kParked = kParkedBit;
 
 int32_t UnlockCallback(int32_t* word, const UnparkResult& r) {
   auto state = Slot(word, 0);

@@ -32,6 +32,21 @@ enum Op : int {
 
 inline bool IsOp(int op) { return op >= kOpLock && op <= kOpFutex; }
 
+// The words' layouts, one source for both languages: src/runtime/native.ts
+// declares the same numbers (Word) and checks them against these, which
+// napi/addon.cc exports, at load.
+constexpr int32_t kLockedBit = 1;    // Lock/RLock slot 0: held
+constexpr int32_t kParkedBit = 2;    // Lock/RLock slot 0: waiters queued
+constexpr int32_t kEventFlag = 1;    // Event slot 0: the flag (the generation above it)
+constexpr int kStateSlot = 0;        // every op: the state the waiters watch
+constexpr int kWaitersSlot = 1;      // Semaphore, Event, Condition: parked waiters
+constexpr int kDepartedSlot = 2;     // a Barrier's Condition: parties that ended inside wait()
+
+// JavaScript mirrors these numbers (src/runtime/native.ts, checked there
+// at load against the constants napi/addon.cc exports): they never move.
+static_assert(kOpLock == 1 && kOpSemaphore == 2 && kOpEvent == 3 && kOpCondition == 4 && kOpFutex == 5);
+static_assert(kUnparked == 0 && kHandoff == 1 && kInvalid == 2 && kTimedOut == 3 && kCancelled == 4);
+
 // Every access to shared memory goes through these, sequentially consistent
 // like JavaScript's Atomics, so JS and C++ agree on one order of operations.
 inline std::atomic_ref<int32_t> Slot(int32_t* word, int index) {

@@ -10,9 +10,9 @@ bool ValidateSemaphore(int32_t* word, void*) {
   // Count ourselves first, then look at the value: with the releaser's
   // "add value, then read slot 1" (both seq_cst), one of the two sees the
   // other, so either we do not sleep or the releaser wakes us.
-  Slot(word, 1).fetch_add(1);
-  if (Slot(word, 0).load() > 0) {
-    Slot(word, 1).fetch_sub(1);
+  Slot(word, kWaitersSlot).fetch_add(1);
+  if (Slot(word, kStateSlot).load() > 0) {
+    Slot(word, kWaitersSlot).fetch_sub(1);
     return false;
   }
   return true;
@@ -21,12 +21,12 @@ bool ValidateSemaphore(int32_t* word, void*) {
 // Slot 1 counts the waiters queued on the word: it changes only under the
 // bucket lock, with the queue, so it never goes below zero.
 void CountedTimedOut(int32_t* word, bool) {
-  const int32_t before = Slot(word, 1).fetch_sub(1);
+  const int32_t before = Slot(word, kWaitersSlot).fetch_sub(1);
   PT_CHECK(before > 0, "a waiter count below zero");
 }
 
 void CountedUnparked(int32_t* word, const UnparkResult& result) {
-  const int32_t before = Slot(word, 1).fetch_sub(static_cast<int32_t>(result.unparked));
+  const int32_t before = Slot(word, kWaitersSlot).fetch_sub(static_cast<int32_t>(result.unparked));
   PT_CHECK(before >= static_cast<int32_t>(result.unparked), "a waiter count below zero");
 }
 

@@ -22,13 +22,13 @@ namespace pthreading {
 namespace {
 
 std::mutex g_mutex;
-std::map<double, std::shared_ptr<ThreadEntry>> g_table;  // ordered by ident
-std::atomic<double> g_counter{0};
+std::map<ThreadId, std::shared_ptr<ThreadEntry>> g_table;  // ordered by ident
+std::atomic<ThreadId> g_counter{0};
 // Ident 1 is the main thread's; others count from 2.
-std::atomic<double> g_idents{1};
+std::atomic<ThreadId> g_idents{1};
 // Node thread id of a Worker -> that of the thread that started it.
 std::mutex g_family_mutex;
-std::unordered_map<double, double> g_parents;
+std::unordered_map<ThreadId, ThreadId> g_parents;
 
 // A warm worker's row, not yet a thread's. Under the table mutex.
 bool Hidden(const ThreadEntry& e) { return e.state == kReserved || e.state == kIdle; }
@@ -76,22 +76,22 @@ double LibraryCopyId() {
   return static_cast<double>(reinterpret_cast<uintptr_t>(&g_table));
 }
 
-void AdoptWorker(double parent, double child) {
+void AdoptWorker(ThreadId parent, ThreadId child) {
   std::lock_guard<std::mutex> guard(g_family_mutex);
   g_parents[child] = parent;
 }
 
-void ForgetWorker(double child) {
+void ForgetWorker(ThreadId child) {
   std::lock_guard<std::mutex> guard(g_family_mutex);
   g_parents.erase(child);
 }
 
-std::vector<double> TakeDescendants(double thread) {
+std::vector<ThreadId> TakeDescendants(ThreadId thread) {
   std::lock_guard<std::mutex> guard(g_family_mutex);
-  std::vector<double> out;
-  std::vector<double> frontier{thread};
+  std::vector<ThreadId> out;
+  std::vector<ThreadId> frontier{thread};
   while (!frontier.empty()) {
-    const double parent = frontier.back();
+    const ThreadId parent = frontier.back();
     frontier.pop_back();
     for (auto it = g_parents.begin(); it != g_parents.end();) {
       if (it->second == parent) {
@@ -106,17 +106,17 @@ std::vector<double> TakeDescendants(double thread) {
   return out;
 }
 
-double NextThreadNumber() { return g_counter.fetch_add(1) + 1; }
+ThreadId NextThreadNumber() { return g_counter.fetch_add(1) + 1; }
 
-double NextIdent() { return g_idents.fetch_add(1) + 1; }
+ThreadId NextIdent() { return g_idents.fetch_add(1) + 1; }
 
-double CurrentNativeId() {
+ThreadId CurrentNativeId() {
 #if defined(__linux__)
-  return static_cast<double>(syscall(SYS_gettid));
+  return static_cast<ThreadId>(syscall(SYS_gettid));
 #elif defined(__APPLE__)
   uint64_t tid = 0;
   pthread_threadid_np(nullptr, &tid);
-  return static_cast<double>(tid);
+  return static_cast<ThreadId>(tid);
 #else
   return 0;
 #endif
@@ -125,7 +125,7 @@ double CurrentNativeId() {
 // The next ThreadEntry::order; guarded by g_mutex.
 static uint64_t g_order = 0;
 
-void AddThread(double ident, const std::string& name, bool daemon, bool dummy) {
+void AddThread(ThreadId ident, const std::string& name, bool daemon, bool dummy) {
   auto e = std::make_shared<ThreadEntry>();
   e->ident = ident;
   e->name = name;
@@ -136,7 +136,7 @@ void AddThread(double ident, const std::string& name, bool daemon, bool dummy) {
   g_table.emplace(ident, std::move(e));
 }
 
-void ReserveThread(double ident) {
+void ReserveThread(ThreadId ident) {
   auto e = std::make_shared<ThreadEntry>();
   e->ident = ident;
   e->daemon = true;
@@ -145,14 +145,14 @@ void ReserveThread(double ident) {
   g_table.emplace(ident, std::move(e));
 }
 
-void SpareReady(double ident) {
+void SpareReady(ThreadId ident) {
   std::lock_guard<std::mutex> guard(g_mutex);
   auto it = g_table.find(ident);
   // Only a row nobody has claimed yet; a claimed one is already starting.
   if (it != g_table.end() && it->second->state == kReserved) Slot(&it->second->state, 0).store(kIdle);
 }
 
-ClaimResult ClaimThread(double ident, const std::string& name, bool daemon, bool idle_only) {
+ClaimResult ClaimThread(ThreadId ident, const std::string& name, bool daemon, bool idle_only) {
   std::lock_guard<std::mutex> guard(g_mutex);
   auto it = g_table.find(ident);
   if (it == g_table.end()) return kGone;
@@ -168,7 +168,7 @@ ClaimResult ClaimThread(double ident, const std::string& name, bool daemon, bool
   return kClaimed;
 }
 
-void ThreadRunning(double ident) {
+void ThreadRunning(ThreadId ident) {
   std::shared_ptr<ThreadEntry> entry;
   {
     std::lock_guard<std::mutex> guard(g_mutex);
@@ -181,7 +181,7 @@ void ThreadRunning(double ident) {
   UnparkSome(&entry->state, SIZE_MAX, nullptr);
 }
 
-void ThreadFinished(double ident) {
+void ThreadFinished(ThreadId ident) {
   std::shared_ptr<ThreadEntry> e;
   {
     std::lock_guard<std::mutex> guard(g_mutex);
@@ -200,7 +200,7 @@ void ThreadFinished(double ident) {
 namespace {
 
 // The visible row of `ident`, or end(). Under the table mutex.
-std::map<double, std::shared_ptr<ThreadEntry>>::iterator Visible(double ident) {
+std::map<ThreadId, std::shared_ptr<ThreadEntry>>::iterator Visible(ThreadId ident) {
   auto it = g_table.find(ident);
   if (it != g_table.end() && Hidden(*it->second)) return g_table.end();
   return it;
@@ -208,7 +208,7 @@ std::map<double, std::shared_ptr<ThreadEntry>>::iterator Visible(double ident) {
 
 }  // namespace
 
-bool RenameThread(double ident, const std::string& name) {
+bool RenameThread(ThreadId ident, const std::string& name) {
   std::lock_guard<std::mutex> guard(g_mutex);
   auto it = Visible(ident);
   if (it == g_table.end()) return false;
@@ -217,7 +217,7 @@ bool RenameThread(double ident, const std::string& name) {
   return true;
 }
 
-bool SetThreadDaemon(double ident, bool daemon) {
+bool SetThreadDaemon(ThreadId ident, bool daemon) {
   std::lock_guard<std::mutex> guard(g_mutex);
   auto it = Visible(ident);
   if (it == g_table.end()) return false;
@@ -225,7 +225,7 @@ bool SetThreadDaemon(double ident, bool daemon) {
   return true;
 }
 
-std::shared_ptr<ThreadEntry> FindThread(double ident) {
+std::shared_ptr<ThreadEntry> FindThread(ThreadId ident) {
   std::lock_guard<std::mutex> guard(g_mutex);
   auto it = Visible(ident);
   if (it == g_table.end()) return nullptr;
@@ -242,7 +242,7 @@ std::vector<ThreadEntry> ListThreads() {
   return out;
 }
 
-std::shared_ptr<ThreadEntry> JoinTarget(double ident) {
+std::shared_ptr<ThreadEntry> JoinTarget(ThreadId ident) {
   std::lock_guard<std::mutex> guard(g_mutex);
   auto it = Visible(ident);
   return it == g_table.end() ? nullptr : it->second;

@@ -101,14 +101,25 @@ uint32_t QueueAsync(EnvState& state, ParkArgs& args, napi_value words, napi_valu
   return w->async_id;
 }
 
+// A thread identity or a debug id from JavaScript: a safe non-negative
+// integer, converted once, here.
+bool SafeIntOf(Napi::Value v, int64_t* out) {
+  if (!v.IsNumber()) return false;
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 9007199254740991.0) || d != std::floor(d)) return false;
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
 // registerThread(threadId, ident, ctl) -> undefined
 Napi::Value RegisterThread(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int32_t* ctl = WordsOf(info[2], 1);
-  if (!info[0].IsNumber() || !info[1].IsNumber() || !ctl) return Fail(env, "registerThread(threadId, ident, ctl)");
+  ThreadId thread_id, ident;
+  if (!SafeIntOf(info[0], &thread_id) || !SafeIntOf(info[1], &ident) || !ctl)
+    return Fail(env, "registerThread(threadId, ident, ctl)");
   std::shared_ptr<EnvState> state;
-  const double ident = info[1].As<Napi::Number>().DoubleValue();
-  if (EnvState::Create(env, info[0].As<Napi::Number>().DoubleValue(), ident, info[2], ctl, &state) != napi_ok) {
+  if (EnvState::Create(env, thread_id, ident, info[2], ctl, &state) != napi_ok) {
     Napi::Error::New(env, "pthreading: cannot set up this thread").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -147,7 +158,7 @@ Napi::Value ParkAsyncFn(const Napi::CallbackInfo& info) {
 // is still `seen`, the state the caller last observed (so a change between
 // that look and this park is never slept through). False once the thread
 // has finished (or was never known).
-bool JoinArgs(double ident, int32_t seen, ParkArgs* args, std::shared_ptr<ThreadEntry>* entry) {
+bool JoinArgs(ThreadId ident, int32_t seen, ParkArgs* args, std::shared_ptr<ThreadEntry>* entry) {
   *entry = JoinTarget(ident);
   if (!*entry) return false;
   args->op = kOpFutex;
@@ -163,13 +174,14 @@ bool JoinArgs(double ident, int32_t seen, ParkArgs* args, std::shared_ptr<Thread
 // state last observed).
 Napi::Value JoinPark(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident) || !info[1].IsNumber() || !info[2].IsNumber())
     return Fail(env, "joinPark(ident, timeout, seenState)");
   auto state = StateOrThrow(env);
   if (!state) return env.Undefined();
   ParkArgs args;
   std::shared_ptr<ThreadEntry> entry;
-  if (!JoinArgs(info[0].As<Napi::Number>().DoubleValue(), info[2].As<Napi::Number>().Int32Value(), &args, &entry))
+  if (!JoinArgs(ident, info[2].As<Napi::Number>().Int32Value(), &args, &entry))
     return Napi::Number::New(env, kUnparked);
   args.cb.ctx = &args.expected;
   const Deadline deadline = DeadlineAfter(info[1].As<Napi::Number>().DoubleValue());
@@ -180,13 +192,14 @@ Napi::Value JoinPark(const Napi::CallbackInfo& info) {
 // thread already finished or its state is no longer seenState (look again).
 Napi::Value JoinParkAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsFunction())
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident) || !info[1].IsNumber() || !info[2].IsFunction())
     return Fail(env, "joinParkAsync(ident, seenState, callback)");
   auto state = StateOrThrow(env);
   if (!state) return env.Undefined();
   ParkArgs args;
   std::shared_ptr<ThreadEntry> entry;
-  if (!JoinArgs(info[0].As<Napi::Number>().DoubleValue(), info[1].As<Napi::Number>().Int32Value(), &args, &entry))
+  if (!JoinArgs(ident, info[1].As<Napi::Number>().Int32Value(), &args, &entry))
     return Napi::Number::New(env, 0);
   return Napi::Number::New(env, QueueAsync(*state, args, nullptr, info[2], entry));
 }
@@ -231,8 +244,9 @@ Napi::Value WakeFutex(const Napi::CallbackInfo& info) {
 // requestStop(threadId) -> 0 (no such thread), 1 (terminate it now) or 2
 // (it is in a critical section and stops itself as it leaves).
 Napi::Value RequestStopFn(const Napi::CallbackInfo& info) {
-  if (!info[0].IsNumber()) return Fail(info.Env(), "requestStop(threadId)");
-  return Napi::Number::New(info.Env(), RequestStop(info[0].As<Napi::Number>().DoubleValue()));
+  ThreadId thread_id;
+  if (!SafeIntOf(info[0], &thread_id)) return Fail(info.Env(), "requestStop(threadId)");
+  return Napi::Number::New(info.Env(), RequestStop(thread_id));
 }
 
 // enrolParty(conditionWords) -> id: this thread is a Barrier party until
@@ -254,14 +268,6 @@ Napi::Value LeavePartyFn(const Napi::CallbackInfo& info) {
 }
 
 // --- debug mode (debug.h) ---
-
-bool IdOf(Napi::Value v, int64_t* out) {
-  if (!v.IsNumber()) return false;
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= 9007199254740991.0) || d != std::floor(d)) return false;
-  *out = static_cast<int64_t>(d);
-  return true;
-}
 
 bool StringsOf(const Napi::CallbackInfo& info, size_t first, size_t count, std::string* out) {
   for (size_t i = 0; i < count; i++) {
@@ -288,7 +294,7 @@ Napi::Value NextDebugIdFn(const Napi::CallbackInfo& info) {
 Napi::Value RecordOrderFn(const Napi::CallbackInfo& info) {
   OrderEdge edge;
   std::string s[5];
-  if (!IdOf(info[0], &edge.from) || !IdOf(info[1], &edge.to) || !StringsOf(info, 2, 5, s))
+  if (!SafeIntOf(info[0], &edge.from) || !SafeIntOf(info[1], &edge.to) || !StringsOf(info, 2, 5, s))
     return Fail(info.Env(), "recordOrder: expected (id, id, name, name, thread, stack, stack)");
   edge.from_name = s[0];
   edge.to_name = s[1];
@@ -314,7 +320,7 @@ Napi::Value RecordOrderFn(const Napi::CallbackInfo& info) {
 Napi::Value BeginWaitFn(const Napi::CallbackInfo& info) {
   int64_t thread, lock, owner;
   std::string lock_name;
-  if (!IdOf(info[0], &thread) || !IdOf(info[1], &lock) || !StringsOf(info, 2, 1, &lock_name) || !IdOf(info[3], &owner))
+  if (!SafeIntOf(info[0], &thread) || !SafeIntOf(info[1], &lock) || !StringsOf(info, 2, 1, &lock_name) || !SafeIntOf(info[3], &owner))
     return Fail(info.Env(), "beginWait: expected (thread, id, name, owner)");
   const std::vector<WaitLink> cycle = BeginWait(thread, lock, lock_name, owner);
   if (cycle.empty()) return info.Env().Null();
@@ -330,31 +336,26 @@ Napi::Value BeginWaitFn(const Napi::CallbackInfo& info) {
 
 Napi::Value EndWaitFn(const Napi::CallbackInfo& info) {
   int64_t thread;
-  if (!IdOf(info[0], &thread)) return Fail(info.Env(), "endWait: expected a thread ident");
+  if (!SafeIntOf(info[0], &thread)) return Fail(info.Env(), "endWait: expected a thread ident");
   EndWait(thread);
   return info.Env().Undefined();
 }
 
 // --- the thread table (threads.h) ---
 
-bool IdentOf(Napi::Value v, double* out) {
-  if (!v.IsNumber()) return false;
-  *out = v.As<Napi::Number>().DoubleValue();
-  return *out >= 0 && std::isfinite(*out);
-}
 
 Napi::Value NextThreadNumberFn(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), NextThreadNumber());
+  return Napi::Number::New(info.Env(), static_cast<double>(NextThreadNumber()));
 }
 
 Napi::Value NextIdentFn(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), NextIdent());
+  return Napi::Number::New(info.Env(), static_cast<double>(NextIdent()));
 }
 
 // addThread(ident, name, daemon, dummy)
 Napi::Value AddThreadFn(const Napi::CallbackInfo& info) {
-  double ident;
-  if (!IdentOf(info[0], &ident) || !info[1].IsString() || !info[2].IsBoolean() || !info[3].IsBoolean())
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident) || !info[1].IsString() || !info[2].IsBoolean() || !info[3].IsBoolean())
     return Fail(info.Env(), "addThread(ident, name, daemon, dummy)");
   AddThread(ident, info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Boolean>().Value(),
             info[3].As<Napi::Boolean>().Value());
@@ -363,8 +364,8 @@ Napi::Value AddThreadFn(const Napi::CallbackInfo& info) {
 
 // reserveThread(ident): the hidden row of a warm worker (threads.h).
 Napi::Value ReserveThreadFn(const Napi::CallbackInfo& info) {
-  double ident;
-  if (!IdentOf(info[0], &ident)) return Fail(info.Env(), "reserveThread(ident)");
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident)) return Fail(info.Env(), "reserveThread(ident)");
   ReserveThread(ident);
   return info.Env().Undefined();
 }
@@ -372,8 +373,8 @@ Napi::Value ReserveThreadFn(const Napi::CallbackInfo& info) {
 // claimThread(ident, name, daemon, idleOnly) -> 1 claimed, 2 still booting,
 // 0 gone (threads.h).
 Napi::Value ClaimThreadFn(const Napi::CallbackInfo& info) {
-  double ident;
-  if (!IdentOf(info[0], &ident) || !info[1].IsString() || !info[2].IsBoolean() || !info[3].IsBoolean())
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident) || !info[1].IsString() || !info[2].IsBoolean() || !info[3].IsBoolean())
     return Fail(info.Env(), "claimThread(ident, name, daemon, idleOnly)");
   return Napi::Number::New(info.Env(), ClaimThread(ident, info[1].As<Napi::String>().Utf8Value(),
                                                    info[2].As<Napi::Boolean>().Value(), info[3].As<Napi::Boolean>().Value()));
@@ -381,46 +382,46 @@ Napi::Value ClaimThreadFn(const Napi::CallbackInfo& info) {
 
 // threadRunning(ident): on the thread itself.
 Napi::Value ThreadRunningFn(const Napi::CallbackInfo& info) {
-  double ident;
-  if (!IdentOf(info[0], &ident)) return Fail(info.Env(), "threadRunning(ident)");
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident)) return Fail(info.Env(), "threadRunning(ident)");
   ThreadRunning(ident);
   return info.Env().Undefined();
 }
 
 Napi::Value ThreadFinishedFn(const Napi::CallbackInfo& info) {
-  double ident;
-  if (!IdentOf(info[0], &ident)) return Fail(info.Env(), "threadFinished(ident)");
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident)) return Fail(info.Env(), "threadFinished(ident)");
   ThreadFinished(ident);
   return info.Env().Undefined();
 }
 
 Napi::Value RenameThreadFn(const Napi::CallbackInfo& info) {
-  double ident;
-  if (!IdentOf(info[0], &ident) || !info[1].IsString()) return Fail(info.Env(), "renameThread(ident, name)");
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident) || !info[1].IsString()) return Fail(info.Env(), "renameThread(ident, name)");
   return Napi::Boolean::New(info.Env(), RenameThread(ident, info[1].As<Napi::String>().Utf8Value()));
 }
 
 Napi::Value SetThreadDaemonFn(const Napi::CallbackInfo& info) {
-  double ident;
-  if (!IdentOf(info[0], &ident) || !info[1].IsBoolean()) return Fail(info.Env(), "setThreadDaemon(ident, daemon)");
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident) || !info[1].IsBoolean()) return Fail(info.Env(), "setThreadDaemon(ident, daemon)");
   return Napi::Boolean::New(info.Env(), SetThreadDaemon(ident, info[1].As<Napi::Boolean>().Value()));
 }
 
 Napi::Object EntryToJs(Napi::Env env, const ThreadEntry& e) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("ident", e.ident);
+  o.Set("ident", static_cast<double>(e.ident));
   o.Set("name", e.name);
   o.Set("daemon", e.daemon);
   o.Set("dummy", e.dummy);
-  o.Set("nativeId", e.native_id);
+  o.Set("nativeId", static_cast<double>(e.native_id));
   o.Set("running", e.state == kRunning);
   return o;
 }
 
 // findThread(ident) -> { ident, name, daemon, dummy, nativeId, running } | null
 Napi::Value FindThreadFn(const Napi::CallbackInfo& info) {
-  double ident;
-  if (!IdentOf(info[0], &ident)) return Fail(info.Env(), "findThread(ident)");
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident)) return Fail(info.Env(), "findThread(ident)");
   auto e = FindThread(ident);
   if (!e) return info.Env().Null();
   return EntryToJs(info.Env(), *e);
@@ -436,38 +437,42 @@ Napi::Value ListThreadsFn(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NativeThreadIdFn(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), CurrentNativeId());
+  return Napi::Number::New(info.Env(), static_cast<double>(CurrentNativeId()));
 }
 
 // cancelThread(threadId) -> whether such a thread was known.
 // Also cancels the waits of the Workers pthreading started from that thread,
 // and from theirs: they end with it (threads.h).
 Napi::Value CancelThreadFn(const Napi::CallbackInfo& info) {
-  if (!info[0].IsNumber()) return Fail(info.Env(), "cancelThread(threadId)");
-  const double thread_id = info[0].As<Napi::Number>().DoubleValue();
+  ThreadId thread_id;
+  if (!SafeIntOf(info[0], &thread_id)) return Fail(info.Env(), "cancelThread(threadId)");
   const bool known = CancelThread(thread_id);
-  for (double descendant : TakeDescendants(thread_id)) CancelThread(descendant);
+  for (ThreadId descendant : TakeDescendants(thread_id)) CancelThread(descendant);
   return Napi::Boolean::New(info.Env(), known);
 }
 
 // adoptWorker(parentThreadId, childThreadId): a Worker pthreading started.
 Napi::Value AdoptWorkerFn(const Napi::CallbackInfo& info) {
-  if (!info[0].IsNumber() || !info[1].IsNumber()) return Fail(info.Env(), "adoptWorker(parentThreadId, childThreadId)");
-  AdoptWorker(info[0].As<Napi::Number>().DoubleValue(), info[1].As<Napi::Number>().DoubleValue());
+  ThreadId parent, child;
+  if (!SafeIntOf(info[0], &parent) || !SafeIntOf(info[1], &child))
+    return Fail(info.Env(), "adoptWorker(parentThreadId, childThreadId)");
+  AdoptWorker(parent, child);
   return info.Env().Undefined();
 }
 
 // forgetWorker(childThreadId): that Worker has exited.
 Napi::Value ForgetWorkerFn(const Napi::CallbackInfo& info) {
-  if (!info[0].IsNumber()) return Fail(info.Env(), "forgetWorker(childThreadId)");
-  ForgetWorker(info[0].As<Napi::Number>().DoubleValue());
+  ThreadId child;
+  if (!SafeIntOf(info[0], &child)) return Fail(info.Env(), "forgetWorker(childThreadId)");
+  ForgetWorker(child);
   return info.Env().Undefined();
 }
 
 // forgetCancel(threadId) -> undefined: the Worker has exited.
 Napi::Value ForgetCancelFn(const Napi::CallbackInfo& info) {
-  if (!info[0].IsNumber()) return Fail(info.Env(), "forgetCancel(threadId)");
-  ForgetCancel(info[0].As<Napi::Number>().DoubleValue());
+  ThreadId thread_id;
+  if (!SafeIntOf(info[0], &thread_id)) return Fail(info.Env(), "forgetCancel(threadId)");
+  ForgetCancel(thread_id);
   return info.Env().Undefined();
 }
 
@@ -503,6 +508,14 @@ Napi::Object Constants(Napi::Env env) {
   c.Set("ops", ops);
   c.Set("statuses", statuses);
   c.Set("stopBit", kStopBit);
+  Napi::Object word = Napi::Object::New(env);
+  word.Set("lockedBit", kLockedBit);
+  word.Set("parkedBit", kParkedBit);
+  word.Set("eventFlag", kEventFlag);
+  word.Set("stateSlot", kStateSlot);
+  word.Set("waitersSlot", kWaitersSlot);
+  word.Set("departedSlot", kDepartedSlot);
+  c.Set("word", word);
   return c;
 }
 

@@ -3,10 +3,21 @@
 #include <cstdint>
 #include <unordered_set>
 
+#include "core/check.h"
 #include "core/debug.h"
 #include "core/ops.h"
 #include "core/shm.h"
 #include "core/threads.h"
+
+// An N-API call whose failure leaves nothing to undo (a release in
+// teardown): its status is still checked, and in debug and sanitizer
+// builds a failure aborts with the call's text.
+#define PT_NAPI(call)                                     \
+  do {                                                    \
+    const auto pt_status_ = (call);                       \
+    PT_CHECK(pt_status_ == napi_ok, #call " did not return napi_ok"); \
+    (void)pt_status_;                                     \
+  } while (0)
 
 namespace pthreading {
 
@@ -33,7 +44,7 @@ void FinalizeHolder(napi_env, void* data, void*) { delete static_cast<Holder*>(d
 
 size_t EnvState::LiveEnvs() { return g_live_envs.load(std::memory_order_relaxed); }
 
-napi_status EnvState::Create(napi_env env, double thread_id, double ident, napi_value ctl, int32_t* ctl_word,
+napi_status EnvState::Create(napi_env env, ThreadId thread_id, ThreadId ident, napi_value ctl, int32_t* ctl_word,
                              std::shared_ptr<EnvState>* out) {
   if (auto existing = Of(env)) {
     *out = existing;
@@ -109,8 +120,8 @@ AsyncWaiter* EnvState::NewAsyncWaiter(napi_value words, napi_value callback) {
 }
 
 void EnvState::ReleaseRefs(AsyncWaiter* w) {
-  if (w->words_ref) napi_delete_reference(env_, w->words_ref);
-  if (w->callback_ref) napi_delete_reference(env_, w->callback_ref);
+  if (w->words_ref) PT_NAPI(napi_delete_reference(env_, w->words_ref));
+  if (w->callback_ref) PT_NAPI(napi_delete_reference(env_, w->callback_ref));
   w->words_ref = w->callback_ref = nullptr;
 }
 
@@ -233,7 +244,7 @@ void EnvState::Drain() {
     // batch stays for Cleanup, which passes each on.
     const bool delivered = fn && napi_call_function(env_, global, fn, 1, &status, &result) == napi_ok;
     if (!delivered) PassOn(op, word);
-    if (words_ref) napi_delete_reference(env_, words_ref);
+    if (words_ref) PT_NAPI(napi_delete_reference(env_, words_ref));
     if (!delivered) {
       std::lock_guard<std::mutex> guard(mutex_);
       ready_.insert(ready_.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i) + 1, batch.end());
@@ -265,9 +276,9 @@ void EnvState::Cleanup(void* arg) {
   }
   // A Barrier party that never left leaves now.
   for (auto& [id, party] : self->parties_) {
-    Slot(party.word, 2).fetch_add(1);
+    Slot(party.word, kDepartedSlot).fetch_add(1);
     WakeWaiters(party.word, SIZE_MAX);
-    napi_delete_reference(self->env_, party.ref);
+    PT_NAPI(napi_delete_reference(self->env_, party.ref));
   }
   self->parties_.clear();
   for (auto& [id, w] : self->async_waiters_) {
@@ -280,14 +291,15 @@ void EnvState::Cleanup(void* arg) {
   // terminate()), its joiners wake now.
   EndWait(static_cast<int64_t>(self->ident_));
   ThreadFinished(self->ident_);
-  // The environment is going: a failing release leaves nothing to undo.
-  napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
-  napi_delete_reference(self->env_, self->ctl_ref_);
+  // The environment is going: a failing release leaves nothing to undo,
+  // but cannot happen (checked in debug and sanitizer builds).
+  PT_NAPI(napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort));
+  PT_NAPI(napi_delete_reference(self->env_, self->ctl_ref_));
   self->ctl_ref_ = nullptr;
   g_live_envs.fetch_sub(1, std::memory_order_relaxed);
 }
 
-int RequestStop(double thread_id) {
+int RequestStop(ThreadId thread_id) {
   std::shared_ptr<EnvState> env;
   {
     std::lock_guard<std::mutex> guard(g_threads_mutex);
@@ -304,7 +316,7 @@ int RequestStop(double thread_id) {
   return (before & ~kStopBit) == 0 ? 1 : 2;
 }
 
-bool CancelThread(double thread_id) {
+bool CancelThread(ThreadId thread_id) {
   std::shared_ptr<EnvState> env;
   {
     std::lock_guard<std::mutex> guard(g_threads_mutex);
@@ -317,7 +329,7 @@ bool CancelThread(double thread_id) {
   return true;
 }
 
-void ForgetCancel(double thread_id) {
+void ForgetCancel(ThreadId thread_id) {
   std::lock_guard<std::mutex> guard(g_threads_mutex);
   g_cancelled_early.erase(static_cast<int64_t>(thread_id));
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/parking.h"
+#include "core/threads.h"
 
 namespace pthreading {
 
@@ -38,12 +39,12 @@ class EnvState final : public Sleeper {
   // (pthreading thread `ident`), and installs the cleanup hook. `ctl` is
   // this thread's control word (see RequestStop), an Int32Array over a
   // SharedArrayBuffer that the state keeps alive.
-  static napi_status Create(napi_env env, double thread_id, double ident, napi_value ctl, int32_t* ctl_word,
+  static napi_status Create(napi_env env, ThreadId thread_id, ThreadId ident, napi_value ctl, int32_t* ctl_word,
                             std::shared_ptr<EnvState>* out);
   // The state of `env`, or null before Create().
   static std::shared_ptr<EnvState> Of(napi_env env);
 
-  double thread_id() const { return thread_id_; }
+  ThreadId thread_id() const { return thread_id_; }
 
   // Cancels every sync wait of this thread, now and later. Any thread.
   void Cancel();
@@ -90,11 +91,11 @@ class EnvState final : public Sleeper {
   void Drain();
   void RefLoop(bool ref);
   void ReleaseRefs(AsyncWaiter* w);
-  friend int RequestStop(double thread_id);
+  friend int RequestStop(ThreadId thread_id);
 
   napi_env env_;
-  double thread_id_ = 0;  // Node's threadId: how Worker#terminate finds us
-  double ident_ = 0;      // pthreading's ident: our row in the thread table
+  ThreadId thread_id_ = 0;  // Node's threadId: how Worker#terminate finds us
+  ThreadId ident_ = 0;      // pthreading's ident: our row in the thread table
 
   // Env thread only.
   napi_ref ctl_ref_ = nullptr;
@@ -121,13 +122,13 @@ class EnvState final : public Sleeper {
 // (returns 1) or to leave that to the thread as it leaves its last
 // critical section (2). 0: no such thread (not registered, or gone).
 constexpr int32_t kStopBit = 1 << 30;
-int RequestStop(double thread_id);
+int RequestStop(ThreadId thread_id);
 
 // Cancels the sync waits of Node thread `thread_id`. False if it has not
 // registered yet: it will start cancelled (until ForgetCancel).
-bool CancelThread(double thread_id);
+bool CancelThread(ThreadId thread_id);
 // Drops a pending early cancel (the Worker has exited).
-void ForgetCancel(double thread_id);
+void ForgetCancel(ThreadId thread_id);
 // Cancels every thread's sync waits except the caller's environment, and
 // those of every thread that registers from now on (the process is exiting).
 void CancelAllExcept(const EnvState* self);

@@ -30,8 +30,9 @@ import { AsyncOptions } from '../runtime/guard';
 import { Future, blockUntil, completions, drains, settleWhen } from './futures';
 import { deadlineAfter } from '../runtime/native';
 import { Task, errorFromMessage } from './pool-worker';
-import { revive, sharedWords } from '../runtime/shared';
-import { Thread, creatorFile, exiting, transferArgs, workerOf } from '../threads/thread';
+import { refuseUnsendable, revive, sharedWords, unsendable } from '../runtime/shared';
+import { Thread, callerSites, exiting, inspectFunction, transferArgs, workerOf } from '../threads/thread';
+import { Placement, freeVariableError } from '../threads/scope';
 import { asyncSignal, waitTimeout } from '../runtime/validate';
 
 /** Options of {@link ThreadPoolExecutor}, as Python's keyword arguments. */
@@ -102,12 +103,18 @@ export function shutdownExecutors(): void {
   live.clear();
 }
 
-function cloneError(error: unknown, method: string): unknown {
+// What every refusal of a task's data ends with.
+const CLONED =
+  "A task's arguments are structured-cloned: pass data and pthreading primitives, not functions or " +
+  'class instances (rebuild an object in the task from its data)';
+
+// A DataCloneError from sending `args` (reached as `root`), as a TypeError
+// that names the path of what could not be cloned.
+function cloneError(error: unknown, method: string, args: unknown, root: string): unknown {
   if ((error as Error)?.name !== 'DataCloneError') return error;
-  return new ArgumentTypeError(
-    `${method}: ${(error as Error).message}. A task's arguments are structured-cloned: ` +
-      'pass data and pthreading primitives, not functions or class instances',
-  );
+  const found = unsendable(args, root, true);
+  const what = found ? `${found[0]} is ${found[1]}` : (error as Error).message;
+  return new ArgumentTypeError(`${method}: ${what}. ${CLONED}`, 'ERR_DATA_CLONE');
 }
 
 /**
@@ -124,6 +131,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   readonly maxWorkers: number;
   private readonly prefix: string;
   private readonly initializer: string | null;
+  private readonly initializerPlace: Placement | undefined;
   private readonly initargs: unknown[];
   private readonly creator: string;
   private readonly threads: PoolThread[] = [];
@@ -138,6 +146,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   // Each task's function gets a number (its source's index + 1); a pool
   // thread is sent the source once.
   private readonly sources: string[] = [];
+  private readonly places: Placement[] = [];
   private readonly functionIds = new Map<string, number>();
   private readonly functionsSeen = new WeakMap<object, number>();
 
@@ -169,17 +178,24 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       throw new ArgumentTypeError(`ThreadPoolExecutor: initializer must be a function, not ${describe(initializer)}`);
     }
     if (!Array.isArray(initargs)) throw new ArgumentTypeError(`ThreadPoolExecutor: initargs must be an array, not ${describe(initargs)}`);
+    refuseUnsendable('ThreadPoolExecutor', initargs, 'initargs', CLONED);
     try {
       structuredClone(initargs);
     } catch (error) {
-      throw cloneError(error, 'ThreadPoolExecutor');
+      throw cloneError(error, 'ThreadPoolExecutor', initargs, 'initargs');
     }
     this.maxWorkers = maxWorkers;
     this.prefix = threadNamePrefix || `ThreadPoolExecutor-${executorCount++}`;
     // Functions travel as their own source, whatever their toString does.
     this.initializer = initializer === null ? null : Function.prototype.toString.call(initializer);
+    const sites = callerSites();
+    if (initializer !== null) {
+      const found = inspectFunction(initializer, this.initializer!, sites);
+      if (found.missing.length) throw freeVariableError('ThreadPoolExecutor', 'the initializer', 'in initargs', found.missing);
+      this.initializerPlace = found.placement;
+    }
     this.initargs = [...initargs];
-    this.creator = creatorFile();
+    this.creator = sites[0].file;
     // Listeners reach the executor weakly, so that an executor nobody holds
     // can be collected (and its threads stopped).
     const self = this.self;
@@ -201,6 +217,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (this.broken !== null) throw new BrokenThreadPool(this.broken);
     if (this.shutdownCalled) throw new RuntimeError('cannot schedule new futures after shutdown');
     if (exiting()) throw new RuntimeError('cannot schedule new futures after interpreter shutdown', 'ERR_SHUTDOWN');
+    refuseUnsendable('ThreadPoolExecutor.submit', args, 'args', CLONED);
     const future = new Future<Awaited<R>>();
     const task: Task = { id: this.newId(), fn: this.functionId(fn), name: fn.name, args };
     const pool = this.idleThread() ?? this.spawn();
@@ -209,7 +226,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       try {
         structuredClone(args);
       } catch (error) {
-        throw cloneError(error, 'ThreadPoolExecutor.submit');
+        throw cloneError(error, 'ThreadPoolExecutor.submit', args, 'args');
       }
       this.queue.push({ future, task });
     }
@@ -325,9 +342,16 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   private functionId(fn: (...args: never[]) => unknown): number {
     let id = this.functionsSeen.get(fn);
     if (id === undefined) {
+      // The first time: where the function is written, and whether it uses
+      // names its thread cannot see (see scope.ts).
       const source = Function.prototype.toString.call(fn);
+      const found = inspectFunction(fn, source, callerSites());
+      if (found.missing.length) throw freeVariableError('ThreadPoolExecutor.submit', 'the task', 'to submit() as arguments', found.missing);
       id = this.functionIds.get(source);
-      if (id === undefined) this.functionIds.set(source, (id = this.sources.push(source)));
+      if (id === undefined) {
+        this.functionIds.set(source, (id = this.sources.push(source)));
+        this.places.push(found.placement);
+      }
       this.functionsSeen.set(fn, id);
     }
     return id;
@@ -359,7 +383,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const thread = new Thread({
       target: { module: poolWorker, export: 'serve' },
       name: `${this.prefix}_${this.spawned++}`,
-      args: [port2, completions, cancelWord, this.creator, this.initializer, this.initargs],
+      args: [port2, completions, cancelWord, this.creator, this.initializer, this.initargs, this.initializerPlace ?? {}],
       daemon: true,
     });
     transferArgs(thread, [port2]);
@@ -378,9 +402,9 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (!future._setRunning()) return; // cancelled while queued
     const first = !pool.known.has(task.fn);
     try {
-      pool.port.postMessage(first ? { ...task, source: this.sources[task.fn - 1] } : task);
+      pool.port.postMessage(first ? { ...task, source: this.sources[task.fn - 1], place: this.places[task.fn - 1] } : task);
     } catch (error) {
-      const typed = cloneError(error, 'ThreadPoolExecutor.submit');
+      const typed = cloneError(error, 'ThreadPoolExecutor.submit', task.args, 'args');
       if (fromSubmit) throw typed;
       future._settle(false, typed);
       return;

@@ -13,6 +13,7 @@
 import type { MessagePort } from 'node:worker_threads';
 
 import { compileFunction, explain } from '../threads/compile';
+import type { Placement } from '../threads/scope';
 import { CancelledError, RuntimeError } from '../runtime/errors';
 import * as errors from '../runtime/errors';
 import { binding } from '../runtime/native';
@@ -24,6 +25,8 @@ export interface Task {
   /** The function's number in its executor; its source comes the first time. */
   fn: number;
   source?: string;
+  /** Where the function is written, with its source (see scope.ts). */
+  place?: Placement;
   name: string;
   args: unknown[];
 }
@@ -101,6 +104,7 @@ export function serve(
   creator: string,
   initializer: string | null,
   initargs: unknown[],
+  initializerPlace: Placement = {},
 ): Promise<void> {
   const post = (message: Record<string, unknown>): void => {
     try {
@@ -118,7 +122,7 @@ export function serve(
   };
   if (initializer !== null) {
     try {
-      compileFunction(creator, initializer, 'initializer', 'the initializer')(...initargs);
+      compileFunction(creator, initializer, 'initializer', 'the initializer', initializerPlace)(...initargs);
     } catch (error) {
       post({ init: false, ...errorMessage(explain(error, 'the initializer', 'in initargs')) });
       port.close();
@@ -139,7 +143,7 @@ export function serve(
     try {
       if (task.source !== undefined) {
         try {
-          compiled.set(task.fn, compileFunction(creator, task.source, task.name, 'a task'));
+          compiled.set(task.fn, compileFunction(creator, task.source, task.name, 'a task', task.place));
         } catch (error) {
           // Later tasks of this function come without its source: fail them alike.
           compiled.set(task.fn, () => {

@@ -38,6 +38,7 @@ import { isMainThread } from 'node:worker_threads';
 
 import { ArgumentTypeError, ValueError, describe, safeString } from '../runtime/errors';
 import { binding, ident, watchSyncWaits } from '../runtime/native';
+import { ContentionStats, setDebugHooks } from '../runtime/hooks';
 import path from 'node:path';
 
 const STATS = 1;
@@ -74,21 +75,7 @@ export interface DebugOptions {
   blockThreshold?: number;
 }
 
-/** What `stats()` returns: a primitive's contention counters. */
-export interface ContentionStats {
-  /** The primitive's `name`, or `Kind#id`. */
-  name: string;
-  kind: string;
-  /** Successful acquisitions. */
-  acquisitions: number;
-  /** Acquisitions that found it taken and had to wait. */
-  contended: number;
-  /** Seconds spent waiting, in all, and the longest wait. */
-  waitTotal: number;
-  waitMax: number;
-  /** The longest time it was held, in seconds (Lock and RLock). */
-  holdMax: number;
-}
+export type { ContentionStats };
 
 /** A deadlock report, as given to the handler set by {@link setDeadlockHandler}. */
 export interface DeadlockReport {
@@ -134,11 +121,17 @@ function parseEnv(value: string | undefined): number {
   return flags;
 }
 
-// The environment applies once, in the main thread (every thread sees the
-// same native switches).
-if (isMainThread && process.env.PTHREADING_DEBUG) {
-  binding.debugFlags(binding.debugFlags() | parseEnv(process.env.PTHREADING_DEBUG));
-  if (binding.debugFlags() & WARNINGS) watchSyncWaits(onMainBlocked);
+/**
+ * @internal Installs debug mode's hooks (src/runtime/hooks.ts) in this
+ * thread, and in the main thread applies `PTHREADING_DEBUG` (once: every
+ * thread sees the same native switches). Called by src/install.ts.
+ */
+export function installDebug(): void {
+  setDebugHooks({ track, retrack, statsOf, suspectTimeout });
+  if (isMainThread && process.env.PTHREADING_DEBUG) {
+    binding.debugFlags(binding.debugFlags() | parseEnv(process.env.PTHREADING_DEBUG));
+    if (binding.debugFlags() & WARNINGS) watchSyncWaits(onMainBlocked);
+  }
 }
 
 /**
@@ -242,7 +235,7 @@ function onMainBlocked(parkedMs: number): void {
  * Called by the timeout checks with a timeout of 1,000 seconds or more:
  * with warnings on, says that it looks like milliseconds.
  */
-export function suspectTimeout(method: string, what: string, seconds: number): void {
+function suspectTimeout(method: string, what: string, seconds: number): void {
   if ((binding.debugFlags() & WARNINGS) === 0) return;
   warn(
     'PTHREADING_TIMEOUT_UNITS',
@@ -282,7 +275,7 @@ export function debugBookkeeping(): { tracked: number; knownOrders: number } {
 }
 
 /** Called by each constructor: in debug mode, gives the primitive its counters. */
-export function track(p: object): void {
+function track(p: object): void {
   const flags = binding.debugFlags();
   if (flags === 0 || !hasMethods(p)) return;
   const block = new BigInt64Array(new SharedArrayBuffer(8 * SLOTS));
@@ -293,7 +286,7 @@ export function track(p: object): void {
 }
 
 /** Called on revive: a primitive created in debug mode stays instrumented. */
-export function retrack(p: object): void {
+function retrack(p: object): void {
   const block = (p as Partial<Tracked>)._debug;
   if (block instanceof BigInt64Array && block.buffer instanceof SharedArrayBuffer && hasMethods(p)) instrument(p as Tracked);
 }
@@ -304,7 +297,7 @@ function hasMethods(p: object): boolean {
 }
 
 /** The counters of a primitive created in debug mode with stats on, or null. */
-export function statsOf(p: object): ContentionStats | null {
+function statsOf(p: object): ContentionStats | null {
   const t = p as Partial<Tracked>;
   const d = t._debug;
   if (!(d instanceof BigInt64Array) || (Number(d[FLAGS]) & STATS) === 0) return null;
@@ -335,17 +328,6 @@ export function contentionStats(): ContentionStats[] {
     }
   }
   return out.sort((a, b) => b.waitTotal - a.waitTotal || b.contended - a.contended);
-}
-
-/** The name of a primitive (`name` property), or null. */
-export function nameOf(p: object): string | null {
-  return (p as { _name?: string | null })._name ?? null;
-}
-
-/** Sets a primitive's name, checked. */
-export function setNameOf(p: object, name: unknown): void {
-  if (name !== null && typeof name !== 'string') throw new ArgumentTypeError(`name must be a string or null, not ${describe(name)}`);
-  (p as { _name?: string | null })._name = name;
 }
 
 function labelOf(p: Tracked): string {

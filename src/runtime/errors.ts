@@ -80,6 +80,27 @@ export class ArgumentTypeError extends TypeError {
   }
 }
 
+/**
+ * A function sent to a thread as source text (a Thread target, a
+ * subclass's method, an executor's task) uses names it cannot see in its
+ * thread: variables, functions or imports of the code around it. Raised by
+ * `start()` or `submit()` before the thread runs; the message lists every
+ * such name with what to do instead. Unlike the built-in `ReferenceError`
+ * it has a `code`; it still passes `instanceof ReferenceError` checks.
+ */
+export class FreeVariableError extends ReferenceError {
+  /** `ERR_FREE_VARIABLE`. */
+  readonly code = 'ERR_FREE_VARIABLE';
+  /** The names, each once, in the order the function uses them. */
+  readonly names: string[];
+
+  constructor(message: string, names: string[]) {
+    super(safeString(message));
+    this.names = names;
+    this.name = 'ReferenceError';
+  }
+}
+
 /** Raised by `Barrier.wait()` when the barrier is, or becomes, broken. */
 export class BrokenBarrierError extends RuntimeError {
   constructor(message = 'the barrier is broken') {

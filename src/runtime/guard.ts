@@ -2,7 +2,7 @@
  * Scoped use, the port of Python's `with lock:` — shared by every primitive
  * that can be acquired and released (Lock, RLock, Condition, Semaphore).
  */
-import { ContentionStats, nameOf, setNameOf, statsOf } from '../debug/debug';
+import { ContentionStats, debugHooks, nameOf, setNameOf } from './hooks';
 import { checkFunction } from './validate';
 
 /** Options of the `…Async` methods. */
@@ -44,7 +44,7 @@ export abstract class Acquirable {
    * shared memory, so any thread sees the same; null otherwise.
    */
   stats(): ContentionStats | null {
-    return statsOf(this);
+    return debugHooks.statsOf(this);
   }
 
   /**

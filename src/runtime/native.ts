@@ -1,6 +1,7 @@
 /**
- * The native boundary: loads the addon, registers this thread with it, and
- * runs the waits of every primitive.
+ * The native boundary: loads the addon, checks that it agrees with this
+ * file on every shared constant, gives this thread its identity and
+ * registers it with the addon, and runs the waits of every primitive.
  *
  * A primitive's slow path is a generator that yields {@link Park} requests
  * ("sleep on these words until woken or the deadline") and receives a
@@ -11,12 +12,12 @@
  * waiter sleeps differs.
  */
 import path from 'node:path';
-import { isMainThread, threadId, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, threadId, workerData } from 'node:worker_threads';
 
 import { AbortError, RuntimeError, ThreadExitError } from './errors';
 
 interface Binding {
-  constants: { ops: number[]; statuses: number[]; stopBit: number };
+  constants: { ops: number[]; statuses: number[]; stopBit: number; word: Record<string, number> };
   /** Whether the addon was built with its invariant checks (debug and sanitizer builds). */
   checks: boolean;
   registerThread(threadId: number, ident: number, ctl: Int32Array): void;
@@ -108,6 +109,25 @@ export const enum Status {
   Aborted = 5,
 }
 
+/**
+ * The words' layouts, shared with native code (native/core/ops.h): the
+ * primitives read these, never their own copies.
+ */
+export const enum Word {
+  /** Lock/RLock slot 0: held. */
+  LockedBit = 1,
+  /** Lock/RLock slot 0: waiters queued (set and cleared by native code only). */
+  ParkedBit = 2,
+  /** Event slot 0: the flag; the generation is the bits above it. */
+  EventFlag = 1,
+  /** Every primitive: the slot its waiters watch. */
+  StateSlot = 0,
+  /** Semaphore, Event, Condition: how many waiters are parked (native code keeps it). */
+  WaitersSlot = 1,
+  /** A Barrier's Condition: parties whose thread ended inside wait(). */
+  DepartedSlot = 2,
+}
+
 // The constants this file shares with native code, checked once at load:
 // a binary built from other sources fails here, not in a wait.
 {
@@ -115,22 +135,23 @@ export const enum Status {
     ops: [Op.Lock, Op.Semaphore, Op.Event, Op.Condition, Op.Futex],
     statuses: [Status.Unparked, Status.Handoff, Status.Invalid, Status.TimedOut, Status.Cancelled],
     stopBit: 1 << 30,
+    word: {
+      lockedBit: Word.LockedBit,
+      parkedBit: Word.ParkedBit,
+      eventFlag: Word.EventFlag,
+      stateSlot: Word.StateSlot,
+      waitersSlot: Word.WaitersSlot,
+      departedSlot: Word.DepartedSlot,
+    },
   };
   if (JSON.stringify(binding.constants) !== JSON.stringify(mine)) {
     throw new Error(`pthreading: the native addon does not match this JavaScript (${JSON.stringify(binding.constants)}); rebuild it`);
   }
 }
 
-/** One request to sleep. */
-export interface Park {
-  op: Op;
+/** What every request to sleep carries. */
+interface ParkCommon {
   words: Int32Array;
-  /** Condition only: the lock released once the waiter is queued. */
-  lock?: Int32Array;
-  /** Futex: sleep while words[0] is this. Event: the generation the wait began in. */
-  expected?: number;
-  /** Futex only: instead of words, sleep on this thread's state while it is `expected`. */
-  ident?: number;
   /** `performance.now()` milliseconds; `Infinity` for none. */
   deadline: number;
   /** Whether an `AbortSignal` may cut this sleep short. */
@@ -141,6 +162,21 @@ export interface Park {
    */
   critical?: boolean;
 }
+
+/**
+ * One request to sleep, tagged by its op: each op carries exactly what its
+ * rules need (native/core/ops.h), so a park cannot be half of one and half
+ * of another.
+ */
+export type Park =
+  /** Lock, RLock, Semaphore: sleep while the state says taken. */
+  | (ParkCommon & { op: Op.Lock | Op.Semaphore })
+  /** Event: sleep while slot 0 is still the state the wait began with. */
+  | (ParkCommon & { op: Op.Event; expected: number })
+  /** Condition: queue, then release `lock` (native code, on every path). */
+  | (ParkCommon & { op: Op.Condition; lock: Int32Array })
+  /** Futex: sleep while words[0] is `expected`; with `ident`, on that thread's state instead (join). */
+  | (ParkCommon & { op: Op.Futex; expected: number; ident?: number });
 
 /** A slow path: yields parks, receives their statuses, returns a result. */
 export type Waiting<T> = Generator<Park, T, Status>;
@@ -199,8 +235,8 @@ export function runSync<T>(waiting: Waiting<T>): T {
       if (status === undefined) {
         const left = secondsLeft(park.deadline);
         const since = watch === null ? 0 : performance.now();
-        if (park.ident !== undefined) status = binding.joinPark(park.ident, left, park.expected ?? 0);
-        else status = binding.park(park.op, park.words, left, park.lock ?? park.expected);
+        if (park.op === Op.Futex && park.ident !== undefined) status = binding.joinPark(park.ident, left, park.expected);
+        else status = binding.park(park.op, park.words, left, extraOf(park));
         if (watch !== null) parkedMs += performance.now() - since;
       }
       if (status === Status.Cancelled) break;
@@ -278,6 +314,19 @@ class Run<T> {
   }
 }
 
+/** What native code takes beside the words: a Condition's lock, or an Event's or a futex's expected value. */
+function extraOf(park: Park): Int32Array | number | undefined {
+  switch (park.op) {
+    case Op.Condition:
+      return park.lock;
+    case Op.Event:
+    case Op.Futex:
+      return park.expected;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * The one "return early?" rule of both drivers: a park whose deadline has
  * passed, or (async) whose signal is aborted, ends without native code —
@@ -285,7 +334,7 @@ class Run<T> {
  * lock, so such a park always goes there, however it then ends.
  */
 function early(park: Park, signal?: AbortSignal): Status | undefined {
-  if (park.lock) return undefined;
+  if (park.op === Op.Condition) return undefined;
   if (park.abortable && signal?.aborted) return Status.Aborted;
   if (secondsLeft(park.deadline) === 0) return Status.TimedOut;
   return undefined;
@@ -317,9 +366,9 @@ function parkAsync(park: Park, signal: AbortSignal | undefined, done: (status: S
     done(back(status));
   };
   const id =
-    park.ident !== undefined
-      ? binding.joinParkAsync(park.ident, park.expected ?? 0, finish)
-      : binding.parkAsync(park.op, park.words, park.lock ?? park.expected, finish);
+    park.op === Op.Futex && park.ident !== undefined
+      ? binding.joinParkAsync(park.ident, park.expected, finish)
+      : binding.parkAsync(park.op, park.words, extraOf(park), finish);
   if (id === 0) return Status.Invalid;
   if (critical) leaveCritical();
   if (park.abortable && signal?.aborted && binding.cancelAsync(id)) return back(Status.Aborted);
@@ -400,6 +449,10 @@ const ctlKey = Symbol.for('pthreading.ctl');
 const ctlSlot = globalThis as unknown as Record<symbol, Int32Array | undefined>;
 const ctl: Int32Array = (ctlSlot[ctlKey] ??= new Int32Array(new SharedArrayBuffer(4)));
 
+// This thread's own state in the addon (its parker, cancel flag, async
+// waiters and control word), set up as the runtime loads, before any wait.
+// Per thread, not process-wide: each copy of this module loaded in the
+// thread registers the same ident and control word.
 binding.registerThread(threadId, ident, ctl);
 
 /**
@@ -430,36 +483,6 @@ export function stopThisThread(): never {
   if (!isMainThread) process.exit(1);
   // The main thread is never cancelled; if it were, give up its wait.
   throw new ThreadExitError();
-}
-
-// Every native wait waits for "woken or cancelled". terminate() first asks
-// Node to stop the worker's JavaScript, then cancels its waits (a worker
-// asleep in native code would never stop otherwise, and Node's exit, which
-// joins every worker, would hang): in that order, the woken worker runs no
-// more JavaScript, so it never reports an 'error'. A worker inside a
-// critical section is not terminated there: its waits are cancelled and it
-// stops itself as it leaves. At process exit, every other thread's waits
-// are cancelled.
-// Once per addon: each copy of the package cancels the waits in its own.
-const copyId = (binding as Binding & { copyId: number }).copyId;
-const patched = Symbol.for(`pthreading.terminatePatched.${copyId}`);
-const proto = Worker.prototype as Worker & Record<symbol, boolean>;
-if (!proto[patched]) {
-  const terminate = proto.terminate;
-  proto.terminate = function (this: Worker): Promise<number> {
-    const id = this.threadId;
-    if (id >= 0 && binding.requestStop(id) === 2) {
-      const exited = new Promise<number>((resolve) => this.once('exit', resolve));
-      binding.cancelThread(id);
-      return exited;
-    }
-    const stopped = terminate.call(this);
-    // A worker still starting up is cancelled as soon as it registers.
-    if (id >= 0 && !binding.cancelThread(id)) this.once('exit', () => binding.forgetCancel(id));
-    return stopped;
-  };
-  proto[patched] = true;
-  if (isMainThread) process.on('exit', () => binding.cancelOthers());
 }
 
 /** Live native counts: queued waiters, this thread's async waiters, threads. */

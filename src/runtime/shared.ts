@@ -15,7 +15,7 @@
  * primitive's shared buffer ends with the id of the copy that made it, and
  * a copy refuses, with an error that says so, a primitive another copy made.
  */
-import { retrack } from '../debug/debug';
+import { debugHooks } from './hooks';
 import { ArgumentTypeError, RuntimeError, describe } from './errors';
 import { binding } from './native';
 
@@ -114,7 +114,7 @@ function reviveInto(value: unknown, seen: Set<object>): void {
       }
       if (kind.shared !== false) refuseForeign('revive', value._kind, words as Int32Array);
       Object.setPrototypeOf(value, kind.prototype);
-      retrack(value);
+      debugHooks.retrack(value);
       kind.onRevive?.(value);
     }
   } else if (value instanceof Map) {
@@ -191,4 +191,113 @@ export function refuseShared(method: string, value: unknown): void {
     }
     return true;
   });
+}
+
+// The prototypes of the global classes whose instances a structured clone
+// may carry (Date, RegExp, Map, the typed arrays, Error, Blob…): anything
+// else that is neither plain data nor a pthreading object is an instance of
+// the program's own class, which would arrive as a plain object.
+let builtins: Set<object> | null = null;
+function isBuiltinInstance(value: object): boolean {
+  if (!builtins) {
+    builtins = new Set();
+    for (const key of Object.getOwnPropertyNames(globalThis)) {
+      const d = Object.getOwnPropertyDescriptor(globalThis, key);
+      const proto = typeof d?.value === 'function' ? (d.value as { prototype?: unknown }).prototype : undefined;
+      if (typeof proto === 'object' && proto !== null && proto !== Object.prototype) builtins.add(proto);
+    }
+  }
+  for (let p = Object.getPrototypeOf(value) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+    if (builtins.has(p)) return true;
+  }
+  return false;
+}
+
+// Whether `value` is plain data: an array, or an object whose prototype is
+// Object.prototype (of any realm) or null.
+function isPlain(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto === null || proto === Object.prototype) return true;
+  return Object.getPrototypeOf(proto) === null && (proto as { constructor?: { name?: unknown } }).constructor?.name === 'Object';
+}
+
+// The methods and accessors of `value`'s own classes (below any built-in
+// prototype), which a structured clone leaves behind.
+function classMembers(value: object): string[] {
+  const members: string[] = [];
+  for (let p = Object.getPrototypeOf(value) as object | null; p !== null && p !== Object.prototype && !builtins!.has(p); p = Object.getPrototypeOf(p) as object | null) {
+    for (const key of Object.getOwnPropertyNames(p)) if (key !== 'constructor' && !members.includes(key)) members.push(key);
+  }
+  return members;
+}
+
+function pathTo(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * What in `value` (reached as `root`: `args`, `this`) cannot be sent to a
+ * thread as it is, as `[path, what]`: the first function, symbol or
+ * instance of a class of the program that has methods or accessors (it
+ * would arrive as a plain object without them; an instance of a class of
+ * data alone arrives as a plain object with the same fields), or, with
+ * `tryClone`, the first value a structured clone refuses. Null if there is
+ * none.
+ */
+export function unsendable(value: unknown, root: string, tryClone = false): [string, string] | null {
+  const seen = new Set<object>();
+  const go = (v: unknown, path: string): [string, string] | null => {
+    if (typeof v === 'function') return [path, `a function (${describe(v)})`];
+    if (typeof v === 'symbol') return [path, 'a symbol'];
+    if (typeof v !== 'object' || v === null || seen.has(v)) return null;
+    seen.add(v);
+    if (isTagged(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return null;
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        const found = go(k, `${path}.keys()`) ?? go(x, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : String(k)})`);
+        if (found) return found;
+      }
+      return null;
+    }
+    if (v instanceof Set) {
+      for (const x of v) {
+        const found = go(x, `${path}.values()`);
+        if (found) return found;
+      }
+      return null;
+    }
+    const builtin = isBuiltinInstance(v);
+    const members = builtin ? [] : classMembers(v);
+    if (isPlain(v) || (!builtin && members.length === 0)) {
+      for (const key of Object.keys(v)) {
+        const found = go((v as Record<string, unknown>)[key], Array.isArray(v) ? `${path}[${key}]` : pathTo(path, key));
+        if (found) return found;
+      }
+      return null;
+    }
+    if (!builtin) {
+      const listed = members.slice(0, 3).join(', ') + (members.length > 3 ? ', …' : '');
+      return [path, `${describe(v)}, which would arrive as a plain object without its class's methods (${listed})`];
+    }
+    if (tryClone && v.constructor?.name !== 'MessagePort') {
+      try {
+        structuredClone(v);
+      } catch {
+        return [path, `${describe(v)}, which a structured clone cannot copy`];
+      }
+    }
+    return null;
+  };
+  return go(value, root);
+}
+
+/**
+ * Throws ArgumentTypeError (`ERR_DATA_CLONE`) naming the path of what in
+ * `value` cannot be sent to a thread as it is (see {@link unsendable}).
+ * `advice` ends the message.
+ */
+export function refuseUnsendable(method: string, value: unknown, root: string, advice: string): void {
+  const found = unsendable(value, root);
+  if (found) throw new ArgumentTypeError(`${method}: ${found[0]} is ${found[1]}. ${advice}`, 'ERR_DATA_CLONE');
 }

@@ -2,7 +2,7 @@
  * Argument checks at the public boundary, with CPython's messages. Each
  * throws before any state changes, so bad input never corrupts a primitive.
  */
-import { suspectTimeout } from '../debug/debug';
+import { debugHooks } from './hooks';
 import { ArgumentTypeError, OverflowError, ValueError, describe } from './errors';
 
 /**
@@ -30,7 +30,7 @@ function checkSeconds(method: string, what: string, value: unknown): number | nu
   if (value > TIMEOUT_MAX) throw new OverflowError(`${method}: ${what} value is too large (${value} > TIMEOUT_MAX)`);
   // Debug mode's check: 1,000 seconds or more looks like milliseconds
   // (TIMEOUT_MAX itself is a deliberate "as long as possible").
-  if (value >= 1000 && value < TIMEOUT_MAX) suspectTimeout(method, what, value);
+  if (value >= 1000 && value < TIMEOUT_MAX) debugHooks.suspectTimeout(method, what, value);
   return value;
 }
 

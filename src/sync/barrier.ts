@@ -16,8 +16,8 @@ import { AsyncOptions } from '../runtime/guard';
 import { Condition } from './condition';
 import { Section, critical, criticalWith } from './critical';
 import { Lock } from './lock';
-import { Waiting, binding, checkSignal, runAsync, runSync } from '../runtime/native';
-import { nameOf, setNameOf } from '../debug/debug';
+import { Waiting, Word, binding, checkSignal, runAsync, runSync } from '../runtime/native';
+import { nameOf, setNameOf, sourceHooks } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkCount, checkFunction, waitTimeout } from '../runtime/validate';
 
@@ -27,8 +27,6 @@ const FILLING = 0;
 const DRAINING = 1;
 const RESETTING = -1;
 const BROKEN = -2;
-// Slot of the condition's words: parties whose thread ended inside wait().
-const DEPARTED = 2;
 
 // The action of barriers created in this thread; other threads compile it
 // from its source (so, like a Thread target, it must not close over locals).
@@ -45,11 +43,11 @@ export function compiledActionCount(): number {
   return compiled.size;
 }
 
-function compiledAction(source: string): () => unknown {
+function compiledAction(source: string, at: object | null): () => unknown {
   let action = compiled.get(source);
   if (action) compiled.delete(source);
   else {
-    action = compileAction(source);
+    action = compileAction(source, at);
     if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
   }
   compiled.set(source, action);
@@ -67,6 +65,8 @@ export class Barrier {
   /** @internal */ readonly _parties: number;
   /** @internal */ readonly _timeout: number | null;
   /** @internal */ readonly _action: string | null;
+  /** @internal Where the action is written (its stack traces say so). */
+  readonly _actionAt: object | null;
 
   /**
    * @param parties how many threads must call wait() (>= 1).
@@ -83,8 +83,10 @@ export class Barrier {
       actions.set(this, action);
       // The function's own source, whatever its `toString` says or does.
       this._action = Function.prototype.toString.call(action);
+      this._actionAt = sourceHooks.placeOf(this._action);
     } else {
       this._action = null;
+      this._actionAt = null;
     }
   }
 
@@ -196,7 +198,7 @@ export class Barrier {
   // enrolParty) leave now: while the barrier fills, that breaks it, as a
   // party that can no longer arrive; while it drains, they are simply out.
   private fold(): void {
-    const departed = Atomics.exchange(this._cond._words, DEPARTED, 0);
+    const departed = Atomics.exchange(this._cond._words, Word.DepartedSlot, 0);
     if (departed === 0) return;
     this._words[COUNT] -= departed;
     if (this._words[STATE] === FILLING) this.break();
@@ -205,7 +207,7 @@ export class Barrier {
 
   private runAction(): void {
     if (this._action === null) return;
-    const action = actions.get(this) ?? compiledAction(this._action);
+    const action = actions.get(this) ?? compiledAction(this._action, this._actionAt);
     action();
   }
 
@@ -251,7 +253,7 @@ export class Barrier {
   /** The number of threads currently waiting in the barrier. */
   get nWaiting(): number {
     if (Atomics.load(this._words, STATE) !== FILLING) return 0;
-    return Atomics.load(this._words, COUNT) - Atomics.load(this._cond._words, DEPARTED);
+    return Atomics.load(this._words, COUNT) - Atomics.load(this._cond._words, Word.DepartedSlot);
   }
 
   /** Whether the barrier is broken. */
@@ -274,9 +276,9 @@ export class Barrier {
   }
 }
 
-function compileAction(source: string): () => unknown {
+function compileAction(source: string, at: object | null): () => unknown {
   try {
-    return new Function(`return (${source});`)() as () => unknown;
+    return sourceHooks.compile(source, at);
   } catch (error) {
     throw new RuntimeError(
       `Barrier: the action cannot run in this thread (it is sent as source text, so it must be a ` +

@@ -12,12 +12,11 @@ import { ArgumentTypeError, RuntimeError, describe } from '../runtime/errors';
 import type { Section } from './critical';
 import { Acquirable, AsyncOptions } from '../runtime/guard';
 import { Lock, locking } from './lock';
-import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
+import { Op, Status, Waiting, Word, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
 import { RLock } from './rlock';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkCount, checkFunction, waitTimeout } from '../runtime/validate';
 
-const WAITERS = 1;
 
 /**
  * A condition variable: threads wait() until another thread, holding the
@@ -111,7 +110,7 @@ export class Condition extends Acquirable {
   notify(n = 1): void {
     checkCount('Condition.notify', 'n', n, 0, Number.MAX_SAFE_INTEGER);
     this.checkOwned('notify');
-    if (n > 0 && Atomics.load(this._words, WAITERS) > 0) binding.wake(this._words, n);
+    if (n > 0 && Atomics.load(this._words, Word.WaitersSlot) > 0) binding.wake(this._words, n);
   }
 
   /** Wakes every thread waiting on this condition. */
@@ -158,7 +157,7 @@ export class Condition extends Acquirable {
   }
 
   override toString(): string {
-    return `<Condition(${String(this._lock)}, ${Atomics.load(this._words, WAITERS)})>`;
+    return `<Condition(${String(this._lock)}, ${Atomics.load(this._words, Word.WaitersSlot)})>`;
   }
 }
 

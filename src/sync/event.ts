@@ -8,24 +8,21 @@
  * enters native code only when somebody sleeps.
  */
 import { AsyncOptions } from '../runtime/guard';
-import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
-import { nameOf, setNameOf } from '../debug/debug';
+import { Op, Park, Status, Waiting, Word, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
+import { nameOf, setNameOf } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkNoArguments, waitTimeout } from '../runtime/validate';
 
-const STATE = 0;
-const WAITERS = 1;
-const FLAG = 1;
 
 function* waiting(words: Int32Array, deadline: number): Waiting<boolean> {
-  const seen = Atomics.load(words, STATE);
-  if (seen & FLAG) return true;
-  const park = { op: Op.Event, words, expected: seen, deadline, abortable: true };
+  const seen = Atomics.load(words, Word.StateSlot);
+  if (seen & Word.EventFlag) return true;
+  const park: Park = { op: Op.Event, words, expected: seen, deadline, abortable: true };
   for (;;) {
     const status = yield park;
     // Any change since the wait began is a set() (and maybe a clear()
     // after it): true, as Python reports a waiter woken by set().
-    if (Atomics.load(words, STATE) !== seen) return true;
+    if (Atomics.load(words, Word.StateSlot) !== seen) return true;
     if (status === Status.TimedOut) return false;
     throwIfAborted(status);
   }
@@ -46,26 +43,26 @@ export class Event {
 
   /** Whether the flag is true. */
   isSet(): boolean {
-    return (Atomics.load(this._words, STATE) & FLAG) !== 0;
+    return (Atomics.load(this._words, Word.StateSlot) & Word.EventFlag) !== 0;
   }
 
   /** Sets the flag and wakes every thread waiting for it. */
   set(): void {
     const w = this._words;
     // Next generation, flag set: one step, seen whole by every thread.
-    for (let s = Atomics.load(w, STATE); ; ) {
-      const was = Atomics.compareExchange(w, STATE, s, (((s >>> 1) + 1) << 1) | FLAG);
+    for (let s = Atomics.load(w, Word.StateSlot); ; ) {
+      const was = Atomics.compareExchange(w, Word.StateSlot, s, (((s >>> 1) + 1) << 1) | Word.EventFlag);
       if (was === s) break;
       s = was;
     }
     // Change the state, then read the waiter count (both seq-cst): pairs
     // with the waiter's "count, then read the state" in native/core/event.cc.
-    if (Atomics.load(w, WAITERS) > 0) binding.wake(w, Number.MAX_SAFE_INTEGER);
+    if (Atomics.load(w, Word.WaitersSlot) > 0) binding.wake(w, Number.MAX_SAFE_INTEGER);
   }
 
   /** Resets the flag; later wait() calls block until set() again. */
   clear(): void {
-    Atomics.and(this._words, STATE, ~FLAG);
+    Atomics.and(this._words, Word.StateSlot, ~Word.EventFlag);
   }
 
   /**

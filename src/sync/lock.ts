@@ -12,24 +12,22 @@
 import { RuntimeError } from '../runtime/errors';
 import { wrongThis } from '../runtime/receivers';
 import { Acquirable, AsyncOptions } from '../runtime/guard';
-import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
-import { track } from '../debug/debug';
+import { Op, Park, Status, Waiting, Word, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
+import { debugHooks } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkBlocking, checkNoArguments, lockTimeout } from '../runtime/validate';
 
-const LOCKED = 1;
-
 /** Takes the lock if it is free. */
 export function tryLock(words: Int32Array): boolean {
-  if (Atomics.compareExchange(words, 0, 0, LOCKED) === 0) return true;
+  if (Atomics.compareExchange(words, 0, 0, Word.LockedBit) === 0) return true;
   // Free but with waiters parked (PARKED alone): keep that bit.
   const state = Atomics.load(words, 0);
-  return (state & LOCKED) === 0 && Atomics.compareExchange(words, 0, state, state | LOCKED) === state;
+  return (state & Word.LockedBit) === 0 && Atomics.compareExchange(words, 0, state, state | Word.LockedBit) === state;
 }
 
 /** Releases the lock word; false if it was not locked. */
 export function unlock(words: Int32Array): boolean {
-  return Atomics.compareExchange(words, 0, LOCKED, 0) === LOCKED || binding.unlock(words);
+  return Atomics.compareExchange(words, 0, Word.LockedBit, 0) === Word.LockedBit || binding.unlock(words);
 }
 
 /**
@@ -38,7 +36,7 @@ export function unlock(words: Int32Array): boolean {
  * `critical`: the caller is in a critical section (critical.ts).
  */
 export function* locking(words: Int32Array, deadline: number, abortable: boolean, critical = false): Waiting<boolean> {
-  const park = { op: Op.Lock, words, deadline, abortable, critical };
+  const park: Park = { op: Op.Lock, words, deadline, abortable, critical };
   for (;;) {
     if (tryLock(words)) return true;
     const status = yield park;
@@ -73,7 +71,7 @@ export class Lock extends Acquirable {
     super();
     checkNoArguments('Lock', arguments.length);
     this._words = sharedWords(1);
-    track(this);
+    debugHooks.track(this);
   }
 
   /**
@@ -90,7 +88,7 @@ export class Lock extends Acquirable {
    */
   acquire(blocking?: boolean, timeout?: number | null): boolean {
     if (!(this instanceof Lock) || this._words === undefined) throw wrongThis('Lock.acquire', 'Lock', this);
-    if (blocking === undefined && timeout === undefined && Atomics.compareExchange(this._words, 0, 0, LOCKED) === 0) {
+    if (blocking === undefined && timeout === undefined && Atomics.compareExchange(this._words, 0, 0, Word.LockedBit) === 0) {
       return true;
     }
     const result = acquireWords('Lock.acquire', this._words, blocking, timeout);
@@ -120,7 +118,7 @@ export class Lock extends Acquirable {
 
   /** Whether the lock is held (by any thread). */
   locked(): boolean {
-    return (Atomics.load(this._words, 0) & LOCKED) !== 0;
+    return (Atomics.load(this._words, 0) & Word.LockedBit) !== 0;
   }
 
   /** @internal Condition support: nothing to save for a plain lock. */

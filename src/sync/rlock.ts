@@ -10,8 +10,8 @@ import { RuntimeError } from '../runtime/errors';
 import { wrongThis } from '../runtime/receivers';
 import { Acquirable, AsyncOptions } from '../runtime/guard';
 import { acquireWords, unlock } from './lock';
-import { checkSignal, ident, runAsync, runSync, Waiting } from '../runtime/native';
-import { track } from '../debug/debug';
+import { Waiting, Word, checkSignal, ident, runAsync, runSync } from '../runtime/native';
+import { debugHooks } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkBlocking, checkNoArguments, lockTimeout } from '../runtime/validate';
 
@@ -33,7 +33,7 @@ export class RLock extends Acquirable {
     super();
     checkNoArguments('RLock', arguments.length);
     this._words = sharedWords(3);
-    track(this);
+    debugHooks.track(this);
   }
 
   /**
@@ -88,7 +88,7 @@ export class RLock extends Acquirable {
 
   /** Whether any thread holds the lock. */
   locked(): boolean {
-    return (Atomics.load(this._words, 0) & 1) !== 0;
+    return (Atomics.load(this._words, Word.StateSlot) & Word.LockedBit) !== 0;
   }
 
   /** @internal Condition support: give the lock up entirely, keep the level. */

@@ -8,13 +8,12 @@
  */
 import { ValueError } from '../runtime/errors';
 import { Acquirable, AsyncOptions } from '../runtime/guard';
-import { Op, Status, Waiting, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
-import { track } from '../debug/debug';
+import { Op, Park, Status, Waiting, Word, binding, checkSignal, deadlineAfter, runAsync, runSync, throwIfAborted } from '../runtime/native';
+import { debugHooks } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkBlocking, checkCount, waitTimeout } from '../runtime/validate';
 
 const VALUE = 0;
-const WAITERS = 1;
 const MAX_VALUE = 0x7fffffff;
 
 function tryTake(words: Int32Array): boolean {
@@ -26,7 +25,7 @@ function tryTake(words: Int32Array): boolean {
 }
 
 function* taking(words: Int32Array, deadline: number): Waiting<boolean> {
-  const park = { op: Op.Semaphore, words, deadline, abortable: true };
+  const park: Park = { op: Op.Semaphore, words, deadline, abortable: true };
   for (;;) {
     if (tryTake(words)) return true;
     const status = yield park;
@@ -52,7 +51,7 @@ export class Semaphore extends Acquirable {
     checkCount(new.target.name, 'value', value, 0, MAX_VALUE);
     this._words = sharedWords(2);
     this._words[VALUE] = value;
-    track(this);
+    debugHooks.track(this);
   }
 
   /**
@@ -106,7 +105,7 @@ export class Semaphore extends Acquirable {
     }
     // Seq-cst "add value, then read waiters" pairs with the waiter's "count
     // itself, then read value" in native/core/semaphore.cc: no lost wake-up.
-    if (Atomics.load(w, WAITERS) > 0) binding.wake(w, n);
+    if (Atomics.load(w, Word.WaitersSlot) > 0) binding.wake(w, n);
   }
 
   /** The current value (number of free units). */

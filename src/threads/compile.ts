@@ -1,11 +1,17 @@
 /**
  * How code sent to a thread as source text becomes a function there: it is
- * compiled as if written in the file that sent it, so `require`, `import()`,
- * `__dirname` and `module` resolve from there. Used for Thread targets,
- * subclass methods, excepthooks and ThreadPoolExecutor tasks.
+ * compiled as if written in the file that sent it, so `require`, `import()`
+ * and `module` resolve from there, and placed where it is written (its
+ * Placement, from scope.ts) so stack traces give the user's file and line,
+ * with the declarations it needs (resolved names, compiler helpers) beside
+ * it. Used for Thread targets, subclass methods, excepthooks, Barrier
+ * actions and ThreadPoolExecutor tasks.
  */
 import Module from 'node:module';
 import path from 'node:path';
+
+import { setSourceHooks } from '../runtime/hooks';
+import { Placement, callerSites, place, setExportedNames } from './scope';
 
 type ModuleInternals = Module & { _compile(code: string, filename: string): void };
 const ModuleClass = Module as unknown as {
@@ -23,18 +29,51 @@ export function compileIn<T>(file: string, expression: string): T {
 }
 
 /**
- * Rebuilds a function from its source, as if written in `file`. A method
- * (`name() { ... }`) is accepted as well as a function expression.
+ * The text to compile so that V8 places the function where it is written:
+ * `head` ends the first line, blank lines and spaces then bring the source
+ * to its line and column (see Placement in scope.ts), and the prelude (its
+ * declarations run before the function is called) follows it.
+ */
+function placed(head: string, source: string, tail: string, place: Placement | undefined): string {
+  const line = place?.line ?? 1;
+  const column = place?.column ?? 0;
+  const pad = line > 1 ? `${'\n'.repeat(line - 1)}${' '.repeat(column)}` : ' '.repeat(Math.max(0, column - head.length));
+  return `${head}${pad}${source}${tail}${place?.prelude ? `\n${place.prelude}\n` : ''}`;
+}
+
+function evaluate<T>(requireFrom: string, place: Placement | undefined, code: string): T {
+  const m = new ModuleClass(requireFrom, null);
+  m.filename = requireFrom;
+  m.paths = ModuleClass._nodeModulePaths(path.dirname(requireFrom));
+  // Stack traces name the file the function is written in; require() and
+  // import() resolve from the file that sent it.
+  m._compile(code, place?.file ?? requireFrom);
+  return m.exports as T;
+}
+
+/**
+ * Rebuilds a function from its source, as if written in `file` (or where
+ * `place` says it is written, for its stack traces). A method
+ * (`name() { ... }`) is accepted as well as a function expression. The
+ * function keeps its name, and an arrow is named as it was (`target`), not
+ * after the assignment that rebuilds it.
  * @throws SyntaxError naming `what` when the source is no function.
  */
-export function compileFunction(file: string, source: string, name: string, what = "the thread's target"): (...args: unknown[]) => unknown {
+export function compileFunction(
+  file: string,
+  source: string,
+  name: string,
+  what = "the thread's target",
+  place?: Placement,
+): (...args: unknown[]) => unknown {
+  const key = JSON.stringify(name);
   try {
-    return compileIn(file, source);
+    return evaluate(file, place, placed(`module.exports = ({ ${key}: (`, source, `\n) })[${key}];`, place));
   } catch (error) {
     // A method used as a target prints as `name() { ... }`.
     if (!(error instanceof SyntaxError)) throw error;
     try {
-      return compileIn<Record<string, (...args: unknown[]) => unknown>>(file, `{ ${source} }`)[name];
+      return evaluate(file, place, placed('module.exports = ({', source, `\n})[${key}];`, place));
     } catch {
       throw new SyntaxError(
         `${what} cannot be rebuilt from its source (${error.message}). A function is ` +
@@ -43,6 +82,39 @@ export function compileFunction(file: string, source: string, name: string, what
       );
     }
   }
+}
+
+/** A member of a class sent to a thread: a method, getter or setter's source and where it is written. */
+export interface Member {
+  source: string;
+  place?: Placement;
+}
+
+/**
+ * Rebuilds one level of a class named `name` (its methods, getters and
+ * setters) over `base`, as if written in `file`. Each member is compiled
+ * where it is written; `super` in it reaches `base`. The level's
+ * `constructor` is a stand-in of that name, so stack traces and `toString()`
+ * name the class (`Worker.run`), not Thread.
+ */
+export function compileMembers(file: string, base: object, members: Member[], name = ''): object {
+  const level = Object.create(base) as object;
+  if (/^[A-Za-z_$][\w$]*$/.test(name)) {
+    const stand = new Function(`return function ${name}() {};`)() as () => void;
+    Object.defineProperty(level, 'constructor', { value: stand, writable: true, configurable: true });
+  }
+  for (const member of members) {
+    const make = evaluate<(b: object) => object>(file, member.place, placed('module.exports = (__base) => ({ __proto__: __base,', member.source, '\n});', member.place));
+    const home = make(base);
+    for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(home))) {
+      const existing = Object.getOwnPropertyDescriptor(level, key);
+      // A getter and its setter are written (and compiled) apart.
+      if (existing && (d.get || d.set)) {
+        Object.defineProperty(level, key, { get: d.get ?? existing.get, set: d.set ?? existing.set, configurable: true, enumerable: false });
+      } else Object.defineProperty(level, key, { ...d, enumerable: false });
+    }
+  }
+  return level;
 }
 
 /**
@@ -61,4 +133,22 @@ export function explain(error: unknown, what = "a thread's target", passIn = 'to
   );
   explained.stack = `${explained.name}: ${explained.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
   return explained;
+}
+
+/**
+ * @internal Called once, by the package's install: tells the inspection of
+ * functions sent as source the names every thread has (`exported`, what
+ * pthreading exports), and lets a Barrier place its action where it is
+ * written (see SourceHooks in runtime/hooks.ts).
+ */
+export function installSourceHooks(exported: string[]): void {
+  setExportedNames(exported);
+  setSourceHooks({
+    placeOf: (source) => place(source, callerSites()),
+    compile: (source, at) => {
+      const where = at as Placement | null;
+      if (!where?.file) return new Function(`return (${source});`)() as () => unknown;
+      return compileFunction(where.file, source, 'action', 'the action', where) as () => unknown;
+    },
+  });
 }

@@ -1,7 +1,7 @@
 /** `sleep(seconds)` (blocking, precise, cancellable at exit) and `sleepAsync`. */
 import { AbortError, ValueError } from '../runtime/errors';
 import { AsyncOptions } from '../runtime/guard';
-import { Op, Status, Waiting, atDeadline, checkSignal, deadlineAfter, runSync } from '../runtime/native';
+import { Op, Park, Status, Waiting, atDeadline, checkSignal, deadlineAfter, runSync } from '../runtime/native';
 import { asyncSignal, waitTimeout } from '../runtime/validate';
 
 // Nobody ever wakes this word: a park on it ends only at its deadline (or
@@ -9,7 +9,7 @@ import { asyncSignal, waitTimeout } from '../runtime/validate';
 const never = new Int32Array(new SharedArrayBuffer(4));
 
 function* sleeping(deadline: number): Waiting<void> {
-  const park = { op: Op.Futex, words: never, expected: 0, deadline, abortable: false };
+  const park: Park = { op: Op.Futex, words: never, expected: 0, deadline, abortable: false };
   while ((yield park) !== Status.TimedOut);
 }
 

@@ -6,15 +6,18 @@
  * text (so it may not close over local variables; everything pthreading
  * exports is a global there, and `require` resolves from the file that
  * created the thread), a module target by specifier, and a subclass as the
- * source of its methods plus its instance data. Arguments are structured-
- * cloned; pthreading primitives among them arrive as the same objects.
+ * source of its methods plus its instance data. Each function is inspected
+ * first (scope.ts): names it cannot see there are refused at start(), and
+ * it is compiled where it is written. Arguments are structured-cloned;
+ * pthreading primitives among them arrive as the same objects. When run()
+ * returns, the thread's fields come back (src/worker.ts) and join() assigns
+ * them onto the creating thread's object.
  *
  * Every thread of the process is in one native table (native/core/threads.h), so
  * `currentThread()`, `enumerate()` and `join()` work from any thread.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, MessagePort, TransferListItem, Worker, isMainThread, threadId } from 'node:worker_threads';
+import { MessageChannel, MessagePort, TransferListItem, Worker, isMainThread, receiveMessageOnPort, threadId } from 'node:worker_threads';
 
 import { ArgumentTypeError, RuntimeError, ValueError, describe } from '../runtime/errors';
 import { AsyncOptions } from '../runtime/guard';
@@ -22,6 +25,7 @@ import {
   BOOT_KEY,
   MAIN_IDENT,
   Op,
+  Park,
   Status,
   ThreadRow,
   Waiting,
@@ -34,8 +38,11 @@ import {
   throwIfAborted,
 } from '../runtime/native';
 import { loggingConfig, type LoggingConfig } from '../logging/logging';
-import { refuseForeignIn, registerKind } from '../runtime/shared';
+import { refuseForeignIn, registerKind, revive, unsendable } from '../runtime/shared';
 import { asyncSignal, checkCount, checkName, waitTimeout } from '../runtime/validate';
+import type { Member } from './compile';
+import { Inspection, Missing, Placement, Site, callerSites, freeVariableError, inspect } from './scope';
+export { callerSites } from './scope';
 
 /** A target loaded from a module on the thread: `export` defaults to 'default'. */
 export interface ModuleTarget {
@@ -43,24 +50,37 @@ export interface ModuleTarget {
   export?: string;
 }
 
-/** What a target may be. */
-export type Target = ((...args: any[]) => unknown) | ModuleTarget; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A function a thread may run. */
+export type TargetFunction = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Python's `Thread(group, target, name, args, kwargs, *, daemon)`. */
-export interface ThreadOptions {
+/** What a target may be. */
+export type Target = TargetFunction | ModuleTarget;
+
+/** The parameters of `F` but the last (the positional ones, when the last takes `kwargs`). */
+export type LeadingParameters<F extends TargetFunction> = Parameters<F> extends [...infer Leading, unknown] ? Leading : Parameters<F>;
+
+/** The last parameter of `F` (where `kwargs` arrive). */
+export type LastParameter<F extends TargetFunction> = Parameters<F> extends [...unknown[], infer Last] ? Last : Record<string, unknown>;
+
+/**
+ * Python's `Thread(group, target, name, args, kwargs, *, daemon)`. With a
+ * function target, `args` are checked against its parameters: all of them,
+ * or all but the last when `kwargs` are given (they arrive as the last).
+ */
+export interface ThreadOptions<F extends TargetFunction = TargetFunction, K extends Record<string, unknown> | null = null> {
   /** The function (sent as source) or module export the thread runs. */
-  target?: Target | null;
+  target?: F | ModuleTarget | null;
   /**
    * The thread's name; `Thread-N` by default, also for an empty name, as in
    * Python. A number is taken as its string (Python's `str(name)`).
    */
   name?: string | number | null;
-  /** Positional arguments of the target. */
-  args?: readonly unknown[] | null;
-  /** Keyword arguments: passed to the target as one last argument. */
-  kwargs?: Record<string, unknown> | null;
   /** Whether the thread is a daemon; inherited from the creating thread by default. */
   daemon?: boolean | null;
+  /** Positional arguments of the target. */
+  args?: Readonly<K extends null ? Parameters<F> : LeadingParameters<F>> | null;
+  /** Keyword arguments: passed to the target as one last argument. */
+  kwargs?: K & (K extends null ? unknown : LastParameter<F>);
 }
 
 /** What `excepthook` receives, as Python's `threading.ExceptHookArgs`. */
@@ -74,11 +94,11 @@ export interface ExceptHookArgs {
 /** The description of what a thread runs, sent in its workerData. */
 export interface RunSpec {
   base: 'Thread' | 'Timer';
-  /** Subclass methods, base-most class first: name -> source. */
-  levels: Record<string, string>[];
+  /** Each subclass's name and its methods, getters and setters, base-most class first. */
+  levels: { name: string; members: Member[] }[];
   /** The instance's own data (cloned). */
   state: Record<string, unknown>;
-  target: { kind: 'function'; source: string; name: string } | { kind: 'module'; module: string; export: string } | null;
+  target: { kind: 'function'; source: string; name: string; place: Placement } | { kind: 'module'; module: string; export: string } | null;
   args: unknown[];
   kwargs: Record<string, unknown> | null;
 }
@@ -94,6 +114,8 @@ export interface Boot {
 
 interface Local {
   target: Target | ((...args: unknown[]) => unknown) | null;
+  /** The frames of the code that created the thread (see scope.ts). */
+  sites?: Site[];
   args: unknown[];
   kwargs: Record<string, unknown> | null;
   worker?: Worker;
@@ -101,6 +123,8 @@ interface Local {
   words?: Int32Array;
   /** Objects in args to transfer rather than clone (MessagePorts). */
   transfer?: TransferListItem[];
+  /** Where the thread sends its fields back when run() returns (see src/worker.ts). */
+  port?: MessagePort;
 }
 
 /** What claiming a warm worker's row found (native/core/threads.h). */
@@ -131,10 +155,16 @@ export function transferArgs(thread: Thread, list: TransferListItem[]): void {
 
 // Per-object data that must not travel with a structured clone.
 const locals = new WeakMap<Thread, Local>();
-// This thread's handles, one per ident, so `t === mainThread()` holds.
-const handles = new Map<number, Thread>();
+// This thread's handles of threads, one per ident, so `t === mainThread()`
+// holds. The native table is the truth about every thread (its ident, name,
+// daemon flag, state); a handle only refers to a row, and is held weakly,
+// except this thread's own, the main thread's and those of the threads this
+// thread started (in `children` while they run).
+const handles = new Map<number, WeakRef<Thread>>();
+let ownHandle: Thread | null = null;
+let mainHandle: Thread | null = null;
 // Threads started from this thread whose worker has not exited: a thread
-// waits for them after its run() (see bootstrap.ts).
+// waits for them after its run() (see src/worker.ts).
 const children = new Set<Thread>();
 
 let stackBytes = 0;
@@ -152,14 +182,31 @@ export function exiting(): boolean {
   return (process as { _exiting?: boolean })._exiting === true;
 }
 
-const bootstrap = path.join(__dirname, 'bootstrap.js');
-const libraryDir = path.join(__dirname, '..'); // dist/: every file of the library
+const bootstrap = path.join(__dirname, '..', 'worker.js'); // src/worker.ts
+
+// What in a thread's args, kwargs or instance data cannot be sent as it is
+// (see unsendable() in shared.ts), as [path, what].
+function unsendableIn(spec: RunSpec, tryClone: boolean): [string, string] | null {
+  const found = unsendable(spec.args, 'args', tryClone) ?? unsendable(spec.kwargs, 'kwargs', tryClone);
+  if (found) return found;
+  // The instance data is tagged as a Thread: look at each field.
+  for (const [key, value] of Object.entries(spec.state)) {
+    const inField = unsendable(value, `this.${key}`, tryClone);
+    if (inField) return inField;
+  }
+  return null;
+}
+
+// What every refusal of a thread's data ends with.
+const CLONED =
+  'Thread args, kwargs and instance data are structured-cloned: pass data and pthreading primitives, ' +
+  'not functions or class instances (rebuild an object in the thread from its data)';
 
 /**
  * A thread of control. Create it with a target, or subclass it and
  * override `run()`; then `start()` it, and `join()` it to wait for its end.
  */
-export class Thread {
+export class Thread<F extends TargetFunction = TargetFunction, K extends Record<string, unknown> | null = null> {
   /** @internal */ readonly _kind: string = 'Thread';
   /** @internal */ _ident: number | null = null;
   /** @internal */ _name: string;
@@ -174,7 +221,7 @@ export class Thread {
    * @throws TypeError for a target that is neither a function nor
    *   `{ module, export }`, or arguments of the wrong type.
    */
-  constructor(options: ThreadOptions = {}) {
+  constructor(options: ThreadOptions<F, K> = {}) {
     if (typeof options !== 'object' || options === null) {
       throw new ArgumentTypeError(`Thread: options must be an object like { target, args }, not ${describe(options)}`);
     }
@@ -195,16 +242,22 @@ export class Thread {
     // gets a default name too.
     this._name = name ? checkName('Thread', name) : `Thread-${binding.nextThreadNumber()}`;
     this._daemon = daemon ?? currentThread().daemon;
-    this._creator = creatorFile();
-    locals.set(this, { target, args: args ? [...args] : [], kwargs });
+    const sites = callerSites();
+    this._creator = sites[0].file;
+    locals.set(this, { target, args: args ? [...(args as readonly unknown[])] : [], kwargs, sites });
   }
 
   /**
    * Starts the thread: `run()` is called on a new OS thread. As in Python,
    * returns once the thread is running.
    * @throws RuntimeError if called more than once.
+   * @throws FreeVariableError (a ReferenceError) if the target or a
+   *   subclass's methods use names of the code around them, which their
+   *   thread cannot see: the message lists each, with what to do instead.
    * @throws TypeError if the arguments or the instance's data cannot be
-   *   sent to a thread (functions, class instances other than pthreading's).
+   *   sent to a thread (functions, symbols, instances of classes with
+   *   methods): the message names the path (`args[1].config`); or if a
+   *   subclass's methods use `#private` fields.
    */
   start(): void {
     const ident = this.launch();
@@ -245,6 +298,8 @@ export class Thread {
     locals.set(this, local);
     const spec = runSpec(this, local, 0);
     refuseForeignIn('Thread.start', spec);
+    const unfit = unsendableIn(spec, false);
+    if (unfit) throw new ArgumentTypeError(`Thread.start: ${unfit[0]} is ${unfit[1]}. ${CLONED}`, 'ERR_DATA_CLONE');
     // The claimed worker's row is visible from here on, as a starting thread.
     const spare = takeSpare(this._name, this._daemon);
     const ident = spare.ident;
@@ -263,20 +318,19 @@ export class Thread {
       binding.threadFinished(ident);
       void spare.worker.terminate();
       if ((error as Error).name === 'DataCloneError') {
-        throw new ArgumentTypeError(
-          `Thread.start: ${(error as Error).message}. Thread args, kwargs and instance data are ` +
-            `structured-cloned: pass data and pthreading primitives, not functions or class instances`,
-        );
+        const found = unsendableIn(spec, true);
+        const what = found ? `${found[0]} is ${found[1]}` : (error as Error).message;
+        throw new ArgumentTypeError(`Thread.start: ${what}. ${CLONED}`, 'ERR_DATA_CLONE');
       }
       throw error;
     }
     // The worker sleeps on this word until its job is posted.
     Atomics.store(spare.words, JOB, 1);
     Atomics.notify(spare.words, JOB);
-    spare.port.close();
+    local.port = spare.port;
     this._ident = ident;
     this._started = true;
-    handles.set(ident, this);
+    handles.set(ident, new WeakRef(this));
     const worker = spare.worker;
     local.worker = worker;
     local.words = spare.words;
@@ -320,20 +374,38 @@ export class Thread {
    * Waits until the thread ends, or `timeout` seconds pass (`null`:
    * forever). Returns nothing, as in Python: check `isAlive()` after a
    * timed join. Blocks the calling thread; see {@link joinAsync}.
+   *
+   * Once the thread has ended, the fields its `run()` stored on `this` (on
+   * the thread's copy of the object) are assigned onto this object, so a
+   * result stored as `this.result` is here, as Python's `self.result`.
    * @throws RuntimeError before start(), or to join the current thread.
    */
   join(timeout?: number | null): void {
     const seconds = waitTimeout('Thread.join', timeout);
-    runSync(joining(this.checkJoin(), deadlineAfter(seconds)));
+    const ident = this.checkJoin();
+    runSync(joining(ident, deadlineAfter(seconds)));
+    this.takeFields(ident);
   }
 
-  /** As {@link join}, without blocking the event loop. */
+  /** As {@link join} (fields stored by `run()` included), without blocking the event loop. */
   async joinAsync(timeout?: number | null, options?: AsyncOptions): Promise<void> {
     const seconds = waitTimeout('Thread.joinAsync', timeout);
     const signal = asyncSignal('Thread.joinAsync', options);
     const ident = this.checkJoin();
     checkSignal(signal);
     await runAsync(joining(ident, deadlineAfter(seconds)), signal);
+    this.takeFields(ident);
+  }
+
+  // Once the thread has ended: the fields its run() set on its copy of
+  // this object, sent back as it ended (src/worker.ts), are assigned here.
+  private takeFields(ident: number): void {
+    const local = locals.get(this);
+    if (!local?.port || binding.findThread(ident) !== null) return;
+    const message = receiveMessageOnPort(local.port) as { message: { fields: Record<string, unknown> } } | undefined;
+    local.port.close();
+    local.port = undefined;
+    if (message) Object.assign(this, revive(message.message.fields));
   }
 
   private checkJoin(): number {
@@ -583,31 +655,33 @@ export async function retire(): Promise<void> {
   }
 }
 
-// When a thread other than the main one exits some other way (process.exit()
-// in a target, or a plain Worker's end), the workers it started end with it:
-// cancel their native waits first, or Node's wait for them never returns.
-// (The main thread cancels every thread's waits at exit: see native.ts.)
-if (!isMainThread) {
-  process.on('exit', () => {
-    for (const spare of spares) void spare.worker.terminate();
-    for (const t of children) {
-      const worker = locals.get(t)?.worker;
-      if (worker) void worker.terminate();
-    }
-  });
+/**
+ * @internal When a thread other than the main one exits some other way
+ * (process.exit() in a target, or a plain Worker's end), the workers it
+ * started end with it: their native waits are cancelled first, or Node's
+ * wait for them never returns. (The main thread cancels every thread's
+ * waits at exit.) Run from process 'exit' in a worker: src/install.ts.
+ */
+export function endChildren(): void {
+  for (const spare of spares) void spare.worker.terminate();
+  for (const t of children) {
+    const worker = locals.get(t)?.worker;
+    if (worker) void worker.terminate();
+  }
 }
 
-// The end of the main thread. As in Python, the main thread counts as
-// stopped once its script has ended (here: once its event loop has nothing
-// left to do), and the process then waits for every non-daemon thread,
-// whichever thread started it. Threads' workers are unreferenced, so this
-// is what keeps the process up for them.
-if (isMainThread) {
-  process.on('beforeExit', () => {
-    if (binding.findThread(MAIN_IDENT)) binding.threadFinished(MAIN_IDENT);
-    const rows = binding.listThreads().filter((row) => !row.daemon && !row.dummy);
-    for (const row of rows) handleFor(row).joinAsync().catch(() => undefined);
-  });
+/**
+ * @internal The end of the main thread. As in Python, the main thread
+ * counts as stopped once its script has ended (here: once its event loop
+ * has nothing left to do), and the process then waits for every non-daemon
+ * thread, whichever thread started it. Threads' workers are unreferenced,
+ * so this is what keeps the process up for them. Run from process
+ * 'beforeExit' in the main thread: src/install.ts.
+ */
+export function mainScriptEnded(): void {
+  if (binding.findThread(MAIN_IDENT)) binding.threadFinished(MAIN_IDENT);
+  const rows = binding.listThreads().filter((row) => !row.daemon && !row.dummy);
+  for (const row of rows) handleFor(row).joinAsync().catch(() => undefined);
 }
 
 // Thread states in the native table (native/core/threads.h).
@@ -617,7 +691,7 @@ const RUNNING = 1;
 // The start wait: sleep on the thread's row while it is starting. The park
 // carries the state seen here, so a start in between is never slept through.
 function* starting(ident: number): Waiting<void> {
-  const park = { op: Op.Futex, words: joinWords, ident, expected: STARTING, deadline: Infinity, abortable: false };
+  const park: Park = { op: Op.Futex, words: joinWords, ident, expected: STARTING, deadline: Infinity, abortable: false };
   for (let row = binding.findThread(ident); row && !row.running; row = binding.findThread(ident)) yield park;
 }
 
@@ -639,19 +713,33 @@ export function registerBase(prototype: object, base: RunSpec['base']): void {
   bases.set(prototype, base);
 }
 
+// What the thread runs. Every function in it is sent as source: each is
+// inspected (scope.ts) for where it is written and the names it uses, and
+// the names none of them can see are refused at once, in one error.
 function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
-  const levels: Record<string, string>[] = [];
+  const sites = local.sites ?? [];
+  const missing: Missing[] = [];
+  const privates = new Set<string>();
+  const inspected = (fn: Function, source: string): Inspection => { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+    const found = inspectFunction(fn, source, sites);
+    missing.push(...found.missing);
+    for (const p of found.privates) privates.add(p);
+    return found;
+  };
+  const levels: RunSpec['levels'] = [];
   let proto = Object.getPrototypeOf(thread) as object;
   while (!bases.has(proto)) {
-    const methods: Record<string, string> = {};
+    const members: Member[] = [];
     for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
       if (key === 'constructor') continue;
-      if (typeof d.value === 'function') methods[key] = String(d.value);
-      else if (d.get || d.set) {
-        methods[key] = [d.get && String(d.get), d.set && String(d.set)].filter(Boolean).join(', ');
+      for (const fn of [d.value, d.get, d.set]) {
+        if (typeof fn !== 'function') continue;
+        const source = Function.prototype.toString.call(fn);
+        members.push({ source, place: inspected(fn, source).placement });
       }
     }
-    levels.unshift(methods);
+    const ctor = (proto as { constructor?: { name?: unknown } }).constructor;
+    levels.unshift({ name: typeof ctor?.name === 'string' ? ctor.name : '', members });
     proto = Object.getPrototypeOf(proto);
     if (proto === null) throw new RuntimeError('Thread.start: not a Thread');
   }
@@ -662,40 +750,52 @@ function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
   const target = local.target;
   let spec: RunSpec['target'] = null;
   if (typeof target === 'function') {
-    spec = { kind: 'function', source: String(target), name: target.name };
+    const source = String(target);
+    spec = { kind: 'function', source, name: target.name, place: inspected(target, source).placement };
   } else if (target) {
     const m = target.module;
     spec = { kind: 'module', module: m instanceof URL ? m.href : m, export: target.export ?? 'default' };
   }
+  if (privates.size) {
+    throw new ArgumentTypeError(
+      `Thread.start: ${thread.constructor.name} uses private fields (${[...privates].join(', ')}), which cannot reach its ` +
+        'thread: the methods of a Thread subclass are sent as source text and its fields as data, and a ' +
+        "class's #private fields are neither. Use ordinary fields (this._name) instead",
+      'ERR_PRIVATE_FIELDS',
+    );
+  }
+  if (missing.length) {
+    const what = typeof target === 'function' && levels.length === 0 ? 'the target' : `${thread.constructor.name}`;
+    throw freeVariableError('Thread.start', what, 'in args (or kwargs)', missing);
+  }
   return { base: bases.get(proto)!, levels, state, target: spec, args: local.args, kwargs: local.kwargs };
+}
+
+// Inspections of functions already sent, by function and call site: the
+// same target started again costs a lookup.
+const inspections = new WeakMap<object, { site: Site | undefined; inspection: Inspection }>();
+
+/** @internal Inspects a function sent as source from `sites` (see scope.ts), cached. */
+export function inspectFunction(fn: object, source: string, sites: Site[]): Inspection {
+  const known = inspections.get(fn);
+  if (known && known.site?.file === sites[0]?.file && known.site?.line === sites[0]?.line) return known.inspection;
+  const inspection = inspect(source, sites);
+  inspections.set(fn, { site: sites[0], inspection });
+  return inspection;
 }
 
 // The file that created a thread: `require` and `import()` in its target
 // resolve from there.
 /** @internal The file of the first caller outside this library. */
 export function creatorFile(): string {
-  const saved = Error.prepareStackTrace;
-  try {
-    Error.prepareStackTrace = (_e, frames) => frames;
-    const frames = new Error().stack as unknown as NodeJS.CallSite[];
-    for (const frame of frames) {
-      let file = frame.getFileName();
-      if (!file) continue;
-      if (file.startsWith('file://')) file = fileURLToPath(file);
-      if (file.startsWith('node:') || file.startsWith(libraryDir)) continue;
-      if (path.isAbsolute(file)) return file;
-    }
-  } finally {
-    Error.prepareStackTrace = saved;
-  }
-  return path.join(process.cwd(), '[thread]');
+  return callerSites()[0].file;
 }
 
 // ---------------------------------------------------------------------------
 // The threading module's functions.
 
 function handleFor(row: ThreadRow): Thread {
-  let t = handles.get(row.ident);
+  let t = handles.get(row.ident)?.deref();
   if (!t) {
     t = Object.create(Thread.prototype) as Thread;
     Object.assign(t, {
@@ -707,7 +807,7 @@ function handleFor(row: ThreadRow): Thread {
       _nativeId: row.nativeId || null,
       _creator: '',
     });
-    handles.set(row.ident, t);
+    handles.set(row.ident, new WeakRef(t));
     if (handles.size >= pruneAt) pruneHandles();
   } else {
     t._name = row.name;
@@ -720,25 +820,28 @@ function handleFor(row: ThreadRow): Thread {
 // short threads others start does not keep them all: amortized O(1).
 let pruneAt = 64;
 function pruneHandles(): void {
-  for (const id of handles.keys()) {
-    if (id !== myIdent && id !== MAIN_IDENT && binding.findThread(id) === null) handles.delete(id);
+  for (const [id, ref] of handles) {
+    if (ref.deref() === undefined || (id !== myIdent && id !== MAIN_IDENT && binding.findThread(id) === null)) handles.delete(id);
   }
   pruneAt = Math.max(64, handles.size * 2);
 }
 
 /** @internal How many thread handles this thread keeps (tests). */
 export function handleCount(): number {
-  return handles.size;
+  let live = 0;
+  for (const ref of handles.values()) if (ref.deref()) live++;
+  return live;
 }
 
-/** @internal The bootstrap sets what a rebuilt Thread runs. */
+/** @internal The worker entry (src/worker.ts) sets what a rebuilt Thread runs. */
 export function setLocal(t: Thread, local: Local): void {
   locals.set(t, local);
 }
 
 /** @internal Makes `t` the handle of this thread (the thread's own object). */
 export function adoptCurrent(t: Thread): void {
-  handles.set(myIdent, t);
+  ownHandle = t;
+  handles.set(myIdent, new WeakRef(t));
 }
 
 /**
@@ -746,16 +849,17 @@ export function adoptCurrent(t: Thread): void {
  * pthreading (a raw Worker), a daemon "dummy" thread named `Dummy-N`.
  */
 export function currentThread(): Thread {
-  const own = handles.get(myIdent);
-  if (own) return own;
+  if (ownHandle) return ownHandle;
   const row = binding.findThread(myIdent) ?? { ident: myIdent, name: 'MainThread', daemon: false, dummy: true, nativeId: 0, running: true };
-  return handleFor(row);
+  return (ownHandle = handleFor(row));
 }
 
 /** The main thread's Thread object, from any thread. */
 export function mainThread(): Thread {
   const row = binding.findThread(MAIN_IDENT) ?? { ident: MAIN_IDENT, name: 'MainThread', daemon: false, dummy: true, nativeId: 0, running: true };
-  return handleFor(row);
+  const t = handleFor(row);
+  mainHandle ??= t;
+  return t;
 }
 
 /**

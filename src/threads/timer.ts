@@ -7,7 +7,7 @@
 import { ValueError } from '../runtime/errors';
 import { Event } from '../sync/event';
 import { registerKind } from '../runtime/shared';
-import { Thread, registerBase } from './thread';
+import { Thread, ThreadOptions, registerBase } from './thread';
 import { checkFunction, waitTimeout } from '../runtime/validate';
 
 /** Calls `fn(...args)` on a new thread after `interval` seconds. */
@@ -25,7 +25,7 @@ export class Timer extends Thread {
     const seconds = waitTimeout('Timer', interval, 'interval');
     if (seconds === null || interval < 0) throw new ValueError(`Timer: interval must be a non-negative number of seconds, not ${interval}`);
     checkFunction('Timer', 'fn', fn);
-    super({ target: fn, args, kwargs });
+    super({ target: fn, args, kwargs } as ThreadOptions);
     this._interval = seconds;
   }
 

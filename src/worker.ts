@@ -6,16 +6,17 @@
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
-import * as pthreading from '../index';
-import { compileFunction as compileTarget, compileIn, explain } from './compile';
-import { ThreadExitError } from '../runtime/errors';
-import { applyLoggingConfig } from '../logging/logging';
-import { BOOT_KEY, binding } from '../runtime/native';
-import { revive } from '../runtime/shared';
-import { installSyncOutput } from './output';
-import { shutdownExecutors } from '../concurrent/executor';
+import * as pthreading from './index';
+import { compileFunction as compileTarget, compileIn, compileMembers, explain } from './threads/compile';
+import { MODULE_ALIASES, type Placement } from './threads/scope';
+import { ThreadExitError } from './runtime/errors';
+import { applyLoggingConfig } from './logging/logging';
+import { BOOT_KEY, binding } from './runtime/native';
+import { revive } from './runtime/shared';
+import { installSyncOutput } from './threads/output';
+import { shutdownExecutors } from './concurrent/executor';
 import {
   Boot,
   JOB,
@@ -29,13 +30,14 @@ import {
   retire,
   setExcepthook,
   setLocal,
-} from './thread';
-import { Timer } from './timer';
+} from './threads/thread';
+import { Timer } from './threads/timer';
 
 installSyncOutput();
 // Everything pthreading exports is usable in a target without an import.
-// TypeScript compiled to CommonJS reaches a named import as `pthreading_1.x`.
-const aliases = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`pthreading_${i + 1}`, pthreading]));
+// Compiled code reaches a named import as `pthreading_1.x`, `import_pthreading.x`…
+// (see MODULE_ALIASES).
+const aliases = Object.fromEntries(MODULE_ALIASES.map((name) => [name, pthreading]));
 Object.assign(globalThis, pthreading, aliases, { threading: pthreading, pthreading });
 
 // A warm worker sleeps until start() posts its job (see Warm workers in
@@ -48,9 +50,53 @@ function awaitJob(spare: SpareBoot['spare']): Boot {
   revive({});
   while (Atomics.load(spare.words, JOB) === 0) Atomics.wait(spare.words, JOB, 0);
   const job = receiveMessageOnPort(spare.port);
-  spare.port.close();
   if (!job) process.exit(0);
+  // The port stays open (unreferenced) to send the thread's fields back.
+  resultPort = spare.port;
+  resultPort.unref();
   return revive(job.message as Boot);
+}
+
+let resultPort: MessagePort | null = null;
+
+// The fields of the Thread object that are the library's, not the user's.
+const INTERNAL = new Set(['_kind', '_ident', '_name', '_daemon', '_started', '_nativeId', '_creator', '_interval', '_finished']);
+
+/**
+ * Sends the thread's own fields back to the thread that started it, which
+ * assigns them onto its object in join() (Python's threads share the
+ * object: a result stored on `self` in run() is there after join()). Sent:
+ * the fields run() set or replaced, and those holding arrays and plain
+ * objects, which it may have changed in place. A field whose value cannot
+ * be cloned is left out.
+ */
+function sendBack(self: Thread, initial: Map<string, unknown>): void {
+  if (!resultPort) return;
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(self)) {
+    if (INTERNAL.has(key)) continue;
+    const value = (self as unknown as Record<string, unknown>)[key];
+    const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+    const inPlace = Array.isArray(value) || proto === Object.prototype || proto === null || value instanceof Map || value instanceof Set;
+    if (!initial.has(key) || initial.get(key) !== value || inPlace) fields[key] = value;
+  }
+  try {
+    resultPort.postMessage({ fields });
+  } catch {
+    for (const key of Object.keys(fields)) {
+      try {
+        structuredClone(fields[key]);
+      } catch {
+        delete fields[key];
+      }
+    }
+    try {
+      resultPort.postMessage({ fields });
+    } catch {
+      // nothing to send
+    }
+  }
+  resultPort.close();
 }
 
 const given = (workerData as Record<string, Boot | SpareBoot>)[BOOT_KEY];
@@ -63,8 +109,8 @@ function compile<T>(expression: string): T {
 }
 applyLoggingConfig(boot.logging);
 
-function compileFunction(source: string, name: string): (...args: unknown[]) => unknown {
-  return compileTarget(boot.creator, source, name);
+function compileFunction(source: string, name: string, place?: Placement): (...args: unknown[]) => unknown {
+  return compileTarget(boot.creator, source, name, "the thread's target", place);
 }
 
 async function loadModuleTarget(specifier: string, exportName: string): Promise<(...args: unknown[]) => unknown> {
@@ -83,14 +129,11 @@ async function loadModuleTarget(specifier: string, exportName: string): Promise<
 
 async function build(spec: RunSpec): Promise<Thread> {
   let proto: object = spec.base === 'Timer' ? Timer.prototype : Thread.prototype;
-  for (const level of spec.levels) {
-    const members = Object.values(level).join(',\n');
-    proto = compile<(base: object) => object>(`function (__base) { return { __proto__: __base,\n${members}\n}; }`)(proto);
-  }
+  for (const level of spec.levels) proto = compileMembers(boot.creator, proto, level.members, level.name);
   const self = Object.create(proto) as Thread;
   Object.assign(self, spec.state);
   let target = null;
-  if (spec.target?.kind === 'function') target = compileFunction(spec.target.source, spec.target.name);
+  if (spec.target?.kind === 'function') target = compileFunction(spec.target.source, spec.target.name, spec.target.place);
   else if (spec.target?.kind === 'module') target = await loadModuleTarget(spec.target.module, spec.target.export);
   setLocal(self, { target, args: spec.args, kwargs: spec.kwargs });
   return self;
@@ -108,8 +151,10 @@ async function main(): Promise<void> {
   // even if the thread has already ended by then.
   if (words) Atomics.store(words, NATIVE_ID, binding.nativeThreadId());
   let self: Thread | null = null;
+  let initial = new Map<string, unknown>();
   try {
     self = await build(boot.spec);
+    initial = new Map(Object.entries(self));
     adoptCurrent(self);
     // Now the thread counts as started: start() returns, as Python's does
     // just before run(). (A failed build is reported below, then finished.)
@@ -121,6 +166,7 @@ async function main(): Promise<void> {
     if (error instanceof ThreadExitError) process.exit(0);
     callExcepthook(explain(error), self ?? currentThread());
   }
+  if (self) sendBack(self, initial);
   // The thread has ended, as in Python, when its run() returns: its joiners
   // wake now, even if it started threads that still run.
   binding.threadFinished(boot.ident);
