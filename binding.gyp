@@ -12,7 +12,10 @@
         "native/core/semaphore.cc",
         "native/core/event.cc",
         "native/core/condition.cc",
-        "native/core/debug.cc"
+        "native/core/debug.cc",
+        "native/core/shm.cc",
+        "native/core/shm_sync.cc",
+        "native/napi/multiprocessing.cc"
       ],
       "include_dirs": ["native", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -17,6 +17,7 @@ const benches = [
   ['timer.js'],
   ['memory.js', '--expose-gc'],
   ['idle.js'],
+  ['multiprocessing.js'],
 ];
 
 const only = process.argv.slice(2);

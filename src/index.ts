@@ -3,6 +3,9 @@
  * native synchronization primitives shared by every thread.
  */
 import { install } from './install';
+// Registers the multiprocessing classes, so one posted to a thread (or in
+// its workerData) revives there even if only `pthreading` is loaded.
+import './multiprocessing/kinds';
 
 export { Lock } from './sync/lock';
 export { RLock } from './sync/rlock';

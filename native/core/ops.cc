@@ -1,5 +1,6 @@
 // Which rules apply to which op: the table behind ops.h.
 #include "ops.h"
+#include "shm.h"
 
 namespace pthreading {
 
@@ -37,6 +38,9 @@ void PassOn(int op, int32_t* word) {
     case kOpSemaphore:
     case kOpCondition:
       WakeWaiters(word, 1);
+      break;
+    case kOpShared:
+      mp::PassOnShared(word);
       break;
     default:
       break;

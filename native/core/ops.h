@@ -25,6 +25,9 @@ enum Op : int {
   kOpCondition = 4,
   // Sleep while the word equals an expected value (ctx): sleep(), join().
   kOpFutex = 5,
+  // An async waiter on a word shared between processes (core/shm.h): not
+  // in the parking lot, and not a park JavaScript may ask for by number.
+  kOpShared = 6,
 };
 
 inline bool IsOp(int op) { return op >= kOpLock && op <= kOpFutex; }

@@ -302,6 +302,7 @@ bool ParkAsync(Waiter* w, const ParkCallbacks& cb) {
 }
 
 bool RemoveWaiter(Waiter* w, void (*timed_out)(int32_t*, bool)) {
+  if (w->remove) return w->remove(w);
   Bucket& b = BucketFor(w->key);
   std::lock_guard<std::mutex> guard(b.mutex);
   if (!w->queued) return false;

@@ -61,6 +61,9 @@ struct Waiter {
   std::shared_ptr<void> keepalive;
   // The expected value of a futex or event park (the op's ctx points here).
   int32_t expected = 0;
+  // Set for a waiter queued elsewhere than the parking lot (a waiter on a
+  // word shared between processes, core/shm.h): RemoveWaiter calls it.
+  bool (*remove)(Waiter* w) = nullptr;
 };
 
 // What an unpark callback learns, under the bucket lock.
@@ -168,6 +171,10 @@ class Sleeper {
 
   Parker& parker() { return parker_; }
   const std::atomic<bool>& cancelled() const { return cancelled_; }
+  // Bumped (and futex-woken) with every cancel, after the flag is raised:
+  // a wait that sleeps in the kernel on other words (core/shm.h) sleeps on
+  // this one too, so a cancel ends it.
+  const std::atomic<int32_t>& cancel_seq() const { return cancel_seq_; }
 
   // Hands a woken async waiter's wake-up to this thread. Any thread, with
   // no bucket lock held; the caller's caller holds `word`. If the thread is
@@ -181,6 +188,7 @@ class Sleeper {
  protected:
   Parker parker_;
   std::atomic<bool> cancelled_{false};
+  std::atomic<int32_t> cancel_seq_{0};
 };
 
 }  // namespace pthreading

@@ -7,6 +7,7 @@
 
 #include "core/debug.h"
 #include "core/ops.h"
+#include "napi/multiprocessing.h"
 #include "napi/registry.h"
 #include "core/threads.h"
 
@@ -520,6 +521,7 @@ Napi::Object Constants(Napi::Env env) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("constants", Constants(env));
+  InitMultiprocessing(env, exports);
 #if defined(PTHREADING_CHECKS)
   exports.Set("checks", Napi::Boolean::New(env, true));
 #else

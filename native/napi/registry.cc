@@ -6,6 +6,7 @@
 #include "core/check.h"
 #include "core/debug.h"
 #include "core/ops.h"
+#include "core/shm.h"
 #include "core/threads.h"
 
 // An N-API call whose failure leaves nothing to undo (a release in
@@ -98,6 +99,8 @@ void EnvState::Cancel() {
   // to sleep either sees the flag or is seen parked and interrupted.
   cancelled_.store(true, std::memory_order_seq_cst);
   parker_.Interrupt();
+  cancel_seq_.fetch_add(1, std::memory_order_seq_cst);
+  mp::WakeCancel(&cancel_seq_);
 }
 
 AsyncWaiter* EnvState::NewAsyncWaiter(napi_value words, napi_value callback) {

@@ -1,0 +1,125 @@
+// Across processes (pthreading/multiprocessing): the uncontended Lock pair
+// beside pthreading's in-process Lock and Python's multiprocessing.Lock;
+// 2 processes x N increments of a shared counter under one Lock beside
+// Python's multiprocessing; an Event ping-pong between 2 processes beside
+// Python's multiprocessing.Event. Python rows appear when python3 is here.
+// BENCH_MP_SCALE shrinks or grows the counts (a smoke run: 0.01).
+'use strict';
+const { spawn } = require('node:child_process');
+const { Bench } = require('tinybench');
+const { Lock: ThreadLock } = require('pthreading');
+const { Event, Lock, Value } = require('pthreading/multiprocessing');
+const { python } = require('./peers');
+const { report, nsPerOp } = require('./report');
+
+const scale = Number(process.env.BENCH_MP_SCALE ?? 1);
+const INCREMENTS = Math.max(100, Math.round(1e6 * scale));
+const ROUNDS = Math.max(100, Math.round(20_000 * scale));
+
+// A node child running `body` with `d` (JSON, revived); resolves with what it prints last.
+function child(body, d) {
+  const source = `
+    const mp = require('pthreading/multiprocessing');
+    const d = mp.revive(JSON.parse(process.argv[1]));
+    const t = performance.now();
+    ${body}
+    console.log(performance.now() - t);`;
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ['-e', source, JSON.stringify(d)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: __dirname });
+    let out = '';
+    c.stdout.on('data', (b) => (out += b));
+    c.on('exit', (code) => (code === 0 ? resolve(Number(out.trim().split('\n').pop())) : reject(new Error(`child exited ${code}`))));
+  });
+}
+
+async function main() {
+  const rows = [];
+  const targets = [];
+
+  // --- uncontended pair ---
+  const mpLock = new Lock();
+  const threadLock = new ThreadLock();
+  const bench = new Bench({ time: 500 * Math.min(1, scale * 100), warmupTime: 100 });
+  bench
+    .add('pthreading multiprocessing Lock', () => {
+      mpLock.acquire();
+      mpLock.release();
+    })
+    .add('pthreading Lock (in-process)', () => {
+      threadLock.acquire();
+      threadLock.release();
+    });
+  await bench.run();
+  const ns = Object.fromEntries(bench.tasks.map((t) => [t.name, nsPerOp(t)]));
+  for (const peer of Object.keys(ns)) rows.push({ bench: 'uncontended acquire+release across processes', peer, value: ns[peer], unit: 'ns/op', better: 'lower' });
+  const pyPair = python(`
+import json, multiprocessing, timeit
+l = multiprocessing.Lock()
+n = ${Math.max(1000, Math.round(1e6 * scale))}
+t = timeit.timeit(lambda: (l.acquire(), l.release()), number=n)
+print(json.dumps(t / n * 1e9))`);
+  if (pyPair !== null) rows.push({ bench: 'uncontended acquire+release across processes', peer: 'Python multiprocessing.Lock', value: pyPair, unit: 'ns/op', better: 'lower' });
+  const pairRatio = ns['pthreading multiprocessing Lock'] / ns['pthreading Lock (in-process)'];
+  targets.push({ name: 'cross-process uncontended pair ≤ 2 × in-process Lock', ratio: pairRatio, target: 2, ok: pairRatio <= 2 });
+  if (pyPair !== null) {
+    const r = ns['pthreading multiprocessing Lock'] / pyPair;
+    targets.push({ name: "cross-process uncontended pair ≤ Python's multiprocessing.Lock", ratio: r, target: 1, ok: r <= 1 });
+  }
+
+  // --- 2 processes x N increments under one Lock ---
+  const counter = new Value('i', 0);
+  const incr = `for (let i = 0; i < ${INCREMENTS}; i++) { d.lock.acquire(); d.counter.value += 1; d.lock.release(); }`;
+  const t0 = performance.now();
+  await Promise.all([child(incr, { lock: mpLock, counter }), child(incr, { lock: mpLock, counter })]);
+  const mpMs = performance.now() - t0;
+  if (counter.value !== 2 * INCREMENTS) throw new Error(`lost increments: ${counter.value}`);
+  const label = `2 processes × ${INCREMENTS} increments under one Lock`;
+  rows.push({ bench: label, peer: 'pthreading multiprocessing', value: mpMs, unit: 'ms', better: 'lower' });
+  const pyIncr = python(`
+import json, multiprocessing, time
+def work(l, v, n):
+    for _ in range(n):
+        with l:
+            v.value += 1
+if __name__ == '__main__':
+    l = multiprocessing.Lock(); v = multiprocessing.Value('i', 0, lock=False)
+    ps = [multiprocessing.Process(target=work, args=(l, v, ${INCREMENTS})) for _ in range(2)]
+    t = time.perf_counter()
+    for p in ps: p.start()
+    for p in ps: p.join()
+    print(json.dumps((time.perf_counter() - t) * 1000))`);
+  if (pyIncr !== null) rows.push({ bench: label, peer: 'Python multiprocessing', value: pyIncr, unit: 'ms', better: 'lower' });
+
+  // --- Event ping-pong between 2 processes ---
+  const ping = new Event();
+  const pong = new Event();
+  const a = `for (let i = 0; i < ${ROUNDS}; i++) { d.ping.set(); d.pong.wait(); d.pong.clear(); }`;
+  const b = `for (let i = 0; i < ${ROUNDS}; i++) { d.ping.wait(); d.ping.clear(); d.pong.set(); }`;
+  const [ms] = await Promise.all([child(a, { ping, pong }), child(b, { ping, pong })]);
+  const pp = `Event ping-pong between 2 processes (round trip)`;
+  rows.push({ bench: pp, peer: 'pthreading multiprocessing Event', value: (ms * 1000) / ROUNDS, unit: 'µs', better: 'lower' });
+  const pyPing = python(`
+import json, multiprocessing, time
+def side(a, b, n, first):
+    for _ in range(n):
+        if first:
+            a.set(); b.wait(); b.clear()
+        else:
+            a.wait(); a.clear(); b.set()
+if __name__ == '__main__':
+    ping, pong = multiprocessing.Event(), multiprocessing.Event()
+    n = ${ROUNDS}
+    p = multiprocessing.Process(target=side, args=(ping, pong, n, False)); p.start()
+    t = time.perf_counter(); side(ping, pong, n, True); dt = time.perf_counter() - t
+    p.join()
+    print(json.dumps(dt * 1e6 / n))`);
+  if (pyPing !== null) {
+    rows.push({ bench: pp, peer: 'Python multiprocessing.Event', value: pyPing, unit: 'µs', better: 'lower' });
+    const r = (ms * 1000) / ROUNDS / pyPing;
+    targets.push({ name: "cross-process Event ping-pong ≤ Python's multiprocessing.Event", ratio: r, target: 1, ok: r <= 1 });
+  }
+  for (const p of [mpLock, counter, ping, pong]) p.unlink();
+  report(rows, targets);
+}
+
+main();

@@ -1,0 +1,240 @@
+import fs from 'node:fs';
+
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+import { Lock, RLock, multiprocessingStats, rawWord } from 'pthreading/multiprocessing';
+
+import { Child, freshName } from './mp-helpers';
+import { ticksWhilePending, until } from './helpers';
+
+const WAITERS = 1 << 8;
+const children: Child[] = [];
+const made: { unlink(): boolean }[] = [];
+
+async function child(): Promise<Child> {
+  const c = await Child.start();
+  children.push(c);
+  return c;
+}
+
+function lock(name = freshName('lock')): Lock {
+  const l = new Lock({ name });
+  made.push(l);
+  return l;
+}
+
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((c) => c.stop()));
+  for (const m of made.splice(0)) m.unlink();
+});
+
+afterAll(() => {
+  expect(multiprocessingStats().watchedAsync).toBe(0);
+});
+
+describe('multiprocessing.Lock: one lock in several processes', () => {
+  it('is the same lock when another process opens it by name', async () => {
+    const name = freshName('lock');
+    const l = lock(name);
+    const c = await child();
+    expect(l.acquire()).toBe(true);
+    expect(await c.run((mp, n) => new mp.Lock({ name: n }).acquire(false), name)).toBe(false);
+    l.release();
+    expect(await c.run((mp, n) => new mp.Lock({ name: n }).acquire(false), name)).toBe(true);
+    expect(l.locked()).toBe(true);
+    expect(l.acquire(false)).toBe(false);
+    // Any process may release a Lock, as any thread may in Python.
+    l.release();
+    expect(l.acquire(false)).toBe(true);
+    l.release();
+  });
+
+  it('is the same lock when passed to a child in a message (anonymous)', async () => {
+    const l = new Lock();
+    made.push(l);
+    const c = await child();
+    l.acquire();
+    expect(await c.run((_mp, { l }) => [l.constructor.name, l.acquire(false)], { l })).toEqual(['Lock', false]);
+    l.release();
+    expect(await c.run((_mp, { l }) => l.acquire(false), { l })).toBe(true);
+    expect(l.locked()).toBe(true);
+    await c.run((_mp, { l }) => l.release(), { l });
+    expect(l.locked()).toBe(false);
+  });
+
+  it('wakes a process blocked in acquire() when another releases it', async () => {
+    const l = lock();
+    const c = await child();
+    l.acquire();
+    const call = c.call((_mp, { l }, reply) => {
+      reply('waiting');
+      const got = l.acquire();
+      l.release();
+      return got;
+    }, { l });
+    await call.note();
+    await until(() => (rawWord(l, 0) & WAITERS) !== 0);
+    l.release();
+    expect(await call.result).toBe(true);
+  });
+
+  it('acquireAsync() in another process waits without blocking its event loop', async () => {
+    const l = lock();
+    const c = await child();
+    l.acquire();
+    const call = c.call(async (_mp, { l }, reply) => {
+      const pending = l.acquireAsync();
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      reply('waiting');
+      const got = await pending;
+      clearInterval(timer);
+      l.release();
+      return { got, ticks };
+    }, { l });
+    await call.note();
+    await until(() => (rawWord(l, 0) & WAITERS) !== 0);
+    // The child's loop runs while it waits.
+    const pong = await c.run(() => 'pong');
+    expect(pong).toBe('pong');
+    l.release();
+    const { got } = await call.result;
+    expect(got).toBe(true);
+  });
+
+  it('acquireAsync() here is woken by a release in another process', async () => {
+    const l = lock();
+    const c = await child();
+    await c.run((_mp, { l }) => l.acquire(), { l });
+    const pending = l.acquireAsync();
+    await ticksWhilePending(pending, 5);
+    expect(multiprocessingStats().watchedAsync).toBe(1);
+    await c.run((_mp, { l }) => l.release(), { l });
+    expect(await pending).toBe(true);
+    expect(l.ownerDied).toBe(false);
+    l.release();
+  });
+
+  it('acquireAsync(true, timeout) gives up after the timeout and leaves nothing queued', async () => {
+    const l = lock();
+    const c = await child();
+    await c.run((_mp, { l }) => l.acquire(), { l });
+    const t = performance.now();
+    expect(await l.acquireAsync(true, 0.05)).toBe(false);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(45);
+    expect(multiprocessingStats().watchedAsync).toBe(0);
+    const ac = new AbortController();
+    const pending = l.acquireAsync(true, -1, { signal: ac.signal });
+    ac.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(multiprocessingStats().watchedAsync).toBe(0);
+    await c.run((_mp, { l }) => l.release(), { l });
+  });
+
+  it('acquire(true, timeout) gives up after the timeout', async () => {
+    const l = lock();
+    const c = await child();
+    await c.run((_mp, { l }) => l.acquire(), { l });
+    const t = performance.now();
+    expect(l.acquire(true, 0.05)).toBe(false);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(45);
+    await c.run((_mp, { l }) => l.release(), { l });
+  });
+
+  it('keeps two processes x 2,000 increments under the lock exact', async () => {
+    const name = freshName('count');
+    const file = `/dev/shm/${name}.txt`;
+    fs.writeFileSync(file, '0');
+    const l = lock();
+    const [a, b] = [await child(), await child()];
+    const work = (_mp: unknown, { l, file }: { l: Lock; file: string }): number => {
+      const fs = require('node:fs');
+      for (let i = 0; i < 2000; i++) {
+        l.acquire();
+        fs.writeFileSync(file, String(Number(fs.readFileSync(file, 'utf8')) + 1));
+        l.release();
+      }
+      return 0;
+    };
+    await Promise.all([a.run(work, { l, file }), b.run(work, { l, file })]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('4000');
+    fs.unlinkSync(file);
+  });
+});
+
+describe('multiprocessing.Lock: a holder killed with SIGKILL', () => {
+  it('the next acquire gets the lock and is told the owner died', async () => {
+    const l = lock();
+    const c = await child();
+    await c.run((_mp, { l }) => l.acquire(), { l });
+    expect(l.acquire(false)).toBe(false);
+    await c.kill9();
+    expect(l.acquire(false)).toBe(true);
+    expect(l.ownerDied).toBe(true);
+    l.release();
+    expect(l.acquire(false)).toBe(true);
+    expect(l.ownerDied).toBe(false);
+    l.release();
+  });
+
+  it('a process blocked in acquire() wakes when the holder is killed', async () => {
+    const l = lock();
+    const [holder, waiter] = [await child(), await child()];
+    await holder.run((_mp, { l }) => l.acquire(), { l });
+    const call = waiter.call((_mp, { l }, reply) => {
+      reply('waiting');
+      const got = l.acquire();
+      return { got, ownerDied: l.ownerDied };
+    }, { l });
+    await call.note();
+    await until(() => (rawWord(l, 0) & WAITERS) !== 0);
+    await holder.kill9();
+    expect(await call.result).toEqual({ got: true, ownerDied: true });
+    expect(l.locked()).toBe(true);
+    await waiter.kill9();
+    expect(l.acquire(true, 5)).toBe(true);
+    expect(l.ownerDied).toBe(true);
+    l.release();
+  });
+
+  it('acquireAsync() here wakes when the holder is killed', async () => {
+    const l = lock();
+    const c = await child();
+    await c.run((_mp, { l }) => l.acquire(), { l });
+    const pending = l.acquireAsync();
+    await ticksWhilePending(pending, 3);
+    await c.kill9();
+    expect(await pending).toBe(true);
+    expect(l.ownerDied).toBe(true);
+    l.release();
+  });
+});
+
+describe('multiprocessing.RLock', () => {
+  it('is reentrant for its owner thread and refuses other processes', async () => {
+    const r = new RLock({ name: freshName('rlock') });
+    made.push(r);
+    const c = await child();
+    expect(r.acquire()).toBe(true);
+    expect(r.acquire()).toBe(true);
+    expect(await c.run((_mp, { r }) => r.acquire(false), { r })).toBe(false);
+    await expect(c.run((_mp, { r }) => r.release(), { r })).rejects.toMatchObject({ name: 'RuntimeError' });
+    r.release();
+    expect(r.locked()).toBe(true);
+    r.release();
+    expect(r.locked()).toBe(false);
+    expect(() => r.release()).toThrow('cannot release un-acquired lock');
+  });
+
+  it('a holder killed at depth 3 leaves it free for the next, who is told', async () => {
+    const r = new RLock({ name: freshName('rlock') });
+    made.push(r);
+    const c = await child();
+    await c.run((_mp, { r }) => [r.acquire(), r.acquire(), r.acquire()], { r });
+    await c.kill9();
+    expect(r.acquire(true, 5)).toBe(true);
+    expect(r.ownerDied).toBe(true);
+    r.release();
+    expect(r.locked()).toBe(false);
+  });
+});
