@@ -559,6 +559,9 @@ void SegmentOps::GiveBack(Segment* seg, int slot) {
         seg->BarrierAbort();
       break;
     case kEvent:
+    case kCondition:
+      // Nothing held: a Condition's lock is a segment of its own, given
+      // back by its own slot.
       break;
   }
 }
