@@ -407,8 +407,28 @@ const BABEL_HELPERS = new Set([
   '_regeneratorDefine', '_regeneratorValues', '_OverloadYield', '_awaitAsyncGenerator',
   '_wrapAsyncGenerator', '_AsyncGenerator', '_asyncIterator', 'AsyncFromSyncIterator',
   '_asyncGeneratorDelegate', '_typeof', '_defineProperty', '_toPropertyKey', '_toPrimitive',
-  '_objectSpread2', 'ownKeys', '_extends',
+  '_objectSpread2', 'ownKeys', '_extends', '_objectWithoutProperties', '_objectWithoutPropertiesLoose',
+  '_objectDestructuringEmpty', '_slicedToArray', '_arrayWithHoles', '_iterableToArrayLimit',
+  '_unsupportedIterableToArray', '_arrayLikeToArray', '_nonIterableRest', '_toConsumableArray',
+  '_arrayWithoutHoles', '_iterableToArray', '_nonIterableSpread', '_createForOfIteratorHelper',
+  '_classCallCheck', '_createClass', '_defineProperties', '_callSuper', '_inherits', '_setPrototypeOf',
+  '_getPrototypeOf', '_possibleConstructorReturn', '_assertThisInitialized', '_isNativeReflectConstruct',
+  '_taggedTemplateLiteral', '_readOnlyError', '_checkPrivateRedeclaration',
 ]);
+
+// Whether `name` is one of Babel's helpers, which it renames with a number
+// when the name is taken (`_usingCtx2`).
+function isBabelHelper(name: string): boolean {
+  return BABEL_HELPERS.has(name) || BABEL_HELPERS.has(name.replace(/\d+$/, ''));
+}
+
+// Babel's constant of the keys an object rest excludes: `const _excluded = ["x"]`.
+function isBabelExcluded(declarator: Node): boolean {
+  const id = declarator.id as Node;
+  const init = declarator.init as Node | null;
+  return id.type === 'Identifier' && /^_excluded\d*$/.test(id.name as string) && init?.type === 'ArrayExpression' &&
+    (init.elements as Node[]).every((e) => e?.type === 'Literal');
+}
 
 type Binding =
   | { ship: string; deps: Node; scope: Scope }
@@ -485,13 +505,24 @@ function bindingOf(v: Variable, info: FileInfo): Binding {
       }
       return { kind: 'import', from };
     }
-    if (isTscHelper(declarator)) return { ship: `var ${slice(declarator)};`, deps: init!, scope: v.scope };
+    if (isTscHelper(declarator) || isBabelExcluded(declarator)) return { ship: `var ${slice(declarator)};`, deps: init!, scope: v.scope };
+    // Another name for something shipped (Babel's `var pt = _pthreading;`).
+    if (init && init.type === 'Identifier') {
+      const aliased = lookup(v.scope, init.name as string);
+      const b = aliased && aliased !== v ? bindingOf(aliased, info) : null;
+      if (b && 'ship' in b) return { ship: `var ${slice(declarator)};`, deps: init, scope: v.scope };
+    }
+    // Babel's lowered async function: the function it returns calls
+    // `_ref`, declared beside it as `var _ref = _asyncToGenerator(function* …)`.
+    if (init && init.type === 'CallExpression' && init.callee.type === 'Identifier' && isBabelHelper(init.callee.name as string)) {
+      return { ship: `var ${slice(declarator)};`, deps: init, scope: v.scope };
+    }
     if (init && /^(Arrow)?FunctionExpression$/.test(init.type)) return { kind: 'function' };
     if (init && init.type === 'ClassExpression') return { kind: 'class' };
     return null;
   }
   if (def.type === 'FunctionName') {
-    if (BABEL_HELPERS.has(v.name)) return { ship: slice(def.node), deps: def.node, scope: v.scope };
+    if (isBabelHelper(v.name)) return { ship: slice(def.node), deps: def.node, scope: v.scope };
     return { kind: 'function' };
   }
   if (def.type === 'ClassName') return { kind: 'class' };
@@ -614,6 +645,11 @@ function inspectAfresh(source: string, sites: Site[]): Cached {
       seen.add(dep);
       const b = bindingOf(dep, at!.info);
       if (b && 'ship' in b) ship(b);
+      // A shipped helper's own state, declared empty beside it (Babel's
+      // `var cache;` of _interopRequireWildcard): each thread keeps its own.
+      else if (dep.defs[0]?.type === 'Variable' && !dep.defs[0].node.init && dep.defs[0].parent?.kind === 'var') {
+        shipped.push(`var ${name};`);
+      }
     }
     shipped.push(binding.ship);
   };
