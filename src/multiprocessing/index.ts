@@ -15,6 +15,7 @@ export { Process, currentProcess, parentProcess, activeChildren } from './proces
 export type { ProcessOptions, ProcessModuleTarget } from './process';
 export type { SharedOptions } from './native';
 export { MAX_PROCESSES, sweepAnonymous, multiprocessingStats, rawWord } from './native';
+export type { SharedIdentity } from './native';
 export { OSError, FileExistsError, FileNotFoundError, PermissionError, SegmentMismatchError } from './errors';
 export { revive } from '../runtime/shared';
 export {
