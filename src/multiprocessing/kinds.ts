@@ -1,12 +1,23 @@
 /**
  * The multiprocessing classes that travel (revive) between threads and
- * processes, loaded by the main entry for their registration alone: one
- * posted to a thread revives there even if only `pthreading` is loaded.
- * (Process, which pulls in child_process, is not among them.)
+ * processes, registered by the main entry by name only: one posted to a
+ * thread revives there even if only `pthreading` is loaded, and their
+ * modules load the first time one is revived (a thread that never sees one
+ * does not pay for them at boot). Process, which pulls in child_process, is
+ * not among them.
  */
-import './lock';
-import './semaphore';
-import './event';
-import './value';
-import './barrier';
-import './condition';
+import { registerLazyKinds } from '../runtime/shared';
+
+registerLazyKinds(
+  ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event', 'Value', 'Array', 'Barrier', 'Condition'].map((name) => `multiprocessing.${name}`),
+  () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    require('./lock');
+    require('./semaphore');
+    require('./event');
+    require('./value');
+    require('./barrier');
+    require('./condition');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  },
+);

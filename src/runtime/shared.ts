@@ -44,6 +44,28 @@ export function registerKind(kind: string, prototype: object, options: Omit<Kind
   kinds.set(kind, { prototype, ...options });
 }
 
+// Kinds whose module is loaded only when one is first revived.
+const lazyKinds = new Map<string, () => void>();
+
+/**
+ * Registers kinds by name only: `load` (which loads the modules that call
+ * {@link registerKind} for them) runs the first time one is revived, so a
+ * thread that never sees one does not load their modules.
+ */
+export function registerLazyKinds(names: readonly string[], load: () => void): void {
+  for (const name of names) lazyKinds.set(name, load);
+}
+
+function kindOf(name: string): Kind | undefined {
+  const known = kinds.get(name);
+  if (known) return known;
+  const load = lazyKinds.get(name);
+  if (!load) return undefined;
+  for (const [other, l] of lazyKinds) if (l === load) lazyKinds.delete(other);
+  load();
+  return kinds.get(name);
+}
+
 /**
  * Allocates the shared memory of a new primitive: at least `bytes` bytes
  * for the primitive, then (past them) the mark of this copy of the library.
@@ -84,7 +106,7 @@ function refuseForeign(method: string, kind: string, words: Int32Array): void {
 
 function isTagged(value: object): value is { _kind: string; _words?: unknown } {
   const kind = (value as { _kind?: unknown })._kind;
-  return typeof kind === 'string' && kinds.has(kind);
+  return typeof kind === 'string' && kindOf(kind) !== undefined;
 }
 
 /**
@@ -106,7 +128,7 @@ function reviveInto(value: unknown, seen: Set<object>): void {
   seen.add(value);
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return;
   if (isTagged(value)) {
-    const kind = kinds.get(value._kind) as Kind;
+    const kind = kindOf(value._kind) as Kind;
     if (Object.getPrototypeOf(value) !== kind.prototype) {
       const words = value._words;
       if (kind.shared !== false && (!(words instanceof Int32Array) || !(words.buffer instanceof SharedArrayBuffer))) {
