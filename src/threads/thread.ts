@@ -359,11 +359,16 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
     // Boot replacements when the event loop is next free, so booting does
     // not compete with the thread just started. The first time, boot them
     // now, while this thread starts: a script that never yields to its
-    // event loop still gets warm starts for its next threads.
-    if (!primed) {
+    // event loop still gets warm starts for its next threads. A thread
+    // other than the main one does that from its second start on: one that
+    // starts a single helper and waits (the common shape) boots no workers
+    // it will not use, which would cost each a Worker's boot and memory.
+    startsHere++;
+    if (primed) scheduleFill();
+    else if (isMainThread || startsHere >= 2) {
       primed = true;
       fillSpares();
-    } else scheduleFill();
+    }
     return ident;
   }
 
@@ -621,7 +626,13 @@ function fillSpares(): void {
 }
 
 let primed = false;
+let startsHere = 0;
 let fillScheduled = false;
+
+/** @internal How many warm workers this thread keeps booted now (for tests). */
+export function warmWorkerCount(): number {
+  return spares.length;
+}
 
 function scheduleFill(): void {
   if (fillScheduled) return;
@@ -634,7 +645,8 @@ function scheduleFill(): void {
 
 /**
  * How many booted workers each thread keeps ready for start() (default 2;
- * 0 turns warm starts off). Returns the previous value.
+ * 0 turns warm starts off). Returns the previous value. The main thread
+ * boots them at its first start(), any other thread at its second.
  */
 export function setSpareThreads(count: number): number {
   checkCount('setSpareThreads', 'count', count, 0, 64);
