@@ -11,6 +11,8 @@ export { Barrier } from './barrier';
 export { Condition } from './condition';
 export { Value, SharedArray as Array } from './value';
 export type { Typecode } from './value';
+export { SharedMemory, MAX_SHARED_MEMORY } from './shared-memory';
+export type { SharedMemoryOptions, BytesLike } from './shared-memory';
 export { Process, currentProcess, parentProcess, activeChildren } from './process';
 export type { ProcessOptions, ProcessModuleTarget } from './process';
 export type { SharedOptions } from './native';
