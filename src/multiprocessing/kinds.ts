@@ -9,7 +9,7 @@
 import { registerLazyKinds } from '../runtime/shared';
 
 registerLazyKinds(
-  ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event', 'Value', 'Array', 'Barrier', 'Condition', 'SharedMemory'].map((name) => `multiprocessing.${name}`),
+  ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event', 'Value', 'Array', 'Barrier', 'Condition', 'SharedMemory', 'Queue', 'JoinableQueue', 'SimpleQueue'].map((name) => `multiprocessing.${name}`),
   () => {
     /* eslint-disable @typescript-eslint/no-require-imports */
     require('./lock');
@@ -19,6 +19,7 @@ registerLazyKinds(
     require('./barrier');
     require('./condition');
     require('./shared-memory');
+    require('./queue');
     /* eslint-enable @typescript-eslint/no-require-imports */
   },
 );
