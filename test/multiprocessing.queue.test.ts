@@ -119,6 +119,16 @@ describe('multiprocessing.Queue', () => {
     q.unlink();
   });
 
+  it('async gets of one thread exclude each other as other threads do: each item goes to one', async () => {
+    const q = new Queue<number>();
+    const gets = [q.getAsync(), q.getAsync(), q.getAsync()];
+    await ticksWhilePending(Promise.race(gets), 2);
+    for (let i = 0; i < 3; i++) await q.putAsync(i);
+    expect((await Promise.all(gets)).sort()).toEqual([0, 1, 2]);
+    expect(q.empty()).toBe(true);
+    q.unlink();
+  });
+
   it('an AbortSignal cancels getAsync() and putAsync(), leaving the queue usable', async () => {
     const q = new Queue(1);
     const ac = new AbortController();
@@ -143,6 +153,7 @@ describe('multiprocessing.Queue', () => {
     expect(() => new Queue('3' as unknown as number)).toThrow(ArgumentTypeError);
     expect(() => new Queue(2 ** 31)).toThrow(/maxsize/);
     expect(() => new Queue(0, { name: 'a/b' })).toThrow(ValueError);
+    expect(() => new Queue(0, { name: 'q'.repeat(191) })).toThrow(/at most 190/);
     const q = new Queue();
     expect(() => q.put(() => 1)).toThrow(ArgumentTypeError);
     expect(() => q.put({ words: new Int32Array(new SharedArrayBuffer(4)) })).toThrow(ArgumentTypeError);
@@ -261,7 +272,7 @@ describe('multiprocessing.Queue', () => {
     q.put('third');
     const call = victim.call((mp: Mp, args: { q: InstanceType<typeof mp.Queue> }, reply) => {
       const c = (args.q as unknown as { _ctl: InstanceType<typeof mp.Array> })._ctl;
-      c.acquire();
+      (args.q as unknown as { _lock: InstanceType<typeof mp.Lock> })._lock.acquire();
       // A get's commit (HEAD moves past the first record), killed before
       // it counts the item out.
       (args.q as unknown as { sync(): void }).sync();
@@ -288,7 +299,7 @@ describe('multiprocessing.Queue', () => {
     const gen = ctl(q).get(GEN);
     const call = victim.call((mp: Mp, args: { q: InstanceType<typeof mp.Queue> }, reply) => {
       const c = (args.q as unknown as { _ctl: InstanceType<typeof mp.Array> })._ctl;
-      c.acquire();
+      (args.q as unknown as { _lock: InstanceType<typeof mp.Lock> })._lock.acquire();
       // A put that wrote its record but did not commit it (TAIL), and a
       // growth that made the next ring but did not move GEN to it.
       (args.q as unknown as { sync(): void }).sync();

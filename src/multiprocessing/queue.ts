@@ -3,12 +3,13 @@
  * Python's `multiprocessing.Queue` and its two relatives, composed from
  * this module's own primitives.
  *
- * A queue is four or five named segments that share one base name: a
- * control `Array('d')` whose own reentrant lock is the queue's lock (so a
- * process killed holding it passes it on, `ownerDied`), the Conditions
- * `<base>.notempty` and `<base>.notfull` on that lock (and
- * `<base>.tasks` for a JoinableQueue), and the ring of bytes the items
- * live in, the SharedMemory `<base>.g<N>`. Items are serialized by v8's
+ * A queue is five or six named segments that share one base name: a
+ * control `Array('d')` named `<base>`, the queue's Lock `<base>.lock` (a
+ * process killed holding it passes it on, `ownerDied`; not reentrant, so
+ * async operations of one thread exclude each other as other threads'
+ * do), the Conditions `<base>.notempty` and `<base>.notfull` on that lock
+ * (and `<base>.tasks` for a JoinableQueue), and the ring of bytes the
+ * items live in, the SharedMemory `<base>.g<N>`. Items are serialized by v8's
  * serializer (a structured clone), each stored as a 4-byte length and its
  * bytes.
  *
@@ -45,6 +46,7 @@ import { refuseShared, registerKind, revive } from '../runtime/shared';
 import { asyncSignal, checkBlocking, waitTimeout } from '../runtime/validate';
 import { checkMayBlock, shownName } from './common';
 import { Condition } from './condition';
+import { Lock } from './lock';
 import { FileExistsError, SegmentMismatchError } from './errors';
 import { PREFIX, SharedOptions, mp } from './native';
 import { MAX_SHARED_MEMORY, SharedMemory } from './shared-memory';
@@ -95,6 +97,7 @@ export class Queue<T = unknown> {
   /** @internal */ readonly _kind: string = 'multiprocessing.Queue';
   /** @internal The control segment's name (the base of the others). */ _name!: string;
   /** @internal */ declare _ctl: SharedArray | null;
+  /** @internal The queue's lock. */ declare _lock: Lock;
   /** @internal */ declare _notEmpty: Condition;
   /** @internal */ declare _notFull: Condition;
   /** @internal */ declare _tasks: Condition | null;
@@ -117,7 +120,11 @@ export class Queue<T = unknown> {
     if (maxsize > 0x7fffffff || maxsize < -0x80000000) {
       throw new OverflowError(`${type}(): maxsize must be between -2147483648 and 2147483647, not ${maxsize}`);
     }
-    const mode = (options as { mode?: unknown } | undefined)?.mode;
+    const { mode, name } = (options ?? {}) as { mode?: unknown; name?: unknown };
+    // Room for the suffixes of its other segments (`.notempty`, `.g123`).
+    if (typeof name === 'string' && name.length > 190) {
+      throw new ValueError(`${type}(): invalid name ${JSON.stringify(name)}: a queue's name has at most 190 characters`, 'ERR_INVALID_NAME');
+    }
     const init = [0, 0, 0, Math.max(0, maxsize) + 1, 0, 0, typeof mode === 'number' ? mode : 0o600, MAGIC + TYPES[type]];
     // The control Array checks the options (name, create, mode) for us.
     const ctl = new SharedArray('d', init, options);
@@ -157,16 +164,19 @@ export class Queue<T = unknown> {
     const base = ctl.name;
     // An opener makes what a creator killed half-way did not.
     const sub = (suffix: string): SharedOptions => ({ name: `${base}.${suffix}`, create: created ? true : undefined, mode: options?.mode });
-    const condition = (suffix: string): Condition => {
+    const make = <P>(suffix: string, ctor: (o: SharedOptions) => P): P => {
       try {
-        return new Condition(ctl, sub(suffix));
+        return ctor(sub(suffix));
       } catch (error) {
         // Left by a creator killed half-way: made again.
         if (!(error instanceof FileExistsError)) throw error;
         unlinkQuietly(`/${PREFIX}${base}.${suffix}`);
-        return new Condition(ctl, sub(suffix));
+        return ctor(sub(suffix));
       }
     };
+    const lock = make('lock', (o) => new Lock(o));
+    define('_lock', lock);
+    const condition = (suffix: string): Condition => make(suffix, (o) => new Condition(lock, o));
     define('_notEmpty', condition('notempty'));
     define('_notFull', condition('notfull'));
     define('_tasks', type === 'JoinableQueue' ? condition('tasks') : null);
@@ -211,9 +221,9 @@ export class Queue<T = unknown> {
   put(item: T, block?: boolean, timeout?: number | null): void {
     const bytes = this.encode('Queue.put', item);
     const deadline = this.deadline('Queue.put', block, timeout);
-    const ctl = this.ctl('Queue.put');
+    const lock = this.lock('Queue.put');
     if (deadline !== null) checkMayBlock();
-    if (!ctl.acquire(true, deadline === null ? null : left(deadline))) throw new Full();
+    if (!lock.acquire(true, deadline === null ? null : left(deadline))) throw new Full();
     try {
       this.sync();
       while (!this.hasRoom()) {
@@ -224,7 +234,7 @@ export class Queue<T = unknown> {
       this.append(bytes);
       this._notEmpty.notify();
     } finally {
-      ctl.release();
+      lock.release();
     }
   }
 
@@ -234,8 +244,8 @@ export class Queue<T = unknown> {
     const deadline = this.deadline('Queue.putAsync', block, timeout);
     const signal = asyncSignal('Queue.putAsync', options);
     checkSignal(signal);
-    const ctl = this.ctl('Queue.putAsync');
-    if (!(await ctl.acquireAsync(true, deadline === null ? null : left(deadline), options))) throw new Full();
+    const lock = this.lock('Queue.putAsync');
+    if (!(await lock.acquireAsync(true, deadline === null ? null : left(deadline), options))) throw new Full();
     try {
       this.sync();
       while (!this.hasRoom()) {
@@ -246,7 +256,7 @@ export class Queue<T = unknown> {
       this.append(bytes);
       this._notEmpty.notify();
     } finally {
-      ctl.release();
+      lock.release();
     }
   }
 
@@ -263,9 +273,10 @@ export class Queue<T = unknown> {
    */
   get(block?: boolean, timeout?: number | null): T {
     const deadline = this.deadline('Queue.get', block, timeout);
-    const ctl = this.ctl('Queue.get');
+    const lock = this.lock('Queue.get');
+    const ctl = this._ctl!;
     if (deadline !== null) checkMayBlock();
-    if (!ctl.acquire(true, deadline === null ? null : left(deadline))) throw new Empty();
+    if (!lock.acquire(true, deadline === null ? null : left(deadline))) throw new Empty();
     let bytes: Buffer;
     try {
       this.sync();
@@ -277,7 +288,7 @@ export class Queue<T = unknown> {
       bytes = this.take();
       this._notFull.notify();
     } finally {
-      ctl.release();
+      lock.release();
     }
     return this.decode(bytes);
   }
@@ -287,8 +298,9 @@ export class Queue<T = unknown> {
     const deadline = this.deadline('Queue.getAsync', block, timeout);
     const signal = asyncSignal('Queue.getAsync', options);
     checkSignal(signal);
-    const ctl = this.ctl('Queue.getAsync');
-    if (!(await ctl.acquireAsync(true, deadline === null ? null : left(deadline), options))) throw new Empty();
+    const lock = this.lock('Queue.getAsync');
+    const ctl = this._ctl!;
+    if (!(await lock.acquireAsync(true, deadline === null ? null : left(deadline), options))) throw new Empty();
     let bytes: Buffer;
     try {
       this.sync();
@@ -300,7 +312,7 @@ export class Queue<T = unknown> {
       bytes = this.take();
       this._notFull.notify();
     } finally {
-      ctl.release();
+      lock.release();
     }
     return this.decode(bytes);
   }
@@ -322,6 +334,7 @@ export class Queue<T = unknown> {
     this._notEmpty.close();
     this._notFull.close();
     this._tasks?.close();
+    this._lock.close();
     this._ring?.close();
     this._ring = null;
     this._ctl = null;
@@ -372,13 +385,19 @@ export class Queue<T = unknown> {
     return this._ctl;
   }
 
+  /** @internal The queue's lock, or ValueError once closed. */
+  protected lock(method: string): Lock {
+    this.ctl(method);
+    return this._lock;
+  }
+
   // After every acquire (a Condition's wait takes the lock again too): a
   // holder that died may have left COUNT behind; another process may have
   // grown the ring.
   private sync(): void {
     const ctl = this._ctl!;
-    if (ctl.ownerDied) {
-      ctl.ownerDied = false;
+    if (this._lock.ownerDied) {
+      this._lock.ownerDied = false;
       this.repair();
     }
     const gen = ctl.get(GEN);
@@ -550,27 +569,29 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * @throws ValueError if called more times than items were put.
    */
   taskDone(): void {
-    const ctl = this.ctl('JoinableQueue.taskDone');
-    ctl.acquire();
+    const lock = this.lock('JoinableQueue.taskDone');
+    const ctl = this._ctl!;
+    lock.acquire();
     try {
       const n = ctl.get(UNFINISHED);
       if (n <= 0) throw new ValueError('task_done() called too many times');
       ctl.set(UNFINISHED, n - 1);
       if (n === 1) this._tasks!.notifyAll();
     } finally {
-      ctl.release();
+      lock.release();
     }
   }
 
   /** Waits until every item put has been marked done with taskDone(). */
   join(): void {
-    const ctl = this.ctl('JoinableQueue.join');
+    const lock = this.lock('JoinableQueue.join');
+    const ctl = this._ctl!;
     checkMayBlock();
-    ctl.acquire();
+    lock.acquire();
     try {
       while (ctl.get(UNFINISHED) > 0) this._tasks!.wait();
     } finally {
-      ctl.release();
+      lock.release();
     }
   }
 
@@ -578,12 +599,13 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   async joinAsync(options?: AsyncOptions): Promise<void> {
     const signal = asyncSignal('JoinableQueue.joinAsync', options);
     checkSignal(signal);
-    const ctl = this.ctl('JoinableQueue.joinAsync');
-    await ctl.acquireAsync(true, null, options);
+    const lock = this.lock('JoinableQueue.joinAsync');
+    const ctl = this._ctl!;
+    await lock.acquireAsync(true, null, options);
     try {
       while (ctl.get(UNFINISHED) > 0) await this._tasks!.waitAsync(null, options);
     } finally {
-      ctl.release();
+      lock.release();
     }
   }
 }
@@ -618,7 +640,7 @@ function unlinkAll(base: string): void {
   }
   const prefix = `${PREFIX}${base}.`;
   for (const name of names) {
-    if (name.startsWith(prefix) && /^(notempty|notfull|tasks|g\d+)$/.test(name.slice(prefix.length))) unlinkQuietly(`/${name}`);
+    if (name.startsWith(prefix) && /^(lock|notempty|notfull|tasks|g\d+)$/.test(name.slice(prefix.length))) unlinkQuietly(`/${name}`);
   }
 }
 
