@@ -393,3 +393,102 @@ describe('multiprocessing.SimpleQueue', () => {
     }
   });
 });
+
+const seed = Number(process.env.PTHREADING_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const seconds = 3 * Number(process.env.PTHREADING_STRESS ?? 1);
+
+describe(`multiprocessing.Queue under kill -9 (seed ${seed})`, () => {
+  it('3 processes putting and getting at random, killed at random: nothing duplicated, each kill loses at most its one get', async () => {
+    const q = new Queue<{ p: number; seq: number; pad: string }>();
+    const logDir = fs.mkdtempSync('/dev/shm/test-mpq-stress-');
+    let x = seed || 1;
+    const rand = (n: number): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % n;
+    };
+    const work = (mp: Mp, args: { q: InstanceType<typeof mp.Queue>; seed: number; log: string; duration: number }) => {
+      const fs = require('node:fs') as typeof import('node:fs');
+      const q = args.q;
+      let y = args.seed || 1;
+      const rnd = (n: number): number => {
+        y ^= y << 13;
+        y ^= y >>> 17;
+        y ^= y << 5;
+        return (y >>> 0) % n;
+      };
+      const log = (s: string): void => fs.appendFileSync(args.log, `${s}\n`);
+      const until = Date.now() + args.duration;
+      let seq = 0;
+      return (async () => {
+        while (Date.now() < until) {
+          const r = rnd(4);
+          try {
+            if (r < 2) {
+              const item = { p: process.pid, seq, pad: 'x'.repeat(rnd(3000)) };
+              if (r === 0) q.put(item, true, 0.05);
+              else await q.putAsync(item, true, 0.05);
+              log(`put ${process.pid} ${seq++}`);
+            } else {
+              const it = (r === 2 ? q.get(true, 0.02) : await q.getAsync(true, 0.02)) as { p: number; seq: number; pad: string };
+              if (/[^x]/.test(it.pad)) log(`bad ${it.p} ${it.seq}`);
+              log(`got ${it.p} ${it.seq}`);
+            }
+          } catch (e) {
+            if ((e as Error).name !== 'Full' && (e as Error).name !== 'Empty') throw e;
+          }
+        }
+        return seq;
+      })();
+    };
+    const live = new Set<Child>();
+    const runs: Promise<unknown>[] = [];
+    let n = 0;
+    const spawn = async (): Promise<void> => {
+      const c = await Child.start();
+      live.add(c);
+      const run = c.run(work, { q: JSON.parse(JSON.stringify(q)), seed: rand(2 ** 30), log: `${logDir}/${n++}`, duration: 1500 });
+      // A killed child's call never answers: its exit ends the wait.
+      runs.push(Promise.race([run, c.exited.then(() => null)]).finally(() => c.stop()));
+      void c.exited.then(() => live.delete(c));
+    };
+    for (let i = 0; i < 3; i++) await spawn();
+    let killed = 0;
+    const until = Date.now() + seconds * 1000;
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 150 + rand(300)));
+      const victims = [...live];
+      const victim = victims[rand(victims.length)];
+      if (!victim) continue;
+      await victim.kill9();
+      killed++;
+      await spawn();
+    }
+    await Promise.all(runs);
+    const drained: { p: number; seq: number }[] = [];
+    for (;;) {
+      try {
+        drained.push(q.get(false));
+      } catch (e) {
+        expect(e).toBeInstanceOf(Empty);
+        break;
+      }
+    }
+    expect(q.qsize()).toBe(0);
+    const lines = fs.readdirSync(logDir).flatMap((f) => fs.readFileSync(`${logDir}/${f}`, 'utf8').trim().split('\n')).filter(Boolean);
+    fs.rmSync(logDir, { recursive: true, force: true });
+    expect(lines.filter((l) => l.startsWith('bad')), `seed ${seed}`).toEqual([]);
+    const got = [...lines.filter((l) => l.startsWith('got ')).map((l) => l.slice(4)), ...drained.map((d) => `${d.p} ${d.seq}`)];
+    expect(new Set(got).size, `seed ${seed}: an item came out twice`).toBe(got.length);
+    const put = lines.filter((l) => l.startsWith('put ')).map((l) => l.slice(4));
+    const seen = new Set(got);
+    const missing = put.filter((p) => !seen.has(p));
+    expect(missing.length, `seed ${seed}: lost ${missing.join(', ')}`).toBeLessThanOrEqual(killed);
+    expect(put.length).toBeGreaterThan(20);
+    expect(killed).toBeGreaterThan(0);
+    const rings = fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`pthreading-${q.name}.g`));
+    expect(rings.length).toBeLessThanOrEqual(1);
+    q.unlink();
+  }, 60_000);
+});
