@@ -9,6 +9,7 @@ import {
   Full,
   JoinableQueue,
   Lock,
+  Process,
   Queue,
   SegmentMismatchError,
   SimpleQueue,
@@ -372,6 +373,46 @@ describe('multiprocessing.JoinableQueue', () => {
     expect(() => new JoinableQueue(0, { name })).toThrow(SegmentMismatchError);
     expect(() => new SimpleQueue({ name })).toThrow(/is a Queue, not a SimpleQueue/);
     q.unlink();
+  });
+});
+
+describe('multiprocessing queues and Process', () => {
+  it("a Process subclass's workers take jobs from a JoinableQueue and put results on a Queue", async () => {
+    class Worker extends Process {
+      jobs: JoinableQueue<number | null>;
+      results: Queue<[number, number]>;
+      constructor(jobs: JoinableQueue<number | null>, results: Queue<[number, number]>) {
+        super({ daemon: true });
+        this.jobs = jobs;
+        this.results = results;
+      }
+
+      run(): void {
+        for (;;) {
+          const n = this.jobs.get();
+          this.jobs.taskDone();
+          if (n === null) return;
+          this.results.put([n, n * n]);
+        }
+      }
+    }
+    const jobs = new JoinableQueue<number | null>();
+    const results = new Queue<[number, number]>();
+    const workers = [new Worker(jobs, results), new Worker(jobs, results)];
+    for (const w of workers) w.start();
+    for (let i = 0; i < 20; i++) jobs.put(i);
+    for (const _ of workers) jobs.put(null);
+    await jobs.joinAsync();
+    for (const w of workers) await w.joinAsync();
+    expect(workers.map((w) => w.exitcode)).toEqual([0, 0]);
+    const squares = new Map<number, number>();
+    while (!results.empty()) {
+      const [n, sq] = results.get(false);
+      squares.set(n, sq);
+    }
+    expect([...squares].sort((a, b) => a[0] - b[0])).toEqual(Array.from({ length: 20 }, (_, i) => [i, i * i]));
+    jobs.unlink();
+    results.unlink();
   });
 });
 
