@@ -147,6 +147,12 @@ describe('multiprocessing.Process subclass', () => {
     v.unlink();
   });
 
+  it('run() called in this process calls the target here, as Python', () => {
+    const p = new Process({ target: (a: number, kw: { b: number }) => a + kw.b, args: [1], kwargs: { b: 2 } });
+    expect(p.run()).toBe(3);
+    expect(p.pid).toBe(null);
+  });
+
   it('an error escaping run() makes the exit code 1', () => {
     class Failing extends Process {
       run(): void {

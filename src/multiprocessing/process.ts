@@ -210,9 +210,14 @@ export class Process {
    * sent to the child as source and runs there.
    */
   run(): unknown {
+    // In the child, what process-main.ts rebuilt; called here (as Python
+    // allows), the target itself.
     const local = locals.get(this);
-    if (!local?.target) return undefined;
-    return local.target(...local.args, ...(local.kwargs ? [local.kwargs] : []));
+    const target = local ? local.target : typeof this._target === 'function' ? this._target : null;
+    if (!target) return undefined;
+    const args = local ? local.args : this._args;
+    const kwargs = local ? local.kwargs : this._kwargs;
+    return target(...args, ...(kwargs ? [kwargs] : []));
   }
 
   /**
