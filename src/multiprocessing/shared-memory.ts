@@ -47,7 +47,7 @@ function checkInteger(method: string, what: string, v: unknown): number {
 export class SharedMemory {
   /** @internal */ readonly _kind: string = 'multiprocessing.SharedMemory';
   /** @internal */ _name!: string;
-  /** @internal */ _handle!: Handle;
+  /** @internal */ declare _handle: Handle;
 
   /**
    * @param options `name` (1 to 200 of `A-Z a-z 0-9 . _ -`; none: a new
