@@ -162,21 +162,14 @@ export class Queue<T = unknown> {
       throw new SegmentMismatchError(`${type}(): ${JSON.stringify(ctl.name)} is ${found ? `a ${found}` : 'not a queue'}, not a ${type}`);
     }
     const base = ctl.name;
-    // An opener makes what a creator killed half-way did not.
-    const sub = (suffix: string): SharedOptions => ({ name: `${base}.${suffix}`, create: created ? true : undefined, mode: options?.mode });
-    const make = <P>(suffix: string, ctor: (o: SharedOptions) => P): P => {
-      try {
-        return ctor(sub(suffix));
-      } catch (error) {
-        // Left by a creator killed half-way: made again.
-        if (!(error instanceof FileExistsError)) throw error;
-        unlinkQuietly(`/${PREFIX}${base}.${suffix}`);
-        return ctor(sub(suffix));
-      }
-    };
-    const lock = make('lock', (o) => new Lock(o));
+    // Opened or made, by the creator and openers alike: an opener racing
+    // the creator may come first, and one may make what a creator killed
+    // half-way did not. (A leftover of an earlier queue of the name is a
+    // lock or condition like any other.)
+    const sub = (suffix: string): SharedOptions => ({ name: `${base}.${suffix}`, mode: options?.mode });
+    const lock = new Lock(sub('lock'));
     define('_lock', lock);
-    const condition = (suffix: string): Condition => make(suffix, (o) => new Condition(lock, o));
+    const condition = (suffix: string): Condition => new Condition(lock, sub(suffix));
     define('_notEmpty', condition('notempty'));
     define('_notFull', condition('notfull'));
     define('_tasks', type === 'JoinableQueue' ? condition('tasks') : null);
@@ -348,9 +341,11 @@ export class Queue<T = unknown> {
   cancelJoinThread(): void {}
 
   /**
-   * Removes the names of all its segments, as `SharedMemory.unlink()`:
-   * processes that have it open keep using it. Returns false if the name
-   * was already gone.
+   * Removes the names of all its segments, as `SharedMemory.unlink()`.
+   * Call it once no process needs the queue any more: a process reaches a
+   * ring that another one grew by its name, so after unlink() a queue
+   * that grows, or that a process first uses, fails with
+   * FileNotFoundError. Returns false if the name was already gone.
    */
   unlink(): boolean {
     const base = this._name;
