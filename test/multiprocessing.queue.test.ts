@@ -92,6 +92,7 @@ describe('multiprocessing.Queue', () => {
     // Old rings are gone; one ring is left.
     const rings = fs.readdirSync('/dev/shm').filter((n) => n.startsWith(`pthreading-${q.name}.g`));
     expect(rings).toEqual([`pthreading-${q.name}.g${ctl(q).get(GEN)}`]);
+    for (const f of [q.name, `${q.name}.lock`, `${q.name}.notempty`, rings[0].slice(11)]) expect(fs.statSync(`/dev/shm/pthreading-${f}`).mode & 0o777).toBe(0o600);
     for (let i = 0; i < 200; i++) expect(q.get(false)).toBe(`${i}:${item}`);
     // Wrapping around the end of the ring keeps the order too.
     for (let round = 0; round < 50; round++) {
@@ -100,6 +101,15 @@ describe('multiprocessing.Queue', () => {
       expect(q.get()).toBe(`a${round}`.repeat(50));
       expect(q.get()).toBe(`b${round}`);
     }
+    q.unlink();
+  });
+
+  it("a queue's segments, its rings included, get the mode it was made with", () => {
+    const q = new Queue(0, { name: freshName('q'), mode: 0o640 });
+    q.put('x'.repeat(5000));
+    const mine = fs.readdirSync('/dev/shm').filter((f) => f.startsWith(`pthreading-${q.name}`));
+    expect(mine.length).toBe(5);
+    for (const f of mine) expect(fs.statSync(`/dev/shm/${f}`).mode & 0o777).toBe(0o640);
     q.unlink();
   });
 
