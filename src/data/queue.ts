@@ -18,7 +18,7 @@
  */
 import v8 from 'node:v8';
 
-import { ArgumentTypeError, MemoryError, OverflowError, PthreadingError, ValueError, describe, messageOf } from '../runtime/errors';
+import { ArgumentTypeError, Empty, Full, MemoryError, OverflowError, ValueError, describe, messageOf } from '../runtime/errors';
 import { Condition } from '../sync/condition';
 import { GrowableBuffer, MAX_BYTES, growTo, growableBuffer } from './growable';
 import { AsyncOptions } from '../runtime/guard';
@@ -36,19 +36,9 @@ const DATA = 16;
 // The ring's first size: one page with the words (it doubles as needed).
 const INITIAL = 4096 - DATA;
 
-/** Raised by a non-blocking or timed `get()` on an empty queue. */
-export class Empty extends PthreadingError {
-  constructor() {
-    super('the queue is empty', 'ERR_QUEUE_EMPTY');
-  }
-}
-
-/** Raised by a non-blocking or timed `put()` on a full queue. */
-export class Full extends PthreadingError {
-  constructor() {
-    super('the queue is full', 'ERR_QUEUE_FULL');
-  }
-}
+// Empty and Full are runtime's: pthreading/multiprocessing's Queue raises
+// the same classes, as Python's multiprocessing.Queue raises queue.Empty.
+export { Empty, Full } from '../runtime/errors';
 
 // A maxsize: an integer that fits its Int32 slot (<= 0: no limit).
 function checkMaxsize(method: string, maxsize: unknown): number {
