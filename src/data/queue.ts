@@ -24,9 +24,9 @@ import { GrowableBuffer, MAX_BYTES, growTo, growableBuffer } from './growable';
 import { AsyncOptions } from '../runtime/guard';
 import { Lock } from '../sync/lock';
 import { Section, critical, criticalWith } from '../sync/critical';
-import { Waiting, checkSignal, deadlineAfter, runAsync, runSync } from '../runtime/native';
+import { Waiting, checkSignal, runAsync, runSync } from '../runtime/native';
 import { refuseShared, registerKind } from '../runtime/shared';
-import { asyncSignal, checkBlocking, checkCount, checkOptions, waitTimeout } from '../runtime/validate';
+import { asyncSignal, checkCount, checkOptions, queueDeadline } from '../runtime/validate';
 
 const HEAD = 0;
 const USED = 1;
@@ -250,7 +250,7 @@ export class Queue<T = unknown> {
 
   // CPython's put(), with "wait on not_full" as a slow path.
   private putting(bytes: Uint8Array, method: string, block: unknown, timeout: unknown): Waiting<void> {
-    const deadline = this.deadline(method, block, timeout);
+    const deadline = queueDeadline(method, block, timeout);
     return critical(this._mutex, (section) => this.puttingIn(bytes, deadline, section));
   }
 
@@ -266,7 +266,7 @@ export class Queue<T = unknown> {
 
   // CPython's get(), with "wait on not_empty" as a slow path.
   private getting(method: string, block: unknown, timeout: unknown): Waiting<T> {
-    const deadline = this.deadline(method, block, timeout);
+    const deadline = queueDeadline(method, block, timeout);
     return critical(this._mutex, (section) => this.gettingIn(deadline, section));
   }
 
@@ -280,14 +280,6 @@ export class Queue<T = unknown> {
     return item;
   }
 
-  // null: do not wait; Infinity: wait forever.
-  private deadline(method: string, block: unknown, timeout: unknown): number | null {
-    const blocking = checkBlocking(method, block);
-    const seconds = waitTimeout(method, timeout);
-    if (!blocking) return null;
-    if (typeof timeout === 'number' && timeout < 0) throw new ValueError(`${method}: 'timeout' must be a non-negative number`);
-    return deadlineAfter(seconds);
-  }
 
   // Ring-buffer copy in (and out): an item may wrap around the end.
   private copyIn(offset: number, data: Uint8Array): void {

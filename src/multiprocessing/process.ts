@@ -27,7 +27,7 @@ import path from 'node:path';
 import { ArgumentTypeError, RuntimeError, ValueError, describe } from '../runtime/errors';
 import { atDeadline, deadlineAfter } from '../runtime/native';
 import { checkName, waitTimeout } from '../runtime/validate';
-import type { Member } from '../threads/compile';
+import { type Level, levelOf } from '../threads/compile';
 import { Missing, Site, callerSites, freeVariableError } from '../threads/scope';
 import { inspectFunction } from '../threads/thread';
 import { checkMayBlock } from './common';
@@ -64,7 +64,7 @@ export interface ProcessSpec {
   args: unknown[];
   kwargs: Record<string, unknown> | null;
   /** A subclass: each level's name and members, base-most first (empty for a plain Process). */
-  levels: { name: string; members: Member[] }[];
+  levels: Level[];
   /** The instance's own fields (a subclass's included), cloned. */
   state: Record<string, unknown>;
 }
@@ -290,21 +290,15 @@ export class Process {
     const levels: ProcessSpec['levels'] = [];
     for (let proto = Object.getPrototypeOf(this) as object; proto !== Process.prototype; proto = Object.getPrototypeOf(proto) as object) {
       if (proto === null) throw new RuntimeError('Process.start: not a Process');
-      const members: Member[] = [];
-      for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-        if (key === 'constructor') continue;
-        for (const fn of [d.value, d.get, d.set]) {
-          if (typeof fn !== 'function') continue;
-          const source = Function.prototype.toString.call(fn);
-          const found = inspectFunction(fn as object, source, sites);
+      levels.unshift(
+        levelOf(proto, (fn, source) => {
+          const found = inspectFunction(fn, source, sites);
           // The child has `multiprocessing` as a global too (process-main.ts).
           missing.push(...found.missing.filter((m) => m.name !== 'multiprocessing'));
           for (const p of found.privates) privates.add(p);
-          members.push({ source, place: found.placement });
-        }
-      }
-      const ctor = (proto as { constructor?: { name?: unknown } }).constructor;
-      levels.unshift({ name: typeof ctor?.name === 'string' ? ctor.name : '', members });
+          return found.placement;
+        }),
+      );
     }
     if (privates.size) {
       throw new ArgumentTypeError(

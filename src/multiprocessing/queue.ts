@@ -41,9 +41,9 @@ import { isMainThread } from 'node:worker_threads';
 
 import { ArgumentTypeError, Empty, Full, MemoryError, OverflowError, ValueError, describe, messageOf } from '../runtime/errors';
 import { AsyncOptions } from '../runtime/guard';
-import { checkSignal, deadlineAfter } from '../runtime/native';
+import { checkSignal } from '../runtime/native';
 import { refuseShared, registerKind, revive } from '../runtime/shared';
-import { asyncSignal, checkBlocking, waitTimeout } from '../runtime/validate';
+import { asyncSignal, queueDeadline } from '../runtime/validate';
 import { checkMayBlock, shownName } from './common';
 import { Condition } from './condition';
 import { Lock } from './lock';
@@ -213,7 +213,7 @@ export class Queue<T = unknown> {
    */
   put(item: T, block?: boolean, timeout?: number | null): void {
     const bytes = this.encode('Queue.put', item);
-    const deadline = this.deadline('Queue.put', block, timeout);
+    const deadline = queueDeadline('Queue.put', block, timeout);
     const lock = this.lock('Queue.put');
     if (deadline !== null) checkMayBlock();
     if (!lock.acquire(true, deadline === null ? null : left(deadline))) throw new Full();
@@ -234,7 +234,7 @@ export class Queue<T = unknown> {
   /** As {@link put}, without blocking the event loop; `options.signal` cancels the wait. */
   async putAsync(item: T, block?: boolean, timeout?: number | null, options?: AsyncOptions): Promise<void> {
     const bytes = this.encode('Queue.putAsync', item);
-    const deadline = this.deadline('Queue.putAsync', block, timeout);
+    const deadline = queueDeadline('Queue.putAsync', block, timeout);
     const signal = asyncSignal('Queue.putAsync', options);
     checkSignal(signal);
     const lock = this.lock('Queue.putAsync');
@@ -265,7 +265,7 @@ export class Queue<T = unknown> {
    *   after `timeout`). @throws ValueError once closed.
    */
   get(block?: boolean, timeout?: number | null): T {
-    const deadline = this.deadline('Queue.get', block, timeout);
+    const deadline = queueDeadline('Queue.get', block, timeout);
     const lock = this.lock('Queue.get');
     const ctl = this._ctl!;
     if (deadline !== null) checkMayBlock();
@@ -288,7 +288,7 @@ export class Queue<T = unknown> {
 
   /** As {@link get}, without blocking the event loop; `options.signal` cancels the wait. */
   async getAsync(block?: boolean, timeout?: number | null, options?: AsyncOptions): Promise<T> {
-    const deadline = this.deadline('Queue.getAsync', block, timeout);
+    const deadline = queueDeadline('Queue.getAsync', block, timeout);
     const signal = asyncSignal('Queue.getAsync', options);
     checkSignal(signal);
     const lock = this.lock('Queue.getAsync');
@@ -526,14 +526,6 @@ export class Queue<T = unknown> {
     return revive(v8.deserialize(bytes) as T);
   }
 
-  // null: do not wait; Infinity: wait for ever.
-  private deadline(method: string, block: unknown, timeout: unknown): number | null {
-    const blocking = checkBlocking(method, block);
-    const seconds = waitTimeout(method, timeout);
-    if (!blocking) return null;
-    if (typeof timeout === 'number' && timeout < 0) throw new ValueError(`${method}: 'timeout' must be a non-negative number`);
-    return deadlineAfter(seconds);
-  }
 }
 
 // Seconds left until `deadline` (null for ever).
