@@ -5,9 +5,10 @@
  *
  * A queue is five or six named segments that share one base name: a
  * control `Array('d')` named `<base>`, the queue's Lock `<base>.lock` (a
- * process killed holding it passes it on, `ownerDied`; not reentrant, so
- * async operations of one thread exclude each other as other threads'
- * do), the Conditions `<base>.notempty` and `<base>.notfull` on that lock
+ * process killed holding it passes it on, `ownerDied`; an async
+ * operation holds it only inside one synchronous step, never across an
+ * await, so this thread's sync operations never find it held by their own
+ * thread), the Conditions `<base>.notempty` and `<base>.notfull` on that lock
  * (and `<base>.tasks` for a JoinableQueue), and the ring of bytes the
  * items live in, the SharedMemory `<base>.g<N>`. Items are serialized by v8's
  * serializer (a structured clone), each stored as a 4-byte length and its
@@ -41,14 +42,14 @@ import { isMainThread } from 'node:worker_threads';
 
 import { ArgumentTypeError, Empty, Full, MemoryError, OverflowError, ValueError, describe, messageOf } from '../runtime/errors';
 import { AsyncOptions } from '../runtime/guard';
-import { checkSignal } from '../runtime/native';
+import { checkSignal, ident } from '../runtime/native';
 import { refuseShared, registerKind, revive } from '../runtime/shared';
 import { asyncSignal, queueDeadline } from '../runtime/validate';
-import { checkMayBlock, shownName } from './common';
+import { aborted, checkMayBlock, handle, shownName, taken } from './common';
 import { Condition } from './condition';
 import { Lock } from './lock';
 import { FileExistsError, SegmentMismatchError } from './errors';
-import { PREFIX, SharedOptions, mp } from './native';
+import { PREFIX, Result, SharedOptions, mp, waitAsync } from './native';
 import { MAX_SHARED_MEMORY, SharedMemory } from './shared-memory';
 import { SharedArray } from './value';
 
@@ -233,23 +234,23 @@ export class Queue<T = unknown> {
 
   /** As {@link put}, without blocking the event loop; `options.signal` cancels the wait. */
   async putAsync(item: T, block?: boolean, timeout?: number | null, options?: AsyncOptions): Promise<void> {
-    const bytes = this.encode('Queue.putAsync', item);
-    const deadline = queueDeadline('Queue.putAsync', block, timeout);
-    const signal = asyncSignal('Queue.putAsync', options);
+    const method = 'Queue.putAsync';
+    const bytes = this.encode(method, item);
+    const deadline = queueDeadline(method, block, timeout);
+    const signal = asyncSignal(method, options);
     checkSignal(signal);
-    const lock = this.lock('Queue.putAsync');
-    if (!(await lock.acquireAsync(true, deadline === null ? null : left(deadline), options))) throw new Full();
-    try {
-      this.sync();
-      while (!this.hasRoom()) {
-        if (deadline === null || performance.now() >= deadline) throw new Full();
-        await this._notFull.waitAsync(left(deadline), options);
-        this.sync();
-      }
-      this.append(bytes);
-      this._notEmpty.notify();
-    } finally {
-      lock.release();
+    for (;;) {
+      const seen = await this.locked(method, deadline, signal, () => {
+        if (this.hasRoom()) {
+          this.append(bytes);
+          this._notEmpty.notify();
+          return null;
+        }
+        return mp.eventState(handle(this._notFull, method));
+      });
+      if (seen === null) return;
+      if (seen === undefined || deadline === null || performance.now() >= deadline) throw new Full();
+      await this.changed(this._notFull, method, seen, deadline, signal);
     }
   }
 
@@ -288,26 +289,24 @@ export class Queue<T = unknown> {
 
   /** As {@link get}, without blocking the event loop; `options.signal` cancels the wait. */
   async getAsync(block?: boolean, timeout?: number | null, options?: AsyncOptions): Promise<T> {
-    const deadline = queueDeadline('Queue.getAsync', block, timeout);
-    const signal = asyncSignal('Queue.getAsync', options);
+    const method = 'Queue.getAsync';
+    const deadline = queueDeadline(method, block, timeout);
+    const signal = asyncSignal(method, options);
     checkSignal(signal);
-    const lock = this.lock('Queue.getAsync');
-    const ctl = this._ctl!;
-    if (!(await lock.acquireAsync(true, deadline === null ? null : left(deadline), options))) throw new Empty();
-    let bytes: Buffer;
-    try {
-      this.sync();
-      while (ctl.get(COUNT) === 0) {
-        if (deadline === null || performance.now() >= deadline) throw new Empty();
-        await this._notEmpty.waitAsync(left(deadline), options);
-        this.sync();
-      }
-      bytes = this.take();
-      this._notFull.notify();
-    } finally {
-      lock.release();
+    this.ctl(method);
+    for (;;) {
+      const got = await this.locked(method, deadline, signal, (): Buffer | number => {
+        if (this._ctl!.get(COUNT) > 0) {
+          const bytes = this.take();
+          this._notFull.notify();
+          return bytes;
+        }
+        return mp.eventState(handle(this._notEmpty, method));
+      });
+      if (typeof got === 'object') return this.decode(got);
+      if (got === undefined || deadline === null || performance.now() >= deadline) throw new Empty();
+      await this.changed(this._notEmpty, method, got, deadline, signal);
     }
-    return this.decode(bytes);
   }
 
   /** Python's `get_nowait()`: `get(false)`. */
@@ -384,6 +383,52 @@ export class Queue<T = unknown> {
   protected lock(method: string): Lock {
     this.ctl(method);
     return this._lock;
+  }
+
+  /**
+   * @internal Runs `section` holding the queue's lock, and releases it
+   * before returning: the async operations never hold the lock across an
+   * await, so a sync operation of this thread never finds the lock held by
+   * this very thread (it would wait for ever, or time out). When the lock
+   * is busy, the attempt runs inside the wake-up that finds it free.
+   * Resolves `undefined` if the lock stays busy past `deadline` (null: no
+   * deadline for the lock itself, as the sync forms).
+   */
+  protected async locked<R>(method: string, deadline: number | null, signal: AbortSignal | undefined, section: () => R): Promise<R | undefined> {
+    let h = lockHandle(this, method);
+    let slept = false;
+    const attempt = (): { value: R } | undefined => {
+      h = lockHandle(this, method); // throws ValueError once closed
+      const r = mp.tryLock(h, ident, slept);
+      slept = true;
+      if (r === Result.Busy) return undefined;
+      if (!taken(r)) return undefined;
+      try {
+        if (r === Result.OwnerDied) this._lock.ownerDied = true;
+        this.sync();
+        return { value: section() };
+      } finally {
+        this._lock.release();
+      }
+    };
+    const first = attempt();
+    if (first) return first.value;
+    const got = await waitAsync(h, attempt, () => 0, deadline ?? Infinity, signal, aborted(signal));
+    return got?.value;
+  }
+
+  /**
+   * @internal Waits (without the lock) until `condition` is notified after
+   * its state was `seen` (read holding the lock), or `deadline`: the async
+   * half of Condition.wait().
+   */
+  protected async changed(condition: Condition, method: string, seen: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    const h = handle(condition, method);
+    const attempt = (): true | undefined => {
+      this.ctl(method); // closed while waiting: ValueError
+      return mp.eventState(h) !== seen ? true : undefined;
+    };
+    await waitAsync(h, attempt, () => seen, deadline, signal, aborted(signal));
   }
 
   // After every acquire (a Condition's wait takes the lock again too): a
@@ -528,6 +573,12 @@ export class Queue<T = unknown> {
 
 }
 
+// The queue's lock's handle, or ValueError once the queue is closed.
+function lockHandle(q: Queue<any>, method: string) {
+  if (!q._ctl) throw new ValueError(`${method}: ${q.constructor.name} ${q.name} is closed`);
+  return handle(q._lock, method);
+}
+
 // Seconds left until `deadline` (null for ever).
 function left(deadline: number): number | null {
   return deadline === Infinity ? null : Math.max(0, (deadline - performance.now()) / 1000);
@@ -584,15 +635,16 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /** As {@link join}, without blocking the event loop; `options.signal` cancels the wait. */
   async joinAsync(options?: AsyncOptions): Promise<void> {
-    const signal = asyncSignal('JoinableQueue.joinAsync', options);
+    const method = 'JoinableQueue.joinAsync';
+    const signal = asyncSignal(method, options);
     checkSignal(signal);
-    const lock = this.lock('JoinableQueue.joinAsync');
-    const ctl = this._ctl!;
-    await lock.acquireAsync(true, null, options);
-    try {
-      while (ctl.get(UNFINISHED) > 0) await this._tasks!.waitAsync(null, options);
-    } finally {
-      lock.release();
+    this.ctl(method);
+    for (;;) {
+      const seen = await this.locked(method, null, signal, () =>
+        this._ctl!.get(UNFINISHED) > 0 ? mp.eventState(handle(this._tasks!, method)) : null,
+      );
+      if (seen === null || seen === undefined) return;
+      await this.changed(this._tasks!, method, seen, Infinity, signal);
     }
   }
 }

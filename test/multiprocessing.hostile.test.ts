@@ -1,0 +1,84 @@
+/**
+ * The multiprocessing Queue, SharedMemory and Process used as a careless
+ * user would: async and sync calls mixed on one thread, closed objects,
+ * edge values. Scenarios that would hang this thread run in a child.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { Queue, ValueError } from 'pthreading/multiprocessing';
+
+import { Child } from './mp-helpers';
+
+describe('multiprocessing queues, async and sync on one thread', () => {
+  let child: Child;
+  beforeAll(async () => {
+    child = await Child.start();
+  });
+  // A child stuck in a deadlock never exits by itself.
+  afterAll(() => child.kill9());
+
+  it('a sync put() while this thread has a getAsync() pending completes, and the getAsync() gets the item', async () => {
+    const got = await child.run(async (mp) => {
+      const q = new mp.Queue();
+      const pending = q.getAsync();
+      q.put('x'); // deadlocked: the pending getAsync() held the lock
+      const v = await pending;
+      q.unlink();
+      return v;
+    });
+    expect(got).toBe('x');
+  }, 20_000);
+
+  it('a sync get() sees an item although a getAsync() of this thread is pending', async () => {
+    const got = await child.run(async (mp) => {
+      const q = new mp.Queue();
+      q.put(1);
+      q.put(2);
+      const pending = q.getAsync();
+      const now = q.get(true, 5); // timed out with Empty: the lock was held
+      const later = await pending;
+      q.unlink();
+      return [now, later].sort();
+    });
+    expect(got).toEqual([1, 2]);
+  }, 20_000);
+
+  it('a putAsync() not awaited does not keep a sync get() of this thread out', async () => {
+    const got = await child.run(async (mp) => {
+      const q = new mp.Queue(1);
+      const put = q.putAsync('y');
+      const v = q.get(true, 5);
+      await put;
+      q.unlink();
+      return v;
+    });
+    expect(got).toBe('y');
+  }, 20_000);
+
+  it('a joinAsync() pending does not keep this thread\'s get() and taskDone() out', async () => {
+    const got = await child.run(async (mp) => {
+      const q = new mp.JoinableQueue();
+      q.put(1);
+      const joined = q.joinAsync();
+      const v = q.get(true, 5);
+      q.taskDone();
+      await joined;
+      q.unlink();
+      return v;
+    });
+    expect(got).toBe(1);
+  }, 20_000);
+
+  it('a getAsync() pending when its queue is closed rejects with ValueError, and loses no item', async () => {
+    const q = new Queue();
+    const other = new Queue(0, { name: q.name, create: false });
+    const pending = q.getAsync(true, 10);
+    await new Promise((r) => setImmediate(r));
+    q.close();
+    other.put('kept');
+    await expect(pending).rejects.toThrow(ValueError);
+    expect(other.get(false)).toBe('kept');
+    other.unlink();
+    other.close();
+  });
+});
