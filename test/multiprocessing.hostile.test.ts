@@ -3,20 +3,22 @@
  * user would: async and sync calls mixed on one thread, closed objects,
  * edge values. Scenarios that would hang this thread run in a child.
  */
+import fs from 'node:fs';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { Queue, ValueError } from 'pthreading/multiprocessing';
+import { Event, Queue, ValueError } from 'pthreading/multiprocessing';
 
-import { Child } from './mp-helpers';
+import { Child, freshName } from './mp-helpers';
+
+let child: Child;
+beforeAll(async () => {
+  child = await Child.start();
+});
+// A child stuck in a deadlock never exits by itself.
+afterAll(() => child.kill9());
 
 describe('multiprocessing queues, async and sync on one thread', () => {
-  let child: Child;
-  beforeAll(async () => {
-    child = await Child.start();
-  });
-  // A child stuck in a deadlock never exits by itself.
-  afterAll(() => child.kill9());
-
   it('a sync put() while this thread has a getAsync() pending completes, and the getAsync() gets the item', async () => {
     const got = await child.run(async (mp) => {
       const q = new mp.Queue();
@@ -80,5 +82,49 @@ describe('multiprocessing queues, async and sync on one thread', () => {
     expect(other.get(false)).toBe('kept');
     other.unlink();
     other.close();
+  });
+});
+
+describe('multiprocessing queues after unlink()', () => {
+  const left = (base: string): string[] => fs.readdirSync('/dev/shm').filter((f) => f.includes(base));
+
+  it('a queue unlinked while in use still grows, and leaves no segment behind', () => {
+    for (const q of [new Queue(), new Queue(0, { name: freshName('unlinked') })]) {
+      q.unlink();
+      q.put(new Uint8Array(10_000));
+      q.put(new Uint8Array(100_000));
+      expect((q.get() as Uint8Array).length).toBe(10_000);
+      expect((q.get() as Uint8Array).length).toBe(100_000);
+      expect(left(q.name)).toEqual([]);
+      q.close();
+    }
+  });
+
+  it('another process that had it open reaches a ring grown after unlink() no more (FileNotFoundError), as documented', async () => {
+    const q = new Queue();
+    q.put('first'); // the ring both processes have open
+    const go = new Event();
+    const opened = child.call(
+      async (mp, { name, go }, reply) => {
+        const o = new mp.Queue(0, { name, create: false });
+        o.put('small');
+        reply('opened');
+        await go.waitAsync();
+        try {
+          o.get(false);
+          return 'got';
+        } catch (e) {
+          return (e as Error).name;
+        }
+      },
+      { name: q.name, go },
+    );
+    await opened.note();
+    q.unlink();
+    q.put(new Uint8Array(100_000)); // grows: the ring the child knows is replaced
+    go.set();
+    expect(await opened.result).toBe('FileNotFoundError');
+    expect(left(q.name)).toEqual([]);
+    q.close();
   });
 });

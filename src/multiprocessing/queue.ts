@@ -19,7 +19,9 @@
  * ring); GEN numbers the ring's segment (0: none yet); MAXSIZE is maxsize
  * + 1 (0 while the creator is still writing the slots); COUNT the items;
  * UNFINISHED a JoinableQueue's unfinished tasks; MODE the segments' mode;
- * TAG says it is a queue, and which kind.
+ * TAG says it is a queue, and which kind; UNLINKED is 1 once unlink() was
+ * called (a ring grown after that loses its name at once, or it would
+ * outlive the queue).
  *
  * Unbounded means unbounded, as in Python: when the next item does not fit
  * in the ring, a new ring twice the size (or more) is made as the next
@@ -61,7 +63,8 @@ const COUNT = 4;
 const UNFINISHED = 5;
 const MODE = 6;
 const TAG = 7;
-const SLOTS = 8;
+const UNLINKED = 8;
+const SLOTS = 9;
 
 // TAG: this number plus the kind (the last slot the creator writes).
 const MAGIC = 0x5155455545;
@@ -126,7 +129,7 @@ export class Queue<T = unknown> {
     if (typeof name === 'string' && name.length > 190) {
       throw new ValueError(`${type}(): invalid name ${JSON.stringify(name)}: a queue's name has at most 190 characters`, 'ERR_INVALID_NAME');
     }
-    const init = [0, 0, 0, Math.max(0, maxsize) + 1, 0, 0, typeof mode === 'number' ? mode : 0o600, MAGIC + TYPES[type]];
+    const init = [0, 0, 0, Math.max(0, maxsize) + 1, 0, 0, typeof mode === 'number' ? mode : 0o600, MAGIC + TYPES[type], 0];
     // The control Array checks the options (name, create, mode) for us.
     const ctl = new SharedArray('d', init, options);
     this.open(type, ctl, ctl._created, options);
@@ -348,6 +351,14 @@ export class Queue<T = unknown> {
    */
   unlink(): boolean {
     const base = this._name;
+    // Every process growing it from now on unlinks the ring it makes.
+    try {
+      const ctl = this._ctl ?? new SharedArray('d', SLOTS, { name: shownName(base), create: false });
+      ctl.set(UNLINKED, 1);
+      if (ctl !== this._ctl) ctl.close();
+    } catch {
+      // The name is gone already.
+    }
     madeHere.delete(shownName(base));
     unlinkAll(shownName(base));
     return mp.unlink(base) === 0;
@@ -533,6 +544,7 @@ export class Queue<T = unknown> {
     ctl.set(GEN, gen);
     this._ring = ring;
     this._gen = gen;
+    if (ctl.get(UNLINKED)) ring.unlink();
     if (old) {
       old.unlink();
       old.close();
