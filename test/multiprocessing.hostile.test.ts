@@ -7,7 +7,7 @@ import fs from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { Event, Queue, ValueError } from 'pthreading/multiprocessing';
+import { ArgumentTypeError, Event, JoinableQueue, Queue, SimpleQueue, ValueError } from 'pthreading/multiprocessing';
 
 import { Child, freshName } from './mp-helpers';
 
@@ -126,5 +126,16 @@ describe('multiprocessing queues after unlink()', () => {
     expect(await opened.result).toBe('FileNotFoundError');
     expect(left(q.name)).toEqual([]);
     q.close();
+  });
+});
+
+describe('multiprocessing queues refuse bad arguments in their own name', () => {
+  it("options that are not an object, a bad name or mode: the queue's typed error, not its control Array's", () => {
+    expect(() => new SimpleQueue(5 as never)).toThrow(/^SimpleQueue\(\): options must be an object/);
+    expect(() => new SimpleQueue(5 as never)).toThrow(ArgumentTypeError);
+    expect(() => new Queue(0, 'jobs' as never)).toThrow(/^Queue\(\): options must be an object/);
+    expect(() => new Queue(0, { name: 'a/b' })).toThrow(/^Queue\(\): invalid name "a\/b"/);
+    expect(() => new Queue(0, { name: 'a/b' })).toThrow(ValueError);
+    expect(() => new JoinableQueue(0, { mode: 'x' as never })).toThrow(/^JoinableQueue\(\): options.mode/);
   });
 });

@@ -130,8 +130,18 @@ export class Queue<T = unknown> {
       throw new ValueError(`${type}(): invalid name ${JSON.stringify(name)}: a queue's name has at most 190 characters`, 'ERR_INVALID_NAME');
     }
     const init = [0, 0, 0, Math.max(0, maxsize) + 1, 0, 0, typeof mode === 'number' ? mode : 0o600, MAGIC + TYPES[type], 0];
-    // The control Array checks the options (name, create, mode) for us.
-    const ctl = new SharedArray('d', init, options);
+    if (options !== undefined && options !== null && typeof options !== 'object') {
+      throw new ArgumentTypeError(`${type}(): options must be an object like { name, create, mode }, not ${describe(options)}`);
+    }
+    // The control Array checks the options (name, create, mode) for us;
+    // its errors speak of the queue.
+    let ctl: SharedArray;
+    try {
+      ctl = new SharedArray('d', init, options);
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('SharedArray()')) error.message = `${type}()${error.message.slice(13)}`;
+      throw error;
+    }
     this.open(type, ctl, ctl._created, options);
     if (ctl._created && ctl.name.startsWith('anon-')) unlinkAtExit(ctl.name);
   }
