@@ -7,7 +7,7 @@ import fs from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ArgumentTypeError, Event, JoinableQueue, Queue, SimpleQueue, ValueError } from 'pthreading/multiprocessing';
+import { AbortError, ArgumentTypeError, Event, JoinableQueue, Queue, SimpleQueue, ValueError, multiprocessingStats } from 'pthreading/multiprocessing';
 
 import { Child, freshName } from './mp-helpers';
 
@@ -82,6 +82,41 @@ describe('multiprocessing queues, async and sync on one thread', () => {
     expect(other.get(false)).toBe('kept');
     other.unlink();
     other.close();
+  });
+});
+
+describe('multiprocessing queues closed with async waits pending', () => {
+  it('close() ends the pending getAsync(), putAsync() and joinAsync() of that object with ValueError (they kept the process alive)', async () => {
+    const before = multiprocessingStats().watchedAsync;
+    const q = new Queue(1);
+    const getting = q.getAsync();
+    const full = new Queue(1);
+    full.put(1);
+    const putting = full.putAsync(2);
+    const j = new JoinableQueue();
+    j.put(1);
+    const joining = j.joinAsync();
+    await new Promise((r) => setImmediate(r));
+    expect(multiprocessingStats().watchedAsync).toBe(before + 3);
+    for (const x of [q, full, j]) x.close();
+    await expect(getting).rejects.toThrow(ValueError);
+    await expect(putting).rejects.toThrow(ValueError);
+    await expect(joining).rejects.toThrow(ValueError);
+    expect(multiprocessingStats().watchedAsync).toBe(before);
+    for (const x of [q, full, j]) x.unlink();
+  });
+
+  it('an AbortSignal still ends them with AbortError, and the queue stays usable', async () => {
+    const q = new Queue();
+    const ac = new AbortController();
+    const getting = q.getAsync(true, null, { signal: ac.signal });
+    await new Promise((r) => setImmediate(r));
+    ac.abort();
+    await expect(getting).rejects.toThrow(AbortError);
+    q.put('after');
+    expect(await q.getAsync()).toBe('after');
+    q.close();
+    q.unlink();
   });
 });
 

@@ -42,12 +42,12 @@ import v8 from 'node:v8';
 import { readdirSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
-import { ArgumentTypeError, Empty, Full, MemoryError, OverflowError, ValueError, describe, messageOf } from '../runtime/errors';
+import { AbortError, ArgumentTypeError, Empty, Full, MemoryError, OverflowError, ValueError, describe, messageOf } from '../runtime/errors';
 import { AsyncOptions } from '../runtime/guard';
 import { checkSignal, ident } from '../runtime/native';
 import { refuseShared, registerKind, revive } from '../runtime/shared';
 import { asyncSignal, queueDeadline } from '../runtime/validate';
-import { aborted, checkMayBlock, handle, shownName, taken } from './common';
+import { checkMayBlock, handle, shownName, taken } from './common';
 import { Condition } from './condition';
 import { Lock } from './lock';
 import { FileExistsError, SegmentMismatchError } from './errors';
@@ -107,6 +107,7 @@ export class Queue<T = unknown> {
   /** @internal */ declare _tasks: Condition | null;
   /** @internal */ declare _ring: SharedMemory | null;
   /** @internal */ declare _gen: number;
+  /** @internal Its pending async waits, which close() ends. */ declare _waits?: Set<AbortController>;
 
   /**
    * @param maxsize the most items it holds; 0 or less: no limit (it grows
@@ -330,19 +331,21 @@ export class Queue<T = unknown> {
   /**
    * Python's `close()`: this process puts no more through this object.
    * Here it also lets go of the segments (every method but `close` and
-   * `unlink` then throws ValueError); other objects and processes keep the
-   * queue.
+   * `unlink` then throws ValueError, and this object's pending async waits
+   * end with ValueError); other objects and processes keep the queue.
    */
   close(): void {
     const ctl = this._ctl;
     if (!ctl) return;
+    // This object's pending async waits end with ValueError (once _ctl is null).
+    this._ctl = null;
+    for (const wait of this._waits ?? []) wait.abort();
     this._notEmpty.close();
     this._notFull.close();
     this._tasks?.close();
     this._lock.close();
     this._ring?.close();
     this._ring = null;
-    this._ctl = null;
     ctl.close();
   }
 
@@ -434,8 +437,35 @@ export class Queue<T = unknown> {
     };
     const first = attempt();
     if (first) return first.value;
-    const got = await waitAsync(h, attempt, () => 0, deadline ?? Infinity, signal, aborted(signal));
-    return got?.value;
+    const wait = this.waitSignal(method, signal);
+    try {
+      const got = await waitAsync(h, attempt, () => 0, deadline ?? Infinity, wait.signal, wait.onAbort);
+      return got?.value;
+    } finally {
+      wait.done();
+    }
+  }
+
+  /**
+   * @internal The signal of one async wait: aborted by the caller's
+   * `signal` (AbortError) or by close() (ValueError), so a wait pending on
+   * a queue this object closed ends instead of keeping the process alive.
+   */
+  protected waitSignal(method: string, signal: AbortSignal | undefined): { signal: AbortSignal; onAbort: () => Error; done(): void } {
+    const controller = new AbortController();
+    const forward = (): void => controller.abort();
+    signal?.addEventListener('abort', forward, { once: true });
+    if (signal?.aborted) controller.abort();
+    if (!this._waits) define(this, '_waits', new Set<AbortController>());
+    this._waits!.add(controller);
+    return {
+      signal: controller.signal,
+      onAbort: () => (this._ctl ? new AbortError(signal?.reason) : new ValueError(`${method}: ${this.constructor.name} ${this.name} is closed`)),
+      done: () => {
+        signal?.removeEventListener('abort', forward);
+        this._waits?.delete(controller);
+      },
+    };
   }
 
   /**
@@ -449,7 +479,12 @@ export class Queue<T = unknown> {
       this.ctl(method); // closed while waiting: ValueError
       return mp.eventState(h) !== seen ? true : undefined;
     };
-    await waitAsync(h, attempt, () => seen, deadline, signal, aborted(signal));
+    const wait = this.waitSignal(method, signal);
+    try {
+      await waitAsync(h, attempt, () => seen, deadline, wait.signal, wait.onAbort);
+    } finally {
+      wait.done();
+    }
   }
 
   // After every acquire (a Condition's wait takes the lock again too): a
@@ -593,6 +628,10 @@ export class Queue<T = unknown> {
     return revive(v8.deserialize(bytes) as T);
   }
 
+}
+
+function define(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
 }
 
 // The queue's lock's handle, or ValueError once the queue is closed.
