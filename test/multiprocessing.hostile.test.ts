@@ -3,7 +3,9 @@
  * user would: async and sync calls mixed on one thread, closed objects,
  * edge values. Scenarios that would hang this thread run in a child.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -172,5 +174,33 @@ describe('multiprocessing queues refuse bad arguments in their own name', () => 
     expect(() => new Queue(0, { name: 'a/b' })).toThrow(/^Queue\(\): invalid name "a\/b"/);
     expect(() => new Queue(0, { name: 'a/b' })).toThrow(ValueError);
     expect(() => new JoinableQueue(0, { mode: 'x' as never })).toThrow(/^JoinableQueue\(\): options.mode/);
+  });
+});
+
+// A private mount namespace with a 1 MiB /dev/shm (as root, where unshare works).
+const smallShm = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /dev/shm'], { stdio: 'ignore' }).status === 0;
+
+describe('multiprocessing segments when /dev/shm is too small', () => {
+  it.skipIf(!smallShm)('a SharedMemory or a queue ring with no room is a typed error, not a SIGBUS that kills the process', () => {
+    const dist = path.join(__dirname, '..', 'dist', 'multiprocessing');
+    const script = `
+      const mp = require(${JSON.stringify(dist)});
+      const out = [];
+      try { new mp.SharedMemory({ size: 4 << 20 }).write(0, new Uint8Array(4 << 20)); out.push('written'); }
+      catch (e) { out.push(e.name, e.errno); }
+      const q = new mp.Queue();
+      q.put('small');
+      try { q.put(new Uint8Array(3 << 20)); out.push('put'); }
+      catch (e) { out.push(e.name); }
+      out.push(q.qsize(), q.get(false), require('fs').readdirSync('/dev/shm').filter((f) => f.includes('.g')).length);
+      q.unlink();
+      console.log(JSON.stringify(out));`;
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /dev/shm && exec "$0" -e "$1"', process.execPath, script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.signal).toBe(null); // was SIGBUS
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual(['OSError', 28, 'MemoryError', 1, 'small', 1]);
   });
 });

@@ -498,6 +498,38 @@ Napi::Value BytesReadInto(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+// mpBytesReserve(target) -> 0 once every page of a SharedMemory's bytes is
+// backed (MADV_POPULATE_WRITE: written to as if touched, the contents kept),
+// the errno if they cannot be (EFAULT: the file system is full, where a
+// write would have raised SIGBUS), or -1 where the kernel cannot tell
+// (before Linux 5.14, or elsewhere).
+static Napi::Value BytesReserve(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpBytesReserve(handle)");
+  if (seg->kind() != mp::kSharedMemory) return Fail(info.Env(), "mpBytesReserve(handle)");
+#if defined(__linux__)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+  const size_t length = static_cast<size_t>(seg->length());
+  if (length == 0) return Napi::Number::New(info.Env(), 0);
+  // madvise wants a page-aligned start: the header and the bytes share the
+  // first page, which the header's writes have backed already.
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t from = reinterpret_cast<uintptr_t>(seg->Bytes()) / page * page;
+  const uintptr_t to = reinterpret_cast<uintptr_t>(seg->Bytes()) + length;
+  if (madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE) == 0) return Napi::Number::New(info.Env(), 0);
+  const int e = errno;
+  return Napi::Number::New(info.Env(), e == EINVAL ? -1 : e);
+#else
+  return Napi::Number::New(info.Env(), -1);
+#endif
+}
+
 void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   Napi::Object mp = Napi::Object::New(env);
   mp.Set("constants", Constants(env));
@@ -533,6 +565,7 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("bytesRead", Napi::Function::New(env, BytesRead, "mpBytesRead"));
   mp.Set("bytesWrite", Napi::Function::New(env, BytesWrite, "mpBytesWrite"));
   mp.Set("bytesReadInto", Napi::Function::New(env, BytesReadInto, "mpBytesReadInto"));
+  mp.Set("bytesReserve", Napi::Function::New(env, BytesReserve, "mpBytesReserve"));
   exports.Set("mp", mp);
 }
 

@@ -54,6 +54,7 @@ interface MpBinding {
   bytesRead(h: Handle, offset: number, length: number): Buffer | null;
   bytesWrite(h: Handle, offset: number, source: ArrayBufferView): number;
   bytesReadInto(h: Handle, offset: number, target: ArrayBufferView): number;
+  bytesReserve(h: Handle): number;
 }
 
 /** The addon's multiprocessing functions. */

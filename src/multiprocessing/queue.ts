@@ -50,7 +50,7 @@ import { asyncSignal, queueDeadline } from '../runtime/validate';
 import { checkMayBlock, handle, shownName, taken } from './common';
 import { Condition } from './condition';
 import { Lock } from './lock';
-import { FileExistsError, SegmentMismatchError } from './errors';
+import { FileExistsError, OSError, SegmentMismatchError } from './errors';
 import { PREFIX, Result, SharedOptions, mp, waitAsync } from './native';
 import { MAX_SHARED_MEMORY, SharedMemory } from './shared-memory';
 import { SharedArray } from './value';
@@ -571,11 +571,19 @@ export class Queue<T = unknown> {
     const options = { name, create: true, size, mode: ctl.get(MODE) };
     let ring: SharedMemory;
     try {
-      ring = new SharedMemory(options);
+      try {
+        ring = new SharedMemory(options);
+      } catch (error) {
+        if (!(error instanceof FileExistsError)) throw error;
+        unlinkQuietly(`/${PREFIX}${name}`);
+        ring = new SharedMemory(options);
+      }
     } catch (error) {
-      if (!(error instanceof FileExistsError)) throw error;
-      unlinkQuietly(`/${PREFIX}${name}`);
-      ring = new SharedMemory(options);
+      // /dev/shm is full: the item is not put, the queue stays as it was.
+      if (error instanceof OSError && error.errno === 28) {
+        throw new MemoryError(`${this.constructor.name}.put: no room in /dev/shm for a ring of ${size} bytes (ENOSPC): get items first, or give it more room`);
+      }
+      throw error;
     }
     const head = ctl.get(HEAD);
     const used = ctl.get(TAIL) - head;

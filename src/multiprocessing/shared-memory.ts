@@ -12,6 +12,7 @@
  */
 import { ArgumentTypeError, ValueError, describe } from '../runtime/errors';
 import { Shared, handle, mixShared, shownName } from './common';
+import { OSError } from './errors';
 import { Handle, Kind, SharedOptions, attach, mp, registerShared } from './native';
 
 /** The most bytes one SharedMemory holds (2 GiB − 1). */
@@ -79,7 +80,22 @@ export class SharedMemory {
     const opening = create === false || (create === undefined && !anonymous && size === undefined);
     if (!opening && bytes === 0) throw new ValueError("SharedMemory(): 'size' must be a positive number different from zero");
     const opts = opening && create === undefined ? { ...options, create: false } : options;
-    attach(this, 'SharedMemory()', Kind.SharedMemory, opts, opening ? 0 : B, opening ? 0 : bytes);
+    const created = attach(this, 'SharedMemory()', Kind.SharedMemory, opts, opening ? 0 : B, opening ? 0 : bytes);
+    // Its pages are backed now, or it is refused: a write to a page the
+    // file system (/dev/shm, 64 MiB in a default Docker container) has no
+    // room for would kill the process with SIGBUS.
+    if (created) {
+      const e = mp.bytesReserve(this._handle);
+      if (e > 0) {
+        this.unlink();
+        this.close();
+        throw new OSError(
+          `SharedMemory(): no room for ${bytes} bytes in /dev/shm (${e === 14 ? 'ENOSPC' : `errno ${e}`}): it is full, or smaller than that; ` +
+            'free some, or give it more (docker run --shm-size)',
+          e === 14 ? 28 : e,
+        );
+      }
+    }
   }
 
   /** The name other processes open it by (an anonymous one's is generated). */
