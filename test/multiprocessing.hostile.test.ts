@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AbortError, ArgumentTypeError, Event, JoinableQueue, Queue, SimpleQueue, ValueError, multiprocessingStats } from 'pthreading/multiprocessing';
+import { AbortError, ArgumentTypeError, Event, Process, activeChildren, JoinableQueue, Queue, SimpleQueue, ValueError, multiprocessingStats } from 'pthreading/multiprocessing';
 
 import { Child, freshName } from './mp-helpers';
 
@@ -202,5 +202,24 @@ describe('multiprocessing segments when /dev/shm is too small', () => {
     expect(r.signal).toBe(null); // was SIGBUS
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual(['OSError', 28, 'MemoryError', 1, 'small', 1]);
+  });
+});
+
+describe('multiprocessing.Process once closed', () => {
+  it('pid, ident, exitcode and isAlive() throw ValueError, as Python; name, daemon and close() still work', () => {
+    const p = new Process({ target: () => 0 });
+    p.start();
+    p.join();
+    expect(p.exitcode).toBe(0);
+    p.close();
+    for (const read of [() => p.pid, () => p.ident, () => p.exitcode, () => p.isAlive(), () => p.join(), () => p.terminate(), () => p.start()]) {
+      expect(read).toThrow(ValueError);
+      expect(read).toThrow(/process object is closed/);
+    }
+    expect(p.name).toBe(p.name);
+    expect(p.daemon).toBe(false);
+    expect(() => p.close()).not.toThrow();
+    expect(String(p)).toMatch(/closed/);
+    expect(activeChildren()).not.toContain(p);
   });
 });

@@ -187,6 +187,7 @@ export class Process {
   /** The child's process id; null before start(). In the child, its own. */
   get pid(): number | null {
     if (this === running) return process.pid;
+    this.checkOpen('pid');
     return this._child?.pid ?? null;
   }
 
@@ -200,6 +201,7 @@ export class Process {
    * exits, the negative signal number if a signal ended it (as Python).
    */
   get exitcode(): number | null {
+    this.checkOpen('exitcode');
     if (this._exitcode === null && this._child?.pid) this.peek(0);
     return this._exitcode;
   }
@@ -338,9 +340,10 @@ export class Process {
     stop?.();
   }
 
-  /** Whether the child has started and not ended. */
+  /** Whether the child has started and not ended. @throws ValueError once closed, as Python. */
   isAlive(): boolean {
-    if (!this._child || this._closed) return false;
+    this.checkOpen('isAlive');
+    if (!this._child) return false;
     return this.exitcode === null;
   }
 
@@ -357,7 +360,8 @@ export class Process {
   }
 
   /**
-   * Releases what the Process object holds; most methods throw after.
+   * Releases what the Process object holds; after it, as in Python, only
+   * `name`, `daemon` and `close()` work: the rest throw ValueError.
    * @throws ValueError if the child is still running.
    */
   close(): void {
