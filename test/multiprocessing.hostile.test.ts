@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AbortError, ArgumentTypeError, Event, Process, activeChildren, JoinableQueue, Queue, SimpleQueue, ValueError, multiprocessingStats } from 'pthreading/multiprocessing';
+import { AbortError, ArgumentTypeError, Event, Process, activeChildren, JoinableQueue, Queue, SegmentMismatchError, SimpleQueue, ValueError, multiprocessingStats } from 'pthreading/multiprocessing';
 
 import { Child, freshName } from './mp-helpers';
 
@@ -221,5 +221,22 @@ describe('multiprocessing.Process once closed', () => {
     expect(() => p.close()).not.toThrow();
     expect(String(p)).toMatch(/closed/);
     expect(activeChildren()).not.toContain(p);
+  });
+});
+
+describe('multiprocessing queue names that clash', () => {
+  it("a queue growing into a ring name another primitive holds (a queue named '<name>.g1') refuses, and leaves that primitive alone", () => {
+    const base = freshName('clash');
+    const other = new Queue(0, { name: `${base}.g1` });
+    other.put('mine');
+    const q = new Queue(0, { name: base });
+    expect(() => q.put(1)).toThrow(SegmentMismatchError);
+    expect(q.qsize()).toBe(0);
+    const again = new Queue(0, { name: `${base}.g1`, create: false }); // was unlinked by q's growth
+    expect(again.get(false)).toBe('mine');
+    for (const x of [q, other, again]) {
+      x.unlink();
+      x.close();
+    }
   });
 });

@@ -575,6 +575,10 @@ export class Queue<T = unknown> {
         ring = new SharedMemory(options);
       } catch (error) {
         if (!(error instanceof FileExistsError)) throw error;
+        // A ring a grower killed half-way left: removed. Anything else by
+        // that name (a queue named `<name>.g1`) is refused with a
+        // SegmentMismatchError, and left alone.
+        new SharedMemory({ name, create: false }).close();
         unlinkQuietly(`/${PREFIX}${name}`);
         ring = new SharedMemory(options);
       }
