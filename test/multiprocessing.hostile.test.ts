@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { AbortError, ArgumentTypeError, Event, Process, activeChildren, JoinableQueue, Queue, SegmentMismatchError, SimpleQueue, ValueError, multiprocessingStats } from 'pthreading/multiprocessing';
 
+import { Event as ThreadingEvent, Lock as ThreadingLock } from 'pthreading';
+
 import { Child, freshName } from './mp-helpers';
 
 let child: Child;
@@ -237,6 +239,27 @@ describe('multiprocessing queue names that clash', () => {
     for (const x of [q, other, again]) {
       x.unlink();
       x.close();
+    }
+  });
+});
+
+describe('multiprocessing.Process refuses what cannot reach another process', () => {
+  it("a threading primitive or shared memory of this process in args, kwargs or fields is a TypeError at start() (as Python's pickling error), not a child that dies reviving it or works on a copy", () => {
+    class Holder extends Process {
+      held = new SharedArrayBuffer(8);
+      override run(): void {}
+    }
+    const cases: (() => Process)[] = [
+      () => new Process({ target: () => 0, args: [new ThreadingLock()] }),
+      () => new Process({ target: () => 0, args: [{ deep: [new Int32Array(new SharedArrayBuffer(8))] }] }),
+      () => new Process({ target: () => 0, kwargs: { ev: new ThreadingEvent() } }),
+      () => new Holder(),
+    ];
+    for (const make of cases) {
+      const p = make();
+      expect(() => p.start()).toThrow(ArgumentTypeError);
+      expect(() => make().start()).toThrow(/cannot reach another process.*multiprocessing/);
+      expect(p.pid).toBe(null); // nothing was started
     }
   });
 });

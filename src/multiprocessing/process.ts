@@ -26,6 +26,7 @@ import path from 'node:path';
 
 import { ArgumentTypeError, RuntimeError, ValueError, describe } from '../runtime/errors';
 import { atDeadline, deadlineAfter } from '../runtime/native';
+import { refuseShared } from '../runtime/shared';
 import { checkName, waitTimeout } from '../runtime/validate';
 import { type Level, levelOf } from '../threads/compile';
 import { Missing, Site, callerSites, freeVariableError } from '../threads/scope';
@@ -236,6 +237,19 @@ export class Process {
     const levels = this.subclassLevels();
     const state: Record<string, unknown> = {};
     for (const key of Object.keys(this)) if (!STAYS.has(key)) state[key] = (this as unknown as Record<string, unknown>)[key];
+    // Shared memory of this process (a threading primitive's included)
+    // would reach the child as a copy, or not revive there: refused here,
+    // as Python refuses to pickle a threading.Lock.
+    try {
+      refuseShared('Process.start', [this._args, this._kwargs, state]);
+    } catch {
+      throw new ArgumentTypeError(
+        `Process.start: the arguments or the fields of ${this.constructor.name} hold shared memory of this process (a SharedArrayBuffer, ` +
+          "or a pthreading threading primitive), which cannot reach another process: use pthreading/multiprocessing's Lock, Event, " +
+          'Queue, Value, Array or SharedMemory',
+        'ERR_DATA_CLONE',
+      );
+    }
     const target = this._target;
     let spec: ProcessSpec['target'] = null;
     if (typeof target === 'function') spec = { kind: 'function', source: String(target), name: target.name };
