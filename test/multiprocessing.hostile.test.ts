@@ -165,6 +165,7 @@ describe('multiprocessing queues after unlink()', () => {
     expect(await opened.result).toBe('FileNotFoundError');
     expect(left(q.name)).toEqual([]);
     q.close();
+    go.unlink();
   });
 });
 
