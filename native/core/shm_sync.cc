@@ -86,7 +86,12 @@ Result Segment::TryLock(double ident, bool slept) {
     Word(kOwner).store(static_cast<uint32_t>(ident));
     Word(kCount).store(1);
   }
-  return Word(kDied).exchange(0) ? kOwnerDied : kAcquired;
+  // Read before it is cleared: the flag is rare, and an exchange on every
+  // acquire would cost a second locked instruction. GiveBack sets it before
+  // it frees the lock, so the CAS that took the lock orders it before this
+  // load; only a holder clears it, so nobody clears it between the two.
+  auto& died = Word(kDied);
+  return died.load() != 0 && died.exchange(0) != 0 ? kOwnerDied : kAcquired;
 }
 
 bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {

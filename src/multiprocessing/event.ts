@@ -23,7 +23,7 @@ const FLAG = 1;
 export class Event {
   /** @internal */ readonly _kind: string = 'multiprocessing.Event';
   /** @internal */ _name!: string;
-  /** @internal */ _handle!: Handle;
+  /** @internal */ declare _handle: Handle;
 
   /** @param options `name`, `create`, `mode` as for {@link Lock}. */
   constructor(options?: SharedOptions) {

@@ -38,7 +38,7 @@ function acquiring(self: Lock, method: string, blocking: unknown, timeout: unkno
 export class Lock extends Acquirable {
   /** @internal */ readonly _kind: string = 'multiprocessing.Lock';
   /** @internal */ _name!: string;
-  /** @internal */ _handle!: Handle;
+  /** @internal */ declare _handle: Handle;
   /**
    * Whether the last acquire through this object took the lock from a
    * process that died holding it: what it guarded may be half-updated.
@@ -79,6 +79,23 @@ export class Lock extends Acquirable {
    *   with `blocking = false`.
    */
   acquire(blocking?: boolean, timeout?: number | null): boolean {
+    // The common call, acquire() with no arguments: no checks to make, and
+    // one native call when the lock is free.
+    if (blocking === undefined && timeout === undefined && this instanceof Lock) {
+      const h = this._handle;
+      if (h !== null && h !== undefined) {
+        let r = mp.tryLock(h, ident);
+        if (r === Result.Acquired) {
+          this.ownerDied = false;
+          return true;
+        }
+        if (r === Result.Busy) {
+          checkMayBlock();
+          r = mp.lock(h, ident, -1);
+        }
+        return this.took(r);
+      }
+    }
     const method = `${this.constructor.name}.acquire`;
     let r = acquiring(this, method, blocking, timeout);
     if (typeof r !== 'number') {

@@ -5,7 +5,7 @@
  *
  * JavaScript never maps a segment (that would take an external
  * ArrayBuffer, which Electron refuses): each primitive holds a `_handle`,
- * a plain object the addon wraps with this process's mapping, and every
+ * an External the addon made for this process's mapping, and every
  * operation is one native call on it.
  */
 import { readdirSync } from 'node:fs';
@@ -16,12 +16,17 @@ import { Status, atDeadline, binding } from '../runtime/native';
 import { registerKind } from '../runtime/shared';
 import { FileExistsError, FileNotFoundError, OSError, PermissionError, SegmentMismatchError } from './errors';
 
-/** A primitive's handle: wrapped by the addon; `{}` once cloned. */
+/**
+ * A primitive's handle: an External the addon made (this process's
+ * mapping). Not enumerable on the primitive, so it never travels: a
+ * primitive that arrives in another thread or process opens its own.
+ */
 export type Handle = object;
 
 interface MpBinding {
   constants: { version: number; kinds: string; results: string; maxParticipants: number };
-  open(target: Handle, name: string, kind: Kind, value: number, bound: number, flags: number, mode: number, create: number, initial?: number): 0 | 1 | [number, number];
+  /** `[handle, created]`, or `[error, detail]` when it failed. */
+  open(name: string, kind: Kind, value: number, bound: number, flags: number, mode: number, create: number, initial?: number): [Handle | number, number];
   close(target: Handle): boolean;
   unlink(name: string): number;
   tryLock(h: Handle, ident: number, slept?: boolean): Result;
@@ -44,7 +49,8 @@ interface MpBinding {
   word(h: Handle, i: number): number;
   waitChild(pid: number, timeoutSeconds: number): [number, number] | null | -1 | -2;
   read(h: Handle, i: number): number | undefined;
-  write(h: Handle, i: number, value: number): boolean;
+  /** 1 written, 0 out of range, -1 when the element type cannot hold `value`. */
+  write(h: Handle, i: number, value: number): number;
   shape(h: Handle): [number, number];
   barrierWait(h: Handle, timeoutSeconds: number): [number, number];
   barrierArrive(h: Handle): [number, number, boolean];
@@ -228,13 +234,17 @@ export function attach(
     sweptOnce = true;
     sweepAnonymous();
   }
-  const handle = {};
-  const r = mp.open(handle, segment, kind, value, bound, flags, mode, create, initial);
-  if (typeof r !== 'number') throw openError(method, kind, segment, r[0], r[1]);
+  const [handle, created] = mp.open(segment, kind, value, bound, flags, mode, create, initial);
+  if (typeof handle === 'number') throw openError(method, kind, segment, handle, created);
   if (anonymous) unlinkAtExit(segment);
   target._name = segment;
-  target._handle = handle;
-  return r === 1;
+  setHandle(target, handle);
+  return created === 1;
+}
+
+/** Sets `_handle`, not enumerable: an External cannot be cloned, and must not travel. */
+function setHandle(target: SharedIdentity, handle: Handle): void {
+  Object.defineProperty(target, '_handle', { value: handle, writable: true, configurable: true, enumerable: false });
 }
 
 /** Opens the segment of a primitive that arrived from another thread or process. */
@@ -243,11 +253,10 @@ function reopen(kind: Kind, value: SharedIdentity): void {
   if (typeof segment !== 'string' || !segment.startsWith(`/${PREFIX}`)) {
     throw new ArgumentTypeError(`revive: a multiprocessing ${KIND_NAMES[kind]} must carry its name, got ${describe(segment)}`);
   }
-  const handle = {};
   // Open only: nothing here initialises; 0s accept any typecode and length.
-  const r = mp.open(handle, segment, kind, 0, 0, 0, 0o600, 2);
-  if (typeof r !== 'number') throw openError('revive', kind, segment, r[0], r[1]);
-  value._handle = handle;
+  const [handle, detail] = mp.open(segment, kind, 0, 0, 0, 0o600, 2);
+  if (typeof handle === 'number') throw openError('revive', kind, segment, handle, detail);
+  setHandle(value, handle);
 }
 
 /**
@@ -264,7 +273,7 @@ export function registerShared(kind: Kind, prototype: object, className = KIND_N
 /** The handle of an open primitive, or a RuntimeError once closed. */
 export function handleOf(value: SharedIdentity, method: string): Handle {
   const h = value._handle;
-  if (h === null) throw new RuntimeError(`${method}: the ${value._kind.slice(16)} is closed`, 'ERR_CLOSED');
+  if (h === null || h === undefined) throw new RuntimeError(`${method}: the ${value._kind.slice(16)} is closed`, 'ERR_CLOSED');
   return h;
 }
 

@@ -85,7 +85,9 @@ export class Value extends RLock {
 
   set value(v: number) {
     const h = handle(this, 'Value.value');
-    mp.write(h, 0, coerce('Value.value', mp.shape(h)[0], v));
+    // The addon stores it as ctypes would; it refuses what the typecode
+    // cannot hold, and coerce() says why.
+    if (typeof v !== 'number' || mp.write(h, 0, v) < 0) coerce('Value.value', mp.shape(h)[0], v);
   }
 
   /** Python's `get_lock()`: the lock that guards it (this object itself). */
@@ -155,7 +157,9 @@ export class SharedArray extends RLock {
   /** Sets element `i`. @throws RangeError out of range; TypeError for a non-number. */
   set(i: number, v: number): void {
     const h = handle(this, 'Array.set');
-    if (!mp.write(h, i, coerce('Array.set', mp.shape(h)[0], v))) throw new RangeError(`Array.set: index ${i} out of range`);
+    const r = typeof v === 'number' ? mp.write(h, i, v) : -1;
+    if (r <= 0) coerce('Array.set', mp.shape(h)[0], v); // throws for a value the typecode cannot hold
+    if (r === 0) throw new RangeError(`Array.set: index ${i} out of range`);
   }
 
   /** A copy of every element (not taken under the lock: hold it for a consistent copy). */
