@@ -10,7 +10,9 @@
 // The operations a program repeats (acquire, release, read, write, set,
 // clear...) are written in plain N-API: one napi_get_cb_info, one
 // napi_get_value_external (a tag and a pointer, where napi_unwrap would
-// look a private property up), the numbers they need, and a Smi back.
+// look a private property up), the numbers they need, and a Smi back. A
+// lock's acquire and release go further: mpBind makes them functions whose
+// data is the Handle, so napi_get_cb_info alone finds the segment.
 #include "napi/multiprocessing.h"
 
 #include <cmath>
@@ -36,11 +38,16 @@ Napi::Value Fail(Napi::Env env, const char* message) {
 struct Handle {
   const void* tag;
   std::shared_ptr<Segment> seg;  // null once closed
+  // The External, and each function bound to it (mpBind): the last of
+  // them to be collected frees it. All live on one JavaScript thread, whose
+  // finalizers run there: a plain count.
+  int refs = 1;
 };
 const char kHandleTag = 0;
 
 void Finalize(napi_env, void* data, void*) {
   auto* h = static_cast<Handle*>(data);
+  if (--h->refs > 0) return;
   if (h->seg) mp::ReleaseSegment(std::move(h->seg));
   delete h;
 }
@@ -123,7 +130,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     out.Set(1u, detail);
     return out;
   }
-  auto* h = new Handle{&kHandleTag, std::move(seg)};
+  auto* h = new Handle{&kHandleTag, std::move(seg), 1};
   napi_value external;
   if (napi_create_external(env, h, Finalize, nullptr, &external) != napi_ok) {
     Finalize(env, h, nullptr);
@@ -308,6 +315,79 @@ napi_value Write(napi_env env, napi_callback_info info) {
   }
   a.seg->Write(static_cast<int32_t>(i), v);
   return Int(env, 1);
+}
+
+// --- functions bound to one handle: a lock's acquire and release ----------------
+//
+// The data of the function is the Handle itself, so a call unpacks no
+// handle argument: napi_get_cb_info hands the Handle over with the
+// arguments. A result the program tests on every call is a boolean (a root
+// value, where a number is a new handle each time).
+
+// The open segment of a bound function, or null (a TypeError is thrown).
+Segment* BoundSegment(napi_env env, napi_callback_info info, size_t* argc, napi_value* argv, const char* usage) {
+  void* data = nullptr;
+  napi_get_cb_info(env, info, argc, argv, nullptr, &data);
+  auto* h = static_cast<Handle*>(data);
+  if (h == nullptr || !h->seg) {
+    napi_throw_type_error(env, nullptr, usage);
+    return nullptr;
+  }
+  return h->seg.get();
+}
+
+// acquire(ident) -> true acquired, false taken, or mp::Result (kOwnerDied).
+// `ident` is read for an RLock only.
+napi_value BoundTryLock(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "acquire(ident) of an open multiprocessing lock";
+  size_t argc = 1;
+  napi_value argv[1];
+  Segment* seg = BoundSegment(env, info, &argc, argv, kUsage);
+  if (seg == nullptr) return nullptr;
+  double ident = 0;
+  if (mp::IsReentrant(seg->kind()) && (argc < 1 || napi_get_value_double(env, argv[0], &ident) != napi_ok))
+    return Args<1>::Throw(env, kUsage), nullptr;
+  const mp::Result r = seg->TryLock(ident);
+  if (r == mp::kAcquired || r == mp::kBusy) return Bool(env, r == mp::kAcquired);
+  return Int(env, r);
+}
+
+// release(ident) -> Lock: true released, false not locked; RLock: the count
+// left, or -1 when the caller does not own it.
+napi_value BoundUnlock(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "release(ident) of an open multiprocessing lock";
+  size_t argc = 1;
+  napi_value argv[1];
+  Segment* seg = BoundSegment(env, info, &argc, argv, kUsage);
+  if (seg == nullptr) return nullptr;
+  if (!mp::IsReentrant(seg->kind())) return Bool(env, seg->Unlock(0) == 1);
+  double ident = 0;
+  if (argc < 1 || napi_get_value_double(env, argv[0], &ident) != napi_ok) return Args<1>::Throw(env, kUsage), nullptr;
+  return Int(env, seg->Unlock(ident));
+}
+
+// mpBind(handle) -> [acquire, release] of a Lock, RLock, Value or Array,
+// bound to its handle (each keeps the Handle alive while it lives).
+napi_value Bind(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "mpBind(handle) of a lock";
+  Args<1> a;
+  if (!a.Get(env, info, kUsage)) return nullptr;
+  const mp::Kind kind = a.seg->kind();
+  if (kind != mp::kLock && kind != mp::kRLock && kind != mp::kValue && kind != mp::kArray)
+    return Args<1>::Throw(env, kUsage), nullptr;
+  Handle* h = HandleOf(env, a.argv[0]);
+  napi_value out = nullptr;
+  if (napi_create_array_with_length(env, 2, &out) != napi_ok) return nullptr;
+  const napi_callback cbs[2] = {BoundTryLock, BoundUnlock};
+  const char* names[2] = {"acquire", "release"};
+  for (uint32_t i = 0; i < 2; i++) {
+    napi_value fn = nullptr;
+    if (napi_create_function(env, names[i], NAPI_AUTO_LENGTH, cbs[i], h, &fn) != napi_ok) return nullptr;
+    if (napi_add_finalizer(env, fn, h, Finalize, nullptr, nullptr) != napi_ok) return nullptr;
+    h->refs++;
+    if (napi_set_element(env, out, i, fn) != napi_ok) return nullptr;
+  }
+  return out;
 }
 
 #define SEGMENT_OR_FAIL(what)                       \
@@ -543,6 +623,7 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("close", Napi::Function::New(env, Close, "mpClose"));
   mp.Set("unlink", Napi::Function::New(env, Unlink, "mpUnlink"));
   mp.Set("tryLock", Fast(env, TryLock, "mpTryLock"));
+  mp.Set("bind", Fast(env, Bind, "mpBind"));
   mp.Set("lock", Napi::Function::New(env, Lock, "mpLock"));
   mp.Set("unlock", Fast(env, Unlock, "mpUnlock"));
   mp.Set("locked", Fast(env, Locked, "mpLocked"));

@@ -13,11 +13,11 @@ import { Acquirable, AsyncOptions } from '../runtime/guard';
 import { checkSignal, deadlineAfter, ident } from '../runtime/native';
 import { asyncSignal, checkBlocking, lockTimeout } from '../runtime/validate';
 import { Shared, aborted, checkMayBlock, handle, mixShared, shownName, taken } from './common';
-import { Handle, Kind, Result, SharedOptions, attach, mp, registerShared, waitAsync } from './native';
+import { Handle, Kind, LockFns, Result, SharedOptions, attach, mp, registerShared, waitAsync } from './native';
 
-// The calls every acquire and release makes, held here: a load of a
-// module binding and one of a property of `mp` fewer per call.
-const { tryLock, unlock } = mp;
+// Held here: a load of a module binding and one of a property of `mp`
+// fewer per call.
+const { unlock } = mp;
 
 /** A lock acquire, sync or async, for the class `kind` ('Lock' or 'RLock'). */
 function acquiring(self: Lock, method: string, blocking: unknown, timeout: unknown): Result | { h: Handle; seconds: number | null } {
@@ -43,6 +43,8 @@ export class Lock extends Acquirable {
   /** @internal */ readonly _kind: string = 'multiprocessing.Lock';
   /** @internal */ _name!: string;
   /** @internal */ declare _handle: Handle;
+  /** @internal */ declare _acquireFn: LockFns['_acquireFn'];
+  /** @internal */ declare _releaseFn: LockFns['_releaseFn'];
   /**
    * Whether the last acquire through this object took the lock from a
    * process that died holding it: what it guarded may be half-updated.
@@ -86,18 +88,16 @@ export class Lock extends Acquirable {
     // The common call, acquire() with no arguments: no checks to make, and
     // one native call when the lock is free.
     if (blocking === undefined && timeout === undefined && this instanceof Lock) {
-      const h = this._handle;
-      if (h !== null && h !== undefined) {
-        let r = tryLock(h, ident);
-        if (r === Result.Acquired) {
+      const f = this._acquireFn;
+      if (f !== undefined) {
+        const r = f(ident);
+        if (r === true) {
           this.ownerDied = false;
           return true;
         }
-        if (r === Result.Busy) {
-          checkMayBlock();
-          r = mp.lock(h, ident, -1);
-        }
-        return this.took(r);
+        if (r !== false) return this.took(r);
+        checkMayBlock();
+        return this.took(mp.lock(this._handle, ident, -1));
       }
     }
     const method = `${this.constructor.name}.acquire`;
@@ -147,7 +147,10 @@ export class Lock extends Acquirable {
    * @throws RuntimeError if the lock is not locked.
    */
   release(): void {
-    if (unlock(handle(this, 'Lock.release'), ident) !== 1) throw new RuntimeError('release unlocked lock');
+    const f = this instanceof Lock ? this._releaseFn : undefined;
+    if (f !== undefined ? f(ident) !== true : unlock(handle(this, 'Lock.release'), ident) !== 1) {
+      throw new RuntimeError('release unlocked lock');
+    }
   }
 
   /** Whether the lock is held (by any thread of any process). */
@@ -190,7 +193,10 @@ export class RLock extends Lock {
    * @throws RuntimeError if the calling thread does not own it.
    */
   override release(): void {
-    if (unlock(handle(this, 'RLock.release'), ident) < 0) throw new RuntimeError('cannot release un-acquired lock');
+    const f = this instanceof Lock ? this._releaseFn : undefined;
+    if ((f !== undefined ? (f(ident) as number) : unlock(handle(this, 'RLock.release'), ident)) < 0) {
+      throw new RuntimeError('cannot release un-acquired lock');
+    }
   }
 
   /** @internal Python's `_is_owned()`: whether the calling thread owns it. */

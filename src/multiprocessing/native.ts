@@ -30,6 +30,8 @@ interface MpBinding {
   close(target: Handle): boolean;
   unlink(name: string): number;
   tryLock(h: Handle, ident: number, slept?: boolean): Result;
+  /** A lock's acquire and release, bound to its handle (see {@link LockFns}). */
+  bind(h: Handle): [LockFns['_acquireFn'], LockFns['_releaseFn']];
   lock(h: Handle, ident: number, timeoutSeconds: number): Result;
   unlock(h: Handle, ident: number): number;
   locked(h: Handle): boolean;
@@ -126,6 +128,19 @@ export interface SharedIdentity {
   readonly _kind: string;
   _name: string;
   _handle: Handle;
+}
+
+/**
+ * What a Lock, RLock, Value or Array holds besides its handle: its
+ * acquire and release, bound to the handle by the addon, so the calls a
+ * program makes most unpack no handle. Not enumerable, as the handle;
+ * `undefined` once closed.
+ */
+export interface LockFns {
+  /** true acquired, false taken, else the Result (OwnerDied). */
+  _acquireFn?: (ident: number) => boolean | Result;
+  /** Lock: whether it was locked. RLock: the count left, -1 if not the owner. */
+  _releaseFn?: (ident: number) => boolean | number;
 }
 
 /** Checks `options` and returns the segment name and open mode. */
@@ -238,13 +253,24 @@ export function attach(
   if (typeof handle === 'number') throw openError(method, kind, segment, handle, created);
   if (anonymous) unlinkAtExit(segment);
   target._name = segment;
-  setHandle(target, handle);
+  setHandle(target, kind, handle);
   return created === 1;
 }
 
-/** Sets `_handle`, not enumerable: an External cannot be cloned, and must not travel. */
-function setHandle(target: SharedIdentity, handle: Handle): void {
-  Object.defineProperty(target, '_handle', { value: handle, writable: true, configurable: true, enumerable: false });
+/**
+ * Sets `_handle` (and a lock's bound functions), not enumerable: an
+ * External cannot be cloned, and must not travel.
+ */
+function setHandle(target: SharedIdentity, kind: Kind, handle: Handle): void {
+  const hidden = (key: string, value: unknown): void => {
+    Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+  };
+  hidden('_handle', handle);
+  if (kind === Kind.Lock || kind === Kind.RLock || kind === Kind.Value || kind === Kind.Array) {
+    const [acquire, release] = mp.bind(handle);
+    hidden('_acquireFn', acquire);
+    hidden('_releaseFn', release);
+  }
 }
 
 /** Opens the segment of a primitive that arrived from another thread or process. */
@@ -256,7 +282,7 @@ function reopen(kind: Kind, value: SharedIdentity): void {
   // Open only: nothing here initialises; 0s accept any typecode and length.
   const [handle, detail] = mp.open(segment, kind, 0, 0, 0, 0o600, 2);
   if (typeof handle === 'number') throw openError('revive', kind, segment, handle, detail);
-  setHandle(value, handle);
+  setHandle(value, kind, handle);
 }
 
 /**
@@ -282,6 +308,8 @@ export function detach(value: SharedIdentity): void {
   if (value._handle === null) return;
   mp.close(value._handle);
   (value as { _handle: Handle | null })._handle = null;
+  const fns = value as LockFns;
+  if (fns._acquireFn !== undefined) fns._acquireFn = fns._releaseFn = undefined;
 }
 
 /** Removes a segment's name (Python's `unlink()`): returns false if it was gone. */
