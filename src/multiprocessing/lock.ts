@@ -86,8 +86,12 @@ export class Lock extends Acquirable {
    */
   acquire(blocking?: boolean, timeout?: number | null): boolean {
     // The common call, acquire() with no arguments: no checks to make, and
-    // one native call when the lock is free.
-    if (blocking === undefined && timeout === undefined && this instanceof Lock) {
+    // one native call when the lock is free. Only an open lock has
+    // `_acquireFn` (its handle's bound acquire): anything else, closed or
+    // not a Lock at all, takes the checked path and its errors. No other
+    // test of `this` (instanceof, != null): measured, either costs about
+    // as much as the native call (a pair 55-65 ns instead of 37-40).
+    if (blocking === undefined && timeout === undefined) {
       const f = this._acquireFn;
       if (f !== undefined) {
         const r = f(ident);
@@ -147,7 +151,7 @@ export class Lock extends Acquirable {
    * @throws RuntimeError if the lock is not locked.
    */
   release(): void {
-    const f = this instanceof Lock ? this._releaseFn : undefined;
+    const f = this._releaseFn; // as in acquire()
     if (f !== undefined ? f(ident) !== true : unlock(handle(this, 'Lock.release'), ident) !== 1) {
       throw new RuntimeError('release unlocked lock');
     }
@@ -193,7 +197,7 @@ export class RLock extends Lock {
    * @throws RuntimeError if the calling thread does not own it.
    */
   override release(): void {
-    const f = this instanceof Lock ? this._releaseFn : undefined;
+    const f = this._releaseFn; // as in Lock.release()
     if ((f !== undefined ? (f(ident) as number) : unlock(handle(this, 'RLock.release'), ident)) < 0) {
       throw new RuntimeError('cannot release un-acquired lock');
     }
