@@ -1,11 +1,16 @@
 // Across processes (pthreading/multiprocessing): the uncontended Lock pair
 // beside pthreading's in-process Lock and Python's multiprocessing.Lock;
 // 2 processes x N increments of a shared counter under one Lock beside
-// Python's multiprocessing; an Event ping-pong between 2 processes beside
+// Python's multiprocessing and proper-lockfile (the lock files most Node
+// code uses across processes; it takes far longer, so it runs fewer
+// increments and its time is scaled up: the row says from how many); an Event ping-pong between 2 processes beside
 // Python's multiprocessing.Event. Python rows appear when python3 is here.
 // BENCH_MP_SCALE shrinks or grows the counts (a smoke run: 0.01).
 'use strict';
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { Bench } = require('tinybench');
 const { Lock: ThreadLock } = require('pthreading');
 const { Array: SharedArray, Event, Lock, Semaphore, Value } = require('pthreading/multiprocessing');
@@ -15,6 +20,7 @@ const { report, nsPerOp } = require('./report');
 const scale = Number(process.env.BENCH_MP_SCALE ?? 1);
 const INCREMENTS = Math.max(100, Math.round(1e6 * scale));
 const ROUNDS = Math.max(100, Math.round(20_000 * scale));
+const LOCKFILE_INCREMENTS = Math.max(20, Math.round(2_000 * scale));
 
 // A node child running `body` with `d` (JSON, revived); resolves with what it prints last.
 function child(body, d) {
@@ -109,6 +115,36 @@ if __name__ == '__main__':
     assert v.value == 2 * ${INCREMENTS}
     print(json.dumps((max(ends) - t) * 1000))`);
   if (pyIncr !== null) rows.push({ bench: label, peer: 'Python multiprocessing', value: pyIncr, unit: 'ms', better: 'lower' });
+
+  // proper-lockfile: an mkdir per acquire, an rmdir per release, a busy
+  // lock retried every millisecond (its fastest polling). The same counter.
+  const target = path.join(os.tmpdir(), `pthreading-bench-${process.pid}.target`);
+  fs.writeFileSync(target, '');
+  const lfCounter = new Value('i', 0);
+  // Async: the child prints its own time last (child() reads the last line).
+  const lfIncr = `const lockfile = require('proper-lockfile');
+    const retries = { forever: true, factor: 1, minTimeout: 1, maxTimeout: 1 };
+    (async () => {
+      for (let i = 0; i < ${LOCKFILE_INCREMENTS}; i++) {
+        const release = await lockfile.lock(d.target, { realpath: false, retries });
+        d.counter.value += 1;
+        await release();
+      }
+      console.log(performance.now() - t);
+    })();`;
+  // Each child's own time of its loop (its boot left out: scaled up, it
+  // would count many times over); the slower one is the row's.
+  const lfMs = Math.max(...(await Promise.all([child(lfIncr, { target, counter: lfCounter }), child(lfIncr, { target, counter: lfCounter })])));
+  fs.rmSync(target, { force: true });
+  if (lfCounter.value !== 2 * LOCKFILE_INCREMENTS) throw new Error(`proper-lockfile lost increments: ${lfCounter.value}`);
+  rows.push({
+    bench: label,
+    peer: `proper-lockfile (2 × ${LOCKFILE_INCREMENTS} run, scaled to ${INCREMENTS})`,
+    value: (lfMs * INCREMENTS) / LOCKFILE_INCREMENTS,
+    unit: 'ms',
+    better: 'lower',
+  });
+  lfCounter.unlink();
 
   // --- Event ping-pong between 2 processes ---
   const ping = new Event();

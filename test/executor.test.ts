@@ -66,6 +66,22 @@ describe('ThreadPoolExecutor#submit()', () => {
     expect(f.result()).toBe('ok');
   });
 
+  it('await settles with the outcome, whether the future is done before or after the await', async () => {
+    using executor = new ThreadPoolExecutor(1);
+    const gate = new Event();
+    const late = executor.submit((g: Event) => (g.wait(), 'late'), gate);
+    const failing = executor.submit(() => {
+      throw new pthreading.ValueError('bad');
+    });
+    const awaited = Promise.all([late.then((v) => v), failing.then(() => 'no', (e: Error) => e.name)]);
+    gate.set();
+    expect(await awaited).toEqual(['late', 'ValueError']);
+    // Done before the await, and awaited twice.
+    expect(await late).toBe('late');
+    await expect(failing).rejects.toBeInstanceOf(ValueError);
+    await expect(failing).rejects.toBeInstanceOf(ValueError);
+  });
+
   it("gives the task's error, with its class and code, through exception() and result()", async () => {
     using executor = new ThreadPoolExecutor(1);
     const f = executor.submit(() => {

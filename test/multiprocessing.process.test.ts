@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Event, Lock, Process, activeChildren, currentProcess, parentProcess } from 'pthreading/multiprocessing';
+import { Event, Lock, Process, Value, activeChildren, currentProcess, parentProcess } from 'pthreading/multiprocessing';
 
 import { ticksWhilePending } from './helpers';
 
@@ -95,5 +95,98 @@ describe('multiprocessing.Process', () => {
     expect(() => new Process({ args: 'x' as unknown as unknown[] })).toThrow(TypeError);
     expect(() => new Process({ daemon: 1 as unknown as boolean })).toThrow(TypeError);
     expect(() => new Process({}).join()).toThrow('can only join a started process');
+  });
+});
+
+describe('multiprocessing.Process subclass', () => {
+  it('runs an overriding run() in the child, with the fields the constructor set', () => {
+    class Worker extends Process {
+      total: Value;
+      items: number[];
+      constructor(total: Value, items: number[]) {
+        super({ name: 'summer' });
+        this.total = total;
+        this.items = items;
+      }
+
+      get sum(): number {
+        return this.items.reduce((a, b) => a + b, 0);
+      }
+
+      run(): void {
+        if (multiprocessing.currentProcess().name !== this.name || this.pid !== process.pid) throw new Error('not the child');
+        this.total.value = this.sum;
+        this.items.push(99);
+      }
+    }
+    const total = new Value('i', 0);
+    const w = new Worker(total, [1, 2, 3]);
+    w.start();
+    w.join();
+    expect(w.exitcode).toBe(0);
+    expect(total.value).toBe(6);
+    // As in Python: the child has its own copy; what run() changes stays there.
+    expect(w.items).toEqual([1, 2, 3]);
+    total.unlink();
+  });
+
+  it('an async run() is awaited, and super.run() calls the target', () => {
+    class Twice extends Process {
+      async run(): Promise<void> {
+        await new Promise((r) => setTimeout(r, 1));
+        super.run();
+        super.run();
+      }
+    }
+    const v = new Value('i', 0);
+    const p = new Twice({ target: (v: Value) => v.with(() => (v.value += 1)), args: [v] });
+    p.start();
+    p.join();
+    expect(p.exitcode).toBe(0);
+    expect(v.value).toBe(2);
+    v.unlink();
+  });
+
+  it('run() called in this process calls the target here, as Python', () => {
+    const p = new Process({ target: (a: number, kw: { b: number }) => a + kw.b, args: [1], kwargs: { b: 2 } });
+    expect(p.run()).toBe(3);
+    expect(p.pid).toBe(null);
+  });
+
+  it('an error escaping run() makes the exit code 1', () => {
+    class Failing extends Process {
+      run(): void {
+        throw new Error('boom');
+      }
+    }
+    const p = new Failing();
+    p.start();
+    p.join();
+    expect(p.exitcode).toBe(1);
+  });
+
+  it('refuses at start() a run() that uses names of the code around it, or #private fields', () => {
+    const outside = 5;
+    class Leaky extends Process {
+      run(): number {
+        return outside;
+      }
+    }
+    expect(() => new Leaky().start()).toThrow(ReferenceError);
+    class Private extends Process {
+      #secret = 1;
+      run(): number {
+        return this.#secret;
+      }
+    }
+    expect(() => new Private().start()).toThrow(/private fields/);
+  });
+
+  it('refuses fields that cannot be sent, with a TypeError', () => {
+    class Holder extends Process {
+      fn = (): number => 1;
+      run(): void {}
+    }
+    expect(() => new Holder().start()).toThrow(TypeError);
   });
 });

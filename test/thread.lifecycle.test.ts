@@ -36,9 +36,11 @@ describe('the end of the process', () => {
       for (let i = 0; i < 3; i++) {
         const t = new Thread({ target: () => {
           setSpareThreads(1);
-          const t2 = new Thread({ target: () => 0 });
-          t2.start();
-          t2.join();
+          for (let j = 0; j < 2; j++) { // a thread boots its warm workers at its second start
+            const t2 = new Thread({ target: () => 0 });
+            t2.start();
+            t2.join();
+          }
           while (nativeStats().liveEnvs !== 3) sleep(0.001); // main, this thread, its warm worker
           sleep(0.1);
         } });
@@ -205,6 +207,45 @@ describe('Thread#start()', () => {
     } finally {
       pthreading.setSpareThreads(previous);
     }
+  });
+
+  it('the main thread boots its warm workers at its first start(), any other thread at its second', () => {
+    // A thread that starts one helper and waits for it (the usual shape)
+    // must not boot workers it will never use: 250 such threads booted 500
+    // and cost seconds of CPU while everything was idle.
+    const internalPath = path.join(root, 'dist', 'threads', 'thread.js');
+    const counts = new Int32Array(new SharedArrayBuffer(12));
+    const t = new Thread({
+      target: async (internalPath: string, counts: Int32Array) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { warmWorkerCount } = require(internalPath);
+        const go = new pthreading.Event();
+        const first = new pthreading.Thread({ target: (go: Event) => go.wait(), args: [go] });
+        first.start();
+        await new Promise((resolve) => setImmediate(resolve)); // a free event loop boots none either
+        counts[0] = warmWorkerCount();
+        const second = new pthreading.Thread({ target: () => 0 });
+        second.start();
+        counts[1] = warmWorkerCount();
+        go.set();
+        first.join();
+        second.join();
+      },
+      args: [internalPath, counts],
+    });
+    t.start();
+    t.join();
+    expect([counts[0], counts[1]]).toEqual([0, 2]);
+    const r = script(`
+      const { Thread } = require('./dist');
+      const { warmWorkerCount } = require('./dist/threads/thread.js');
+      const t = new Thread({ target: () => 0 });
+      t.start();
+      console.log(warmWorkerCount());
+      t.join();
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('2');
   });
 
   it('never picks a warm worker that has died, even before its exit event has arrived', () => {

@@ -348,12 +348,12 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
         *detail = static_cast<int32_t>(seg->kind());
         return nullptr;
       }
-      if ((kind == kValue || kind == kArray) && value != 0 && seg->typecode() != value) {
+      if (HasData(kind) && value != 0 && seg->typecode() != value) {
         *error = kOpenType;
         *detail = seg->typecode();
         return nullptr;
       }
-      if ((kind == kValue || kind == kArray) && bound != 0 && seg->length() != bound) {
+      if (HasData(kind) && bound != 0 && seg->length() != bound) {
         *error = kOpenLength;
         *detail = seg->length();
         return nullptr;
@@ -361,7 +361,7 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
       return seg;
     }
   }
-  const bool data = kind == kValue || kind == kArray;
+  const bool data = HasData(kind);
   // Data follows the header, 8-byte aligned; the creator decides the size.
   size_t size = sizeof(Header) + (data ? (static_cast<size_t>(bound) * ItemSize(value) + 7) / 8 * 8 : 0);
   bool creator = false;

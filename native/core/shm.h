@@ -48,8 +48,13 @@ enum Kind : uint32_t {
   kBarrier = 7,
   // A condition variable's sequence (its lock is a Lock or RLock segment of its own).
   kCondition = 8,
+  // Python's SharedMemory: `length` bytes after the header (typecode 'B'),
+  // read and written by copy (Bytes()); nothing held, nothing to give back.
+  kSharedMemory = 9,
 };
-inline bool IsKind(uint32_t k) { return k >= kLock && k <= kCondition; }
+inline bool IsKind(uint32_t k) { return k >= kLock && k <= kSharedMemory; }
+// Whether the kind keeps elements after the header (typecode and length).
+inline bool HasData(uint32_t k) { return k == kValue || k == kArray || k == kSharedMemory; }
 // Whether the kind's lock is reentrant (owned by one thread).
 inline bool IsReentrant(uint32_t k) { return k == kRLock || k == kValue || k == kArray; }
 // Bytes per element of a typecode (Python's array module on Linux), 0 if unknown.
@@ -63,6 +68,7 @@ inline int ItemSize(int32_t typecode) {
   }
 }
 constexpr int32_t kMaxLength = 1 << 24;  // elements of an Array
+constexpr int32_t kMaxBytes = 0x7fffffff;  // bytes of a SharedMemory
 
 // Outcomes of acquire and wait calls, shared with JavaScript
 // (src/multiprocessing/native.ts mirrors them).
@@ -233,6 +239,11 @@ class Segment {
   void Write(int32_t i, double v);
   int32_t typecode() const { return h_->typecode; }
   int32_t length() const { return h_->length; }
+
+  // --- SharedMemory: the `length()` bytes after the header ---
+  // Plain bytes, copied in and out with memcpy: no element is read whole
+  // and nothing orders them; a caller that needs either holds a lock.
+  uint8_t* Bytes() const { return reinterpret_cast<uint8_t*>(h_) + sizeof(Header); }
 
  private:
   friend struct SegmentOps;

@@ -164,6 +164,8 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
       set->counted = &sleepers;
       return true;
     }
+    case kSharedMemory:
+      return false;  // nothing to wait for: no async wait parks on one
     case kEvent:
     case kCondition: {
       auto& state = h->words[kState];
@@ -544,6 +546,7 @@ void SegmentOps::GiveBack(Segment* seg, int slot) {
           static_cast<uint32_t>(h->slots[slot].gen.load()) == (h->words[kState].load() >> 16))
         seg->BarrierAbort();
       break;
+    case kSharedMemory:
     case kEvent:
     case kCondition:
       // Nothing held: a Condition's lock is a segment of its own, given

@@ -15,7 +15,9 @@
 // data is the Handle, so napi_get_cb_info alone finds the segment.
 #include "napi/multiprocessing.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "core/ops.h"
@@ -600,11 +602,86 @@ Napi::Object Constants(Napi::Env env) {
   c.Set("version", mp::kVersion);
   c.Set("kinds", std::to_string(mp::kLock) + "," + std::to_string(mp::kRLock) + "," + std::to_string(mp::kSemaphore) + "," +
                      std::to_string(mp::kEvent) + "," + std::to_string(mp::kValue) + "," + std::to_string(mp::kArray) + "," +
-                     std::to_string(mp::kBarrier) + "," + std::to_string(mp::kCondition));
+                     std::to_string(mp::kBarrier) + "," + std::to_string(mp::kCondition) + "," +
+                     std::to_string(mp::kSharedMemory));
   c.Set("results", std::to_string(mp::kBusy) + "," + std::to_string(mp::kAcquired) + "," + std::to_string(mp::kOwnerDied) +
                        "," + std::to_string(mp::kCancelled));
   c.Set("maxParticipants", mp::kMaxParticipants);
   return c;
+}
+
+
+// --- SharedMemory: bytes copied in and out, one call each -----------------
+//
+// JavaScript cannot hold a view of the mapping (an external ArrayBuffer,
+// which Electron refuses), so a read copies the bytes into a new Buffer and
+// a write copies them from the caller's view. Offsets and lengths are
+// checked here too (JavaScript checks them first, for its RangeErrors).
+
+// The bytes of a view (TypedArray or DataView, over an ArrayBuffer or a
+// SharedArrayBuffer: the data pointer N-API gives includes the view's
+// offset); false if it is neither.
+bool BytesOf(Napi::Value v, uint8_t** data, size_t* length) {
+  napi_env env = v.Env();
+  void* p = nullptr;
+  if (v.IsTypedArray()) {
+    napi_typedarray_type type;
+    size_t n = 0;
+    if (napi_get_typedarray_info(env, v, &type, &n, &p, nullptr, nullptr) != napi_ok) return false;
+    *length = v.As<Napi::TypedArray>().ByteLength();
+  } else if (v.IsDataView()) {
+    if (napi_get_dataview_info(env, v, length, &p, nullptr, nullptr) != napi_ok) return false;
+  } else {
+    return false;
+  }
+  *data = static_cast<uint8_t*>(p);
+  return *length == 0 || p != nullptr;
+}
+
+// Whether [offset, offset + length) lies in the segment's bytes.
+bool InBytes(Segment* seg, double offset, double length) {
+  return offset >= 0 && length >= 0 && offset == std::floor(offset) && length == std::floor(length) &&
+         offset + length <= static_cast<double>(seg->length());
+}
+
+// mpBytesRead(target, offset, length) -> a new Buffer with a copy of the
+// bytes, or null out of range.
+Napi::Value BytesRead(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpBytesRead(handle, offset, length)");
+  double offset, length;
+  if (!NumberOf(info[1], &offset) || !NumberOf(info[2], &length) || seg->kind() != mp::kSharedMemory)
+    return Fail(info.Env(), "mpBytesRead(handle, offset, length)");
+  if (!InBytes(seg, offset, length)) return info.Env().Null();
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), seg->Bytes() + static_cast<size_t>(offset), static_cast<size_t>(length));
+}
+
+// mpBytesWrite(target, offset, source) -> the bytes written (all of the
+// source), or -1 out of range.
+Napi::Value BytesWrite(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpBytesWrite(handle, offset, source)");
+  double offset;
+  uint8_t* data = nullptr;
+  size_t length = 0;
+  if (!NumberOf(info[1], &offset) || !BytesOf(info[2], &data, &length) || seg->kind() != mp::kSharedMemory)
+    return Fail(info.Env(), "mpBytesWrite(handle, offset, source)");
+  if (!InBytes(seg, offset, static_cast<double>(length))) return Napi::Number::New(info.Env(), -1);
+  if (length > 0) std::memmove(seg->Bytes() + static_cast<size_t>(offset), data, length);
+  return Napi::Number::New(info.Env(), static_cast<double>(length));
+}
+
+// mpBytesReadInto(target, offset, view) -> the bytes copied into `view`
+// (as many as fit, up to the end of the segment), or -1 out of range.
+Napi::Value BytesReadInto(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpBytesReadInto(handle, offset, view)");
+  double offset;
+  uint8_t* data = nullptr;
+  size_t length = 0;
+  if (!NumberOf(info[1], &offset) || !BytesOf(info[2], &data, &length) || seg->kind() != mp::kSharedMemory)
+    return Fail(info.Env(), "mpBytesReadInto(handle, offset, view)");
+  if (!InBytes(seg, offset, 0)) return Napi::Number::New(info.Env(), -1);
+  const size_t n = std::min(length, static_cast<size_t>(seg->length()) - static_cast<size_t>(offset));
+  if (n > 0) std::memmove(data, seg->Bytes() + static_cast<size_t>(offset), n);
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 
 // A function for a plain N-API entry point (an exception is pending if it failed).
@@ -649,6 +726,9 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("barrierArrive", Napi::Function::New(env, BarrierArrive, "mpBarrierArrive"));
   mp.Set("barrierCheck", Napi::Function::New(env, BarrierCheck, "mpBarrierCheck"));
   mp.Set("barrierControl", Napi::Function::New(env, BarrierControl, "mpBarrierControl"));
+  mp.Set("bytesRead", Napi::Function::New(env, BytesRead, "mpBytesRead"));
+  mp.Set("bytesWrite", Napi::Function::New(env, BytesWrite, "mpBytesWrite"));
+  mp.Set("bytesReadInto", Napi::Function::New(env, BytesReadInto, "mpBytesReadInto"));
   exports.Set("mp", mp);
 }
 

@@ -377,7 +377,9 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   // Starts a new pool thread if there is room; it takes the task posted
   // to its port once it runs.
   private spawn(): PoolThread | undefined {
-    if (this.threads.filter((p) => !p.gone).length >= this.maxWorkers) return undefined;
+    let alive = 0;
+    for (const p of this.threads) if (!p.gone) alive++;
+    if (alive >= this.maxWorkers) return undefined;
     const { port1, port2 } = new MessageChannel();
     const cancelWord = sharedWords(1);
     const thread = new Thread({

@@ -48,8 +48,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal Order of completion, for asCompleted(). */ _seq = 0;
   /** @internal Asks the executor to stop the running task; set while it runs. */ _stop: (() => void) | null = null;
   /** @internal */ _cancelRequested = false;
-  private callbacks: ((future: any) => void)[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
-  private listeners = new Set<() => void>();
+  // Made when first needed: most futures only ever have the one listener
+  // an await adds.
+  private callbacks: ((future: any) => void)[] | null = null; // eslint-disable-line @typescript-eslint/no-explicit-any
+  private listeners: Set<() => void> | null = null;
   private promise: Promise<T> | null = null;
 
   /**
@@ -134,7 +136,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       throw new ArgumentTypeError(`Future.addDoneCallback: fn must be a function, not ${describe(fn)}`);
     }
     if (this.done()) callSafely(fn, this);
-    else this.callbacks.push(fn);
+    else (this.callbacks ??= []).push(fn);
   }
 
   /** Makes a future awaitable: `await future` is `await future.resultAsync()`. */
@@ -142,7 +144,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    this.promise ??= this.resultAsync();
+    // resultAsync() with no timeout or signal, without its machinery: one
+    // promise, settled by the future's completion.
+    this.promise ??= new Promise<T>((resolve, reject) => {
+      const settle = (): void => {
+        try {
+          resolve(this.outcome());
+        } catch (error) {
+          reject(error);
+        }
+      };
+      if (this.done()) settle();
+      else this._listen(settle);
+    });
     return this.promise.then(onFulfilled, onRejected);
   }
 
@@ -174,18 +188,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal Calls `fn` once the future is done; returns how to stop listening. */
   _listen(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    const listeners = (this.listeners ??= new Set());
+    listeners.add(fn);
+    return () => listeners.delete(fn);
   }
 
   private _complete(state: 'FINISHED' | 'CANCELLED'): void {
     this._state = state;
     this._seq = ++finishedCount;
-    for (const fn of this.listeners) fn();
-    this.listeners.clear();
+    const listeners = this.listeners;
+    this.listeners = null;
+    if (listeners) for (const fn of listeners) fn();
     const callbacks = this.callbacks;
-    this.callbacks = [];
-    for (const fn of callbacks) callSafely(fn, this);
+    this.callbacks = null;
+    if (callbacks) for (const fn of callbacks) callSafely(fn, this);
   }
 
   private outcome(): T {

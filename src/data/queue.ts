@@ -18,15 +18,15 @@
  */
 import v8 from 'node:v8';
 
-import { ArgumentTypeError, MemoryError, OverflowError, PthreadingError, ValueError, describe, messageOf } from '../runtime/errors';
+import { ArgumentTypeError, Empty, Full, MemoryError, OverflowError, ValueError, describe, messageOf } from '../runtime/errors';
 import { Condition } from '../sync/condition';
 import { GrowableBuffer, MAX_BYTES, growTo, growableBuffer } from './growable';
 import { AsyncOptions } from '../runtime/guard';
 import { Lock } from '../sync/lock';
 import { Section, critical, criticalWith } from '../sync/critical';
-import { Waiting, checkSignal, deadlineAfter, runAsync, runSync } from '../runtime/native';
+import { Waiting, checkSignal, runAsync, runSync } from '../runtime/native';
 import { refuseShared, registerKind } from '../runtime/shared';
-import { asyncSignal, checkBlocking, checkCount, checkOptions, waitTimeout } from '../runtime/validate';
+import { asyncSignal, checkCount, checkOptions, queueDeadline } from '../runtime/validate';
 
 const HEAD = 0;
 const USED = 1;
@@ -36,19 +36,9 @@ const DATA = 16;
 // The ring's first size: one page with the words (it doubles as needed).
 const INITIAL = 4096 - DATA;
 
-/** Raised by a non-blocking or timed `get()` on an empty queue. */
-export class Empty extends PthreadingError {
-  constructor() {
-    super('the queue is empty', 'ERR_QUEUE_EMPTY');
-  }
-}
-
-/** Raised by a non-blocking or timed `put()` on a full queue. */
-export class Full extends PthreadingError {
-  constructor() {
-    super('the queue is full', 'ERR_QUEUE_FULL');
-  }
-}
+// Empty and Full are runtime's: pthreading/multiprocessing's Queue raises
+// the same classes, as Python's multiprocessing.Queue raises queue.Empty.
+export { Empty, Full } from '../runtime/errors';
 
 // A maxsize: an integer that fits its Int32 slot (<= 0: no limit).
 function checkMaxsize(method: string, maxsize: unknown): number {
@@ -260,7 +250,7 @@ export class Queue<T = unknown> {
 
   // CPython's put(), with "wait on not_full" as a slow path.
   private putting(bytes: Uint8Array, method: string, block: unknown, timeout: unknown): Waiting<void> {
-    const deadline = this.deadline(method, block, timeout);
+    const deadline = queueDeadline(method, block, timeout);
     return critical(this._mutex, (section) => this.puttingIn(bytes, deadline, section));
   }
 
@@ -276,7 +266,7 @@ export class Queue<T = unknown> {
 
   // CPython's get(), with "wait on not_empty" as a slow path.
   private getting(method: string, block: unknown, timeout: unknown): Waiting<T> {
-    const deadline = this.deadline(method, block, timeout);
+    const deadline = queueDeadline(method, block, timeout);
     return critical(this._mutex, (section) => this.gettingIn(deadline, section));
   }
 
@@ -290,14 +280,6 @@ export class Queue<T = unknown> {
     return item;
   }
 
-  // null: do not wait; Infinity: wait forever.
-  private deadline(method: string, block: unknown, timeout: unknown): number | null {
-    const blocking = checkBlocking(method, block);
-    const seconds = waitTimeout(method, timeout);
-    if (!blocking) return null;
-    if (typeof timeout === 'number' && timeout < 0) throw new ValueError(`${method}: 'timeout' must be a non-negative number`);
-    return deadlineAfter(seconds);
-  }
 
   // Ring-buffer copy in (and out): an item may wrap around the end.
   private copyIn(offset: number, data: Uint8Array): void {

@@ -11,6 +11,10 @@ export { Barrier } from './barrier';
 export { Condition } from './condition';
 export { Value, SharedArray as Array } from './value';
 export type { Typecode } from './value';
+export { SharedMemory, MAX_SHARED_MEMORY } from './shared-memory';
+export type { SharedMemoryOptions, BytesLike } from './shared-memory';
+export { Queue, JoinableQueue, SimpleQueue } from './queue';
+export type { QueueOptions } from './queue';
 export { Process, currentProcess, parentProcess, activeChildren } from './process';
 export type { ProcessOptions, ProcessModuleTarget } from './process';
 export type { SharedOptions } from './native';
@@ -26,5 +30,8 @@ export {
   ArgumentTypeError,
   AbortError,
   BrokenBarrierError,
+  MemoryError,
+  Empty,
+  Full,
 } from '../runtime/errors';
 export type { AsyncOptions, Held, HeldAsync } from '../runtime/guard';

@@ -9,7 +9,7 @@
 import { registerLazyKinds } from '../runtime/shared';
 
 registerLazyKinds(
-  ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event', 'Value', 'Array', 'Barrier', 'Condition'].map((name) => `multiprocessing.${name}`),
+  ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event', 'Value', 'Array', 'Barrier', 'Condition', 'SharedMemory', 'Queue', 'JoinableQueue', 'SimpleQueue'].map((name) => `multiprocessing.${name}`),
   () => {
     /* eslint-disable @typescript-eslint/no-require-imports */
     require('./lock');
@@ -18,6 +18,8 @@ registerLazyKinds(
     require('./value');
     require('./barrier');
     require('./condition');
+    require('./shared-memory');
+    require('./queue');
     /* eslint-enable @typescript-eslint/no-require-imports */
   },
 );

@@ -59,6 +59,9 @@ interface MpBinding {
   barrierCheck(h: Handle, generation: number, index: number, timedOut: boolean): number;
   barrierControl(h: Handle, op: 0 | 1 | 2 | 3): void;
   barrierControl(h: Handle, op: 4): [number, number, boolean];
+  bytesRead(h: Handle, offset: number, length: number): Buffer | null;
+  bytesWrite(h: Handle, offset: number, source: ArrayBufferView): number;
+  bytesReadInto(h: Handle, offset: number, target: ArrayBufferView): number;
 }
 
 /** The addon's multiprocessing functions. */
@@ -74,9 +77,10 @@ export const enum Kind {
   Array = 6,
   Barrier = 7,
   Condition = 8,
+  SharedMemory = 9,
 }
 
-const KIND_NAMES = ['', 'Lock', 'RLock', 'Semaphore', 'Event', 'Value', 'Array', 'Barrier', 'Condition'];
+const KIND_NAMES = ['', 'Lock', 'RLock', 'Semaphore', 'Event', 'Value', 'Array', 'Barrier', 'Condition', 'SharedMemory'];
 
 /** Outcomes of acquire calls (native/core/shm.h). */
 export const enum Result {
@@ -91,7 +95,7 @@ export const FLAG_TRACK_HOLDERS = 1;
 
 // The constants shared with native code, checked once at load.
 {
-  const mine = { version: 1, kinds: '1,2,3,4,5,6,7,8', results: '0,1,2,3', maxParticipants: 64 };
+  const mine = { version: 1, kinds: '1,2,3,4,5,6,7,8,9', results: '0,1,2,3', maxParticipants: 64 };
   if (JSON.stringify(mp.constants) !== JSON.stringify(mine)) {
     throw new Error(`pthreading: the native addon does not match this JavaScript (${JSON.stringify(mp.constants)}); rebuild it`);
   }
@@ -219,6 +223,7 @@ function openError(method: string, kind: Kind, segment: string, error: number, d
     case 10:
       return new SegmentMismatchError(`${method}: ${shown} holds typecode '${String.fromCharCode(detail)}', not the one asked for`);
     case 11:
+      if (kind === Kind.SharedMemory) return new SegmentMismatchError(`${method}: ${shown} holds ${detail} bytes, not the size asked for`);
       return new SegmentMismatchError(`${method}: ${shown} holds ${detail} elements, not the number asked for`);
     default:
       return new OSError(`${method}: cannot open ${shown} (error ${error}/${detail})`, detail);

@@ -1,7 +1,9 @@
 /**
  * The entry point of a child started by `Process#start()`: waits for its
  * spec on the IPC channel, makes everything pthreading exports global (as
- * a thread's bootstrap does; `multiprocessing` too), and runs the target.
+ * a thread's bootstrap does; `multiprocessing` too), rebuilds the Process
+ * object (a subclass's methods from their source, its fields from their
+ * clone), and calls its run(), which calls the target unless overridden.
  * An error escaping the target is printed as Python prints one
  * (`Process NAME:` then the stack) and the exit code is 1.
  */
@@ -9,9 +11,9 @@ import { pathToFileURL } from 'node:url';
 
 import * as pthreading from '../index';
 import { revive } from '../runtime/shared';
-import { compileFunction, compileIn, explain } from '../threads/compile';
+import { compileFunction, compileIn, compileMembers, explain } from '../threads/compile';
 import * as multiprocessing from './index';
-import { ProcessSpec, setCurrentProcess } from './process';
+import { Process, ProcessSpec, setCurrentProcess, setRunning } from './process';
 
 // TypeScript compiled to CommonJS reaches a named import as `pthreading_1.x`.
 const aliases = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`pthreading_${i + 1}`, pthreading]));
@@ -28,12 +30,26 @@ async function load(spec: ProcessSpec): Promise<((...args: unknown[]) => unknown
   return fn as (...args: unknown[]) => unknown;
 }
 
+// The Process object, as the parent's was at start(): its class rebuilt
+// level by level over Process, its fields assigned.
+function build(spec: ProcessSpec): Process {
+  let proto: object = Process.prototype;
+  for (const level of spec.levels ?? []) proto = compileMembers(spec.creator, proto, level.members, level.name);
+  const self = Object.create(proto) as Process;
+  Object.assign(self, revive(spec.state ?? {}));
+  return self;
+}
+
 process.once('message', (spec: ProcessSpec) => {
   setCurrentProcess(spec);
   const args = revive(spec.args);
   const kwargs = revive(spec.kwargs);
-  load(spec)
-    .then((fn) => fn?.(...args, ...(kwargs ? [kwargs] : [])))
+  Promise.resolve()
+    .then(async () => {
+      const self = build(spec);
+      setRunning(self, { target: await load(spec), args, kwargs });
+      return self.run();
+    })
     .catch((error: unknown) => {
       const e = explain(error, "a process's target", 'to the process in args (or kwargs)');
       process.stderr.write(`Process ${spec.name}:\n${e instanceof Error ? (e.stack ?? String(e)) : String(e)}\n`);

@@ -9,6 +9,13 @@
  * channel's "advanced" serialization); multiprocessing primitives among
  * them arrive as the same primitives.
  *
+ * A subclass that overrides `run()` travels as a Thread subclass does:
+ * the source of its methods, getters and setters (each inspected first:
+ * names the child cannot see are refused at start()), and the instance's
+ * own fields by structured clone, as Python pickles the Process object.
+ * Unlike a Thread's, the fields run() changes do not come back: the child
+ * has its own memory, as in Python (share a Value, Queue or SharedMemory).
+ *
  * `join()` blocks in the kernel (a pidfd, polled) and reads the exit
  * status without reaping the child, so Node still reports its exit;
  * `joinAsync()` waits for that report.
@@ -20,7 +27,9 @@ import path from 'node:path';
 import { ArgumentTypeError, RuntimeError, ValueError, describe } from '../runtime/errors';
 import { atDeadline, deadlineAfter } from '../runtime/native';
 import { checkName, waitTimeout } from '../runtime/validate';
-import { creatorFile } from '../threads/thread';
+import { type Level, levelOf } from '../threads/compile';
+import { Missing, Site, callerSites, freeVariableError } from '../threads/scope';
+import { inspectFunction } from '../threads/thread';
 import { checkMayBlock } from './common';
 import { mp } from './native';
 
@@ -54,7 +63,32 @@ export interface ProcessSpec {
   target: { kind: 'function'; source: string; name: string } | { kind: 'module'; module: string; export: string } | null;
   args: unknown[];
   kwargs: Record<string, unknown> | null;
+  /** A subclass: each level's name and members, base-most first (empty for a plain Process). */
+  levels: Level[];
+  /** The instance's own fields (a subclass's included), cloned. */
+  state: Record<string, unknown>;
 }
+
+/** What the child's Process object runs by default (set by process-main.ts). */
+interface Local {
+  target: ((...args: unknown[]) => unknown) | null;
+  args: unknown[];
+  kwargs: Record<string, unknown> | null;
+}
+const locals = new WeakMap<Process, Local>();
+// The frames of the code that created each Process (for the inspection of a subclass's methods).
+const sitesOf = new WeakMap<Process, Site[]>();
+// In a child: the Process object it runs.
+let running: Process | null = null;
+
+/** @internal Called in a child: `p` is the current process's object, running `local`. */
+export function setRunning(p: Process, local: Local): void {
+  locals.set(p, local);
+  running = p;
+}
+
+// The fields of a Process that stay with the object that started it.
+const STAYS = new Set(['_child', '_exited', '_target', '_args', '_kwargs']);
 
 /** How this process was started: set by process-main.ts in a child. */
 const self: { name: string; daemon: boolean; identity: number[]; parent: { pid: number; name: string } | null } = {
@@ -84,8 +118,9 @@ function signalNumber(signal: NodeJS.Signals | null): number {
 
 /**
  * A child process running `target(...args, kwargs?)`: Python's
- * `multiprocessing.Process`. Subclasses may override {@link run} only in
- * the child (it is not shipped): use a target.
+ * `multiprocessing.Process`. Or subclass it and override {@link run}: the
+ * subclass's methods are sent to the child as source, its fields as data,
+ * and `run()` runs there (changes it makes to `this` stay in the child).
  */
 export class Process {
   private _name: string;
@@ -124,7 +159,9 @@ export class Process {
     this._target = target;
     this._args = args ? [...args] : [];
     this._kwargs = kwargs;
-    this._creator = creatorFile();
+    const sites = callerSites();
+    this._creator = sites[0].file;
+    sitesOf.set(this, sites);
   }
 
   /** The name (only for identification; several may share one). */
@@ -147,8 +184,9 @@ export class Process {
     this._daemon = daemon;
   }
 
-  /** The child's process id; null before start(). */
+  /** The child's process id; null before start(). In the child, its own. */
   get pid(): number | null {
+    if (this === running) return process.pid;
     return this._child?.pid ?? null;
   }
 
@@ -166,18 +204,36 @@ export class Process {
     return this._exitcode;
   }
 
-  /** Runs in the child: calls the target. */
+  /**
+   * What the child does: calls the target with `args` (and `kwargs` as a
+   * last argument, if given). Override it in a subclass; the override is
+   * sent to the child as source and runs there.
+   */
   run(): unknown {
-    return undefined;
+    // In the child, what process-main.ts rebuilt; called here (as Python
+    // allows), the target itself.
+    const local = locals.get(this);
+    const target = local ? local.target : typeof this._target === 'function' ? this._target : null;
+    if (!target) return undefined;
+    const args = local ? local.args : this._args;
+    const kwargs = local ? local.kwargs : this._kwargs;
+    return target(...args, ...(kwargs ? [kwargs] : []));
   }
 
   /**
    * Starts the child process (at most once).
    * @throws RuntimeError if already started or closed.
+   * @throws FreeVariableError (a ReferenceError) if a subclass's methods
+   *   use names of the code around them, which the child cannot see.
+   * @throws TypeError if a subclass's methods use `#private` fields, or
+   *   the arguments or the instance's fields cannot be cloned.
    */
   start(): void {
     this.checkOpen('start');
     if (this._child) throw new RuntimeError('cannot start a process twice');
+    const levels = this.subclassLevels();
+    const state: Record<string, unknown> = {};
+    for (const key of Object.keys(this)) if (!STAYS.has(key)) state[key] = (this as unknown as Record<string, unknown>)[key];
     const target = this._target;
     let spec: ProcessSpec['target'] = null;
     if (typeof target === 'function') spec = { kind: 'function', source: String(target), name: target.name };
@@ -205,13 +261,55 @@ export class Process {
       target: spec,
       args: this._args,
       kwargs: this._kwargs,
+      levels,
+      state,
     };
-    child.send(message, (error) => {
-      // The channel is only for the start: once the spec is sent, close it
-      // so neither side's event loop waits on it.
-      if (!error && child.connected) child.disconnect();
-    });
+    try {
+      child.send(message, (error) => {
+        // The channel is only for the start: once the spec is sent, close it
+        // so neither side's event loop waits on it.
+        if (!error && child.connected) child.disconnect();
+      });
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw new ArgumentTypeError(
+        `Process.start: the arguments or the fields of ${this.constructor.name} cannot be sent to a process: ${(error as Error).message}`,
+        'ERR_DATA_CLONE',
+      );
+    }
     if (this._daemon) child.unref();
+  }
+
+  // A subclass's methods, getters and setters, base-most class first, each
+  // inspected for the names it uses (refused at once if the child cannot
+  // see them) and where it is written.
+  private subclassLevels(): ProcessSpec['levels'] {
+    const sites = sitesOf.get(this) ?? [];
+    const missing: Missing[] = [];
+    const privates = new Set<string>();
+    const levels: ProcessSpec['levels'] = [];
+    for (let proto = Object.getPrototypeOf(this) as object; proto !== Process.prototype; proto = Object.getPrototypeOf(proto) as object) {
+      if (proto === null) throw new RuntimeError('Process.start: not a Process');
+      levels.unshift(
+        levelOf(proto, (fn, source) => {
+          const found = inspectFunction(fn, source, sites);
+          // The child has `multiprocessing` as a global too (process-main.ts).
+          missing.push(...found.missing.filter((m) => m.name !== 'multiprocessing'));
+          for (const p of found.privates) privates.add(p);
+          return found.placement;
+        }),
+      );
+    }
+    if (privates.size) {
+      throw new ArgumentTypeError(
+        `Process.start: ${this.constructor.name} uses private fields (${[...privates].join(', ')}), which cannot reach its ` +
+          "process: a Process subclass's methods are sent as source text and its fields as data, and a class's " +
+          '#private fields are neither. Use ordinary fields (this._name) instead',
+        'ERR_PRIVATE_FIELDS',
+      );
+    }
+    if (missing.length) throw freeVariableError('Process.start', this.constructor.name, 'in args (or as a field set in the constructor)', missing);
+    return levels;
   }
 
   /**

@@ -65,6 +65,20 @@ export class OverflowError extends PthreadingError {
   }
 }
 
+/** Raised by a non-blocking or timed `get()` on an empty queue (Python's `queue.Empty`). */
+export class Empty extends PthreadingError {
+  constructor() {
+    super('the queue is empty', 'ERR_QUEUE_EMPTY');
+  }
+}
+
+/** Raised by a non-blocking or timed `put()` on a full queue (Python's `queue.Full`). */
+export class Full extends PthreadingError {
+  constructor() {
+    super('the queue is full', 'ERR_QUEUE_FULL');
+  }
+}
+
 /**
  * An argument of the wrong type. Unlike the built-in `TypeError` it has a
  * `code`; it still passes `instanceof TypeError` checks of the built-in.

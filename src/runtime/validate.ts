@@ -4,6 +4,7 @@
  */
 import { debugHooks } from './hooks';
 import { ArgumentTypeError, OverflowError, ValueError, describe } from './errors';
+import { deadlineAfter } from './native';
 
 /**
  * The largest timeout allowed, in seconds, as Python's
@@ -56,6 +57,19 @@ export function lockTimeout(method: string, blocking: boolean, timeout: unknown)
 export function waitTimeout(method: string, timeout: unknown, what = 'timeout'): number | null {
   const t = checkSeconds(method, what, timeout);
   return t === null ? null : Math.max(0, t);
+}
+
+/**
+ * A queue's `block` and `timeout`, as Python's put() and get() take them:
+ * null when the call must not wait, else its deadline (Infinity: for ever).
+ * @throws ValueError for a negative timeout of a call that waits.
+ */
+export function queueDeadline(method: string, block: unknown, timeout: unknown): number | null {
+  const blocking = checkBlocking(method, block);
+  const seconds = waitTimeout(method, timeout);
+  if (!blocking) return null;
+  if (typeof timeout === 'number' && timeout < 0) throw new ValueError(`${method}: 'timeout' must be a non-negative number`);
+  return deadlineAfter(seconds);
 }
 
 /** An integer count, at least `min`, at most `max`. */

@@ -107,6 +107,31 @@ export interface Member {
   place?: Placement;
 }
 
+/** One level of a subclass chain as sent: its class's name and members. */
+export interface Level {
+  name: string;
+  members: Member[];
+}
+
+/**
+ * The level of class prototype `proto` to send: its own methods, getters
+ * and setters as source, each placed by `placeOf` (which inspects it for
+ * where it is written and the names it uses).
+ */
+export function levelOf(proto: object, placeOf: (fn: object, source: string) => Placement): Level {
+  const members: Member[] = [];
+  for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+    if (key === 'constructor') continue;
+    for (const fn of [d.value, d.get, d.set]) {
+      if (typeof fn !== 'function') continue;
+      const source = Function.prototype.toString.call(fn);
+      members.push({ source, place: placeOf(fn, source) });
+    }
+  }
+  const ctor = (proto as { constructor?: { name?: unknown } }).constructor;
+  return { name: typeof ctor?.name === 'string' ? ctor.name : '', members };
+}
+
 /**
  * Rebuilds one level of a class named `name` (its methods, getters and
  * setters) over `base`, as if written in `file`. Each member is compiled

@@ -41,7 +41,7 @@ import {
 import { loggingConfig, type LoggingConfig } from '../logging/logging';
 import { refuseForeignIn, registerKind, revive, unsendable } from '../runtime/shared';
 import { asyncSignal, checkCount, checkName, waitTimeout } from '../runtime/validate';
-import type { Member } from './compile';
+import { type Level, levelOf } from './compile';
 import { Inspection, Missing, Placement, Site, callerSites, freeVariableError, inspect } from './scope';
 export { callerSites } from './scope';
 
@@ -96,7 +96,7 @@ export interface ExceptHookArgs {
 export interface RunSpec {
   base: 'Thread' | 'Timer';
   /** Each subclass's name and its methods, getters and setters, base-most class first. */
-  levels: { name: string; members: Member[] }[];
+  levels: Level[];
   /** The instance's own data (cloned). */
   state: Record<string, unknown>;
   target: { kind: 'function'; source: string; name: string; place: Placement } | { kind: 'module'; module: string; export: string } | null;
@@ -359,11 +359,16 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
     // Boot replacements when the event loop is next free, so booting does
     // not compete with the thread just started. The first time, boot them
     // now, while this thread starts: a script that never yields to its
-    // event loop still gets warm starts for its next threads.
-    if (!primed) {
+    // event loop still gets warm starts for its next threads. A thread
+    // other than the main one does that from its second start on: one that
+    // starts a single helper and waits (the common shape) boots no workers
+    // it will not use, which would cost each a Worker's boot and memory.
+    startsHere++;
+    if (primed) scheduleFill();
+    else if (isMainThread || startsHere >= 2) {
       primed = true;
       fillSpares();
-    } else scheduleFill();
+    }
     return ident;
   }
 
@@ -621,7 +626,13 @@ function fillSpares(): void {
 }
 
 let primed = false;
+let startsHere = 0;
 let fillScheduled = false;
+
+/** @internal How many warm workers this thread keeps booted now (for tests). */
+export function warmWorkerCount(): number {
+  return spares.length;
+}
 
 function scheduleFill(): void {
   if (fillScheduled) return;
@@ -634,7 +645,8 @@ function scheduleFill(): void {
 
 /**
  * How many booted workers each thread keeps ready for start() (default 2;
- * 0 turns warm starts off). Returns the previous value.
+ * 0 turns warm starts off). Returns the previous value. The main thread
+ * boots them at its first start(), any other thread at its second.
  */
 export function setSpareThreads(count: number): number {
   checkCount('setSpareThreads', 'count', count, 0, 64);
@@ -729,7 +741,7 @@ function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
   const sites = local.sites ?? [];
   const missing: Missing[] = [];
   const privates = new Set<string>();
-  const inspected = (fn: Function, source: string): Inspection => { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  const inspected = (fn: object, source: string): Inspection => {
     const found = inspectFunction(fn, source, sites);
     missing.push(...found.missing);
     for (const p of found.privates) privates.add(p);
@@ -738,17 +750,7 @@ function runSpec(thread: Thread, local: Local, ident: number): RunSpec {
   const levels: RunSpec['levels'] = [];
   let proto = Object.getPrototypeOf(thread) as object;
   while (!bases.has(proto)) {
-    const members: Member[] = [];
-    for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-      if (key === 'constructor') continue;
-      for (const fn of [d.value, d.get, d.set]) {
-        if (typeof fn !== 'function') continue;
-        const source = Function.prototype.toString.call(fn);
-        members.push({ source, place: inspected(fn, source).placement });
-      }
-    }
-    const ctor = (proto as { constructor?: { name?: unknown } }).constructor;
-    levels.unshift({ name: typeof ctor?.name === 'string' ? ctor.name : '', members });
+    levels.unshift(levelOf(proto, (fn, source) => inspected(fn, source).placement));
     proto = Object.getPrototypeOf(proto);
     if (proto === null) throw new RuntimeError('Thread.start: not a Thread');
   }
