@@ -46,6 +46,7 @@ tests=(test/lock.test.ts test/rlock.test.ts test/condition.test.ts test/semaphor
   # the child processes these start inherit LD_PRELOAD, so they run instrumented too.
   test/multiprocessing.lock.test.ts test/multiprocessing.value.test.ts test/multiprocessing.sync.test.ts
   test/multiprocessing.errors.test.ts test/multiprocessing.cleanup.test.ts test/multiprocessing.condition.test.ts
-  test/multiprocessing.barrier.test.ts test/multiprocessing.stress.test.ts)
+  test/multiprocessing.barrier.test.ts test/multiprocessing.stress.test.ts
+  test/multiprocessing.queue.test.ts test/multiprocessing.shm.test.ts)
 # The runtime is preloaded into node only (not into the shells around it).
 "${layout[@]}" env LD_PRELOAD="$lib" node node_modules/vitest/vitest.mjs run "${tests[@]}"
