@@ -13,7 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { Bench } = require('tinybench');
 const { Lock: ThreadLock } = require('pthreading');
-const { Event, Lock, Value } = require('pthreading/multiprocessing');
+const { Array: SharedArray, Event, Lock, Semaphore, Value } = require('pthreading/multiprocessing');
 const { python } = require('./peers');
 const { report, nsPerOp } = require('./report');
 
@@ -73,27 +73,47 @@ print(json.dumps(t / n * 1e9))`);
   }
 
   // --- 2 processes x N increments under one Lock ---
+  // Timed from a start signal both workers wait for (each already running
+  // and holding the primitives) to the last one's end, in both languages:
+  // what is measured is the lock, not how long a process takes to boot
+  // (a node child with pthreading takes 0.1-0.5 s to start, a forked
+  // Python worker almost none, which the first version of this row counted).
   const counter = new Value('i', 0);
-  const incr = `for (let i = 0; i < ${INCREMENTS}; i++) { d.lock.acquire(); d.counter.value += 1; d.lock.release(); }`;
-  const t0 = performance.now();
-  await Promise.all([child(incr, { lock: mpLock, counter }), child(incr, { lock: mpLock, counter })]);
-  const mpMs = performance.now() - t0;
+  const ready = new Semaphore(0);
+  const go = new Event();
+  const ends = new SharedArray('d', 2);
+  const incr = (k) => `d.ready.release(); d.go.wait();
+    for (let i = 0; i < ${INCREMENTS}; i++) { d.lock.acquire(); d.counter.value += 1; d.lock.release(); }
+    d.ends.set(${k}, performance.timeOrigin + performance.now());`;
+  const both = Promise.all([0, 1].map((k) => child(incr(k), { lock: mpLock, counter, ready, go, ends })));
+  await ready.acquireAsync();
+  await ready.acquireAsync();
+  const t0 = performance.timeOrigin + performance.now();
+  go.set();
+  await both;
+  const mpMs = Math.max(...ends.toArray()) - t0;
   if (counter.value !== 2 * INCREMENTS) throw new Error(`lost increments: ${counter.value}`);
   const label = `2 processes × ${INCREMENTS} increments under one Lock`;
   rows.push({ bench: label, peer: 'pthreading multiprocessing', value: mpMs, unit: 'ms', better: 'lower' });
   const pyIncr = python(`
 import json, multiprocessing, time
-def work(l, v, n):
+def work(l, v, n, ready, go, ends, k):
+    ready.release(); go.wait()
     for _ in range(n):
         with l:
             v.value += 1
+    ends[k] = time.perf_counter()
 if __name__ == '__main__':
     l = multiprocessing.Lock(); v = multiprocessing.Value('i', 0, lock=False)
-    ps = [multiprocessing.Process(target=work, args=(l, v, ${INCREMENTS})) for _ in range(2)]
-    t = time.perf_counter()
+    ready = multiprocessing.Semaphore(0); go = multiprocessing.Event(); ends = multiprocessing.Array('d', 2, lock=False)
+    ps = [multiprocessing.Process(target=work, args=(l, v, ${INCREMENTS}, ready, go, ends, k)) for k in range(2)]
     for p in ps: p.start()
+    ready.acquire(); ready.acquire()
+    t = time.perf_counter()
+    go.set()
     for p in ps: p.join()
-    print(json.dumps((time.perf_counter() - t) * 1000))`);
+    assert v.value == 2 * ${INCREMENTS}
+    print(json.dumps((max(ends) - t) * 1000))`);
   if (pyIncr !== null) rows.push({ bench: label, peer: 'Python multiprocessing', value: pyIncr, unit: 'ms', better: 'lower' });
 
   // proper-lockfile: an mkdir per acquire, an rmdir per release, a busy
@@ -129,14 +149,27 @@ if __name__ == '__main__':
   // --- Event ping-pong between 2 processes ---
   const ping = new Event();
   const pong = new Event();
-  const a = `for (let i = 0; i < ${ROUNDS}; i++) { d.ping.set(); d.pong.wait(); d.pong.clear(); }`;
-  const b = `for (let i = 0; i < ${ROUNDS}; i++) { d.ping.wait(); d.ping.clear(); d.pong.set(); }`;
-  const [ms] = await Promise.all([child(a, { ping, pong }), child(b, { ping, pong })]);
+  // From the start signal too: otherwise the first ping waits for the
+  // other child to boot, and that wait is counted as rounds.
+  go.clear();
+  const a = `d.ready.release(); d.go.wait();
+    for (let i = 0; i < ${ROUNDS}; i++) { d.ping.set(); d.pong.wait(); d.pong.clear(); }
+    d.ends.set(0, performance.timeOrigin + performance.now());`;
+  const b = `d.ready.release(); d.go.wait();
+    for (let i = 0; i < ${ROUNDS}; i++) { d.ping.wait(); d.ping.clear(); d.pong.set(); }`;
+  const sides = Promise.all([child(a, { ping, pong, ready, go, ends }), child(b, { ping, pong, ready, go, ends })]);
+  await ready.acquireAsync();
+  await ready.acquireAsync();
+  const t1 = performance.timeOrigin + performance.now();
+  go.set();
+  await sides;
+  const ms = ends.get(0) - t1;
   const pp = `Event ping-pong between 2 processes (round trip)`;
   rows.push({ bench: pp, peer: 'pthreading multiprocessing Event', value: (ms * 1000) / ROUNDS, unit: 'µs', better: 'lower' });
   const pyPing = python(`
 import json, multiprocessing, time
-def side(a, b, n, first):
+def side(a, b, n, first, ready=None):
+    if ready: ready.release()
     for _ in range(n):
         if first:
             a.set(); b.wait(); b.clear()
@@ -145,7 +178,9 @@ def side(a, b, n, first):
 if __name__ == '__main__':
     ping, pong = multiprocessing.Event(), multiprocessing.Event()
     n = ${ROUNDS}
-    p = multiprocessing.Process(target=side, args=(ping, pong, n, False)); p.start()
+    ready = multiprocessing.Semaphore(0)
+    p = multiprocessing.Process(target=side, args=(ping, pong, n, False, ready)); p.start()
+    ready.acquire()
     t = time.perf_counter(); side(ping, pong, n, True); dt = time.perf_counter() - t
     p.join()
     print(json.dumps(dt * 1e6 / n))`);
@@ -154,7 +189,7 @@ if __name__ == '__main__':
     const r = (ms * 1000) / ROUNDS / pyPing;
     targets.push({ name: "cross-process Event ping-pong ≤ Python's multiprocessing.Event", ratio: r, target: 1, ok: r <= 1 });
   }
-  for (const p of [mpLock, counter, ping, pong]) p.unlink();
+  for (const p of [mpLock, counter, ready, go, ends, ping, pong]) p.unlink();
   report(rows, targets);
 }
 

@@ -41,6 +41,12 @@ export PTHREADING_TIME_SCALE=10
 tests=(test/lock.test.ts test/rlock.test.ts test/condition.test.ts test/semaphore.test.ts
   test/event.test.ts test/barrier.test.ts test/crossthread.test.ts test/async.test.ts
   test/exit.test.ts test/queue.test.ts test/thread.test.ts test/stress.test.ts test/debug.test.ts
-  test/waits.test.ts test/waits-storm.test.ts test/drivers.test.ts test/invariants.test.ts)
+  test/waits.test.ts test/waits-storm.test.ts test/drivers.test.ts test/invariants.test.ts
+  # pthreading/multiprocessing (native/core/shm*.cc, native/napi/multiprocessing.cc):
+  # the child processes these start inherit LD_PRELOAD, so they run instrumented too.
+  test/multiprocessing.lock.test.ts test/multiprocessing.value.test.ts test/multiprocessing.sync.test.ts
+  test/multiprocessing.errors.test.ts test/multiprocessing.cleanup.test.ts test/multiprocessing.condition.test.ts
+  test/multiprocessing.barrier.test.ts test/multiprocessing.stress.test.ts
+  test/multiprocessing.queue.test.ts test/multiprocessing.shm.test.ts)
 # The runtime is preloaded into node only (not into the shells around it).
 "${layout[@]}" env LD_PRELOAD="$lib" node node_modules/vitest/vitest.mjs run "${tests[@]}"

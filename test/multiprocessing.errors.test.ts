@@ -9,6 +9,7 @@ import {
   FileNotFoundError,
   Lock,
   PermissionError,
+  RLock,
   RuntimeError,
   Semaphore,
   SegmentMismatchError,
@@ -89,7 +90,17 @@ describe('multiprocessing: opening', () => {
     l.unlink();
     l.close();
     expect(() => l.acquire()).toThrow(RuntimeError);
+    expect(() => l.release()).toThrow(/closed/);
     expect(String(l)).toMatch(/closed/);
+    const r = new RLock();
+    r.acquire();
+    r.unlink();
+    r.close();
+    expect(() => r.acquire()).toThrow(/closed/);
+    expect(() => r.release()).toThrow(/closed/);
+    // Called on something else: the same TypeError as before any fast path.
+    expect(() => Lock.prototype.acquire.call({} as Lock)).toThrow(ArgumentTypeError);
+    expect(() => Lock.prototype.release.call({} as Lock)).toThrow(ArgumentTypeError);
   });
 
   it.runIf(process.getuid?.() === 0)('another user cannot open a 0600 segment (PermissionError)', async () => {

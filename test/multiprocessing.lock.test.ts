@@ -23,6 +23,12 @@ function lock(name = freshName('lock')): Lock {
   return l;
 }
 
+function rlock(): RLock {
+  const r = new RLock();
+  made.push(r);
+  return r;
+}
+
 afterEach(async () => {
   await Promise.all(children.splice(0).map((c) => c.stop()));
   for (const m of made.splice(0)) m.unlink();
@@ -175,6 +181,21 @@ describe('multiprocessing.Lock: a holder killed with SIGKILL', () => {
     expect(l.acquire(false)).toBe(true);
     expect(l.ownerDied).toBe(false);
     l.release();
+  });
+
+  it('acquire() with no arguments takes it from a killed holder and is told, as acquire(false) is', async () => {
+    for (const make of [() => lock(), () => rlock()]) {
+      const l = make();
+      const c = await child();
+      await c.run((_mp, { l }) => l.acquire(), { l });
+      await c.kill9();
+      expect(l.acquire()).toBe(true);
+      expect(l.ownerDied).toBe(true);
+      l.release();
+      expect(l.acquire()).toBe(true);
+      expect(l.ownerDied).toBe(false);
+      l.release();
+    }
   });
 
   it('a process blocked in acquire() wakes when the holder is killed', async () => {

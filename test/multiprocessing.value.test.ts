@@ -30,6 +30,44 @@ describe('multiprocessing.Value', () => {
     expect(() => new Value('x' as 'i')).toThrow(/bad typecode/);
   });
 
+  it('stores what a write gives it as ctypes would, for every typecode', () => {
+    // What ctypes keeps of an integer: its low bits, read back signed or not.
+    const wrap: Record<string, (v: number) => number> = {
+      b: (v) => (v << 24) >> 24,
+      B: (v) => v & 0xff,
+      h: (v) => (v << 16) >> 16,
+      H: (v) => v & 0xffff,
+      i: (v) => v | 0,
+      I: (v) => v >>> 0,
+    };
+    const values = [0, 1, -1, 127, 128, 200, -129, 255, 256, 40000, -40000, 65536, 2 ** 31, -(2 ** 31) - 1, 2 ** 32 + 7, -(2 ** 40) - 3, 2 ** 53 + 2, 1e300, -1e300];
+    for (const [code, expected] of Object.entries(wrap)) {
+      const v = new Value(code as 'i', 0);
+      made.push(v);
+      for (const x of values) {
+        v.value = x;
+        expect([code, x, v.value]).toEqual([code, x, expected(x)]);
+      }
+      expect(() => (v.value = 0.5)).toThrow(/an integer is required/);
+      expect(() => (v.value = Infinity)).toThrow(/an integer is required/);
+      expect(() => (v.value = NaN)).toThrow(/an integer is required/);
+      expect(() => (v.value = '1' as unknown as number)).toThrow(/a number is required/);
+    }
+    const f = new Value('f', 0);
+    made.push(f);
+    f.value = 0.1;
+    expect(f.value).toBe(Math.fround(0.1));
+    f.value = NaN;
+    expect(f.value).toBeNaN();
+    const a = new SharedArray('h', 2);
+    made.push(a);
+    a.set(1, 40000);
+    expect(a.get(1)).toBe(-25536);
+    // A value the typecode cannot hold is refused before the index is checked.
+    expect(() => a.set(5, 0.5)).toThrow(TypeError);
+    expect(() => a.set(5, 1)).toThrow(RangeError);
+  });
+
   it('opened by name keeps its value, and refuses another typecode', async () => {
     const name = freshName('value');
     const v = new Value('i', 7, { name });

@@ -16,12 +16,7 @@ namespace {
 
 void OsWait(std::atomic<int32_t>* word, int32_t expected, Deadline deadline) {
   struct timespec ts;
-  struct timespec* tsp = nullptr;
-  if (deadline != kForever) {
-    ts.tv_sec = static_cast<time_t>(deadline / 1'000'000'000);
-    ts.tv_nsec = static_cast<long>(deadline % 1'000'000'000);
-    tsp = &ts;
-  }
+  struct timespec* tsp = AbsoluteTimespec(deadline, &ts);
   // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, the clock
   // steady_clock reads on Linux. The kernel compares *word with `expected`
   // under its own futex-bucket lock, so a change (and its wake) made after

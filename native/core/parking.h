@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 
 namespace pthreading {
@@ -33,6 +34,14 @@ constexpr Deadline kForever = INT64_MAX;
 Deadline NowNs();
 // seconds < 0 means forever; huge values saturate to kForever.
 Deadline DeadlineAfter(double seconds);
+// `deadline` as the absolute time a futex wait on the monotonic clock (the
+// one NowNs reads) takes: fills *ts and returns it, or null for kForever.
+inline std::timespec* AbsoluteTimespec(Deadline deadline, std::timespec* ts) {
+  if (deadline == kForever) return nullptr;
+  ts->tv_sec = static_cast<std::time_t>(deadline / 1'000'000'000);
+  ts->tv_nsec = static_cast<long>(deadline % 1'000'000'000);
+  return ts;
+}
 
 // Park outcomes, shared with JavaScript (src/runtime/native.ts mirrors them).
 enum Status : int32_t {

@@ -91,12 +91,7 @@ int WaitV(const WaitSet::Entry* entries, int n, int private_from, Deadline deadl
     v[i].__reserved = 0;
   }
   struct timespec ts;
-  struct timespec* tsp = nullptr;
-  if (deadline != kForever) {
-    ts.tv_sec = static_cast<time_t>(deadline / 1'000'000'000);
-    ts.tv_nsec = static_cast<long>(deadline % 1'000'000'000);
-    tsp = &ts;
-  }
+  struct timespec* tsp = AbsoluteTimespec(deadline, &ts);
   // steady_clock is CLOCK_MONOTONIC on Linux, the clock NowNs() reads.
   const long r = syscall(SYS_futex_waitv, v, n, 0, tsp, CLOCK_MONOTONIC);
   if (r >= 0) return static_cast<int>(r);

@@ -292,6 +292,20 @@ struct SegmentOps {
   // Fills `set` with what a waiter would sleep on now; false means "do not
   // sleep, retry" (the state changed, or a dead holder was reclaimed).
   static bool Prepare(Segment* seg, uint32_t expected, WaitSet* set);
+
+  // What watching a participant's life word found.
+  enum class Life { kWatched, kGone, kRetry };
+  // Adds participant `slot`'s life word to `set`, marked slept on, so the
+  // death of its process wakes the sleeper as a release would. kGone: no
+  // process there (a free slot, or one being reclaimed). kRetry: do not
+  // sleep, look again: its process had died (it is reclaimed here), or
+  // the word changed meanwhile. Our own slot is never watched (kWatched,
+  // nothing added): when this process dies, the kernel wakes one sleeper
+  // there, and it must not be one of our own dying threads.
+  static Life WatchLife(Segment* seg, int slot, WaitSet* set);
+  // Watches every participant that holds something here (`held` > 0:
+  // units of a semaphore, a place in a barrier); false means "retry".
+  static bool WatchHolders(Segment* seg, WaitSet* set);
 };
 
 // Sleeps on `set` and the caller's cancel sequence (if any, while it is

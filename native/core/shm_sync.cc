@@ -86,7 +86,33 @@ Result Segment::TryLock(double ident, bool slept) {
     Word(kOwner).store(static_cast<uint32_t>(ident));
     Word(kCount).store(1);
   }
-  return Word(kDied).exchange(0) ? kOwnerDied : kAcquired;
+  // Read before it is cleared: the flag is rare, and an exchange on every
+  // acquire would cost a second locked instruction. GiveBack sets it before
+  // it frees the lock, so the CAS that took the lock orders it before this
+  // load; only a holder clears it, so nobody clears it between the two.
+  auto& died = Word(kDied);
+  return died.load() != 0 && died.exchange(0) != 0 ? kOwnerDied : kAcquired;
+}
+
+SegmentOps::Life SegmentOps::WatchLife(Segment* seg, int slot, WaitSet* set) {
+  if (slot + 1 == seg->self_) return Life::kWatched;
+  auto& life = seg->h_->slots[slot].life;
+  uint32_t l = life.load();
+  if (Dead(l)) {
+    seg->Reclaim(slot, l);
+    return Life::kRetry;
+  }
+  if (l == 0) return Life::kGone;
+  if (!Announce(life, &l)) return Life::kRetry;
+  set->Add(&life, l);
+  return Life::kWatched;
+}
+
+bool SegmentOps::WatchHolders(Segment* seg, WaitSet* set) {
+  for (int i = 0; i < kMaxParticipants; i++) {
+    if (seg->h_->slots[i].held.load() > 0 && WatchLife(seg, i, set) == Life::kRetry) return false;
+  }
+  return true;
 }
 
 bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
@@ -99,25 +125,14 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
       auto& state = h->words[kState];
       uint32_t s = state.load();
       if ((s & kHolder) == 0) return false;
-      const int holder = static_cast<int>(s & kHolder) - 1;
-      auto& life = h->slots[holder].life;
-      uint32_t l = life.load();
-      if (Dead(l)) {
-        seg->Reclaim(holder, l);
-        return false;
-      }
-      if (l == 0) return false;  // being reclaimed: look again
+      // The holder's life word first: a dead holder is reclaimed before
+      // anybody marks the lock WAITERS; one being reclaimed, look again.
+      if (WatchLife(seg, static_cast<int>(s & kHolder) - 1, set) != Life::kWatched) return false;
       if (!(s & kWaiters)) {
         if (!state.compare_exchange_strong(s, s | kWaiters)) return false;
         s |= kWaiters;
       }
       set->Add(&state, s);
-      // Never our own life word: when this process dies, the kernel wakes
-      // one sleeper there, and it must not be one of our own dying threads.
-      if (holder + 1 != seg->self_) {
-        if (!Announce(life, &l)) return false;
-        set->Add(&life, l);
-      }
       return true;
     }
     case kSemaphore: {
@@ -126,28 +141,13 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
       // Count ourselves, then look at the value: with release's "add to
       // the value, then read the sleepers", one of the two sees the other.
       sleepers.fetch_add(1);
-      auto leave = [&] {
+      const uint32_t v = value.load();
+      if (static_cast<int32_t>(v) > 0 ||
+          ((h->flags & kFlagTrackHolders) && !WatchHolders(seg, set))) {
         sleepers.fetch_sub(1);
         return false;
-      };
-      const uint32_t v = value.load();
-      if (static_cast<int32_t>(v) > 0) return leave();
-      set->Add(&value, v);
-      if (h->flags & kFlagTrackHolders) {
-        for (int i = 0; i < kMaxParticipants; i++) {
-          Participant& p = h->slots[i];
-          if (p.held.load() <= 0 || i + 1 == seg->self_) continue;  // never our own (see Lock)
-          uint32_t l = p.life.load();
-          if (Dead(l)) {
-            sleepers.fetch_sub(1);
-            seg->Reclaim(i, l);
-            return false;
-          }
-          if (l == 0) continue;
-          if (!Announce(p.life, &l)) return leave();
-          set->Add(&p.life, l);
-        }
       }
+      set->Add(&value, v);
       set->counted = &sleepers;
       return true;
     }
@@ -155,26 +155,12 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
       auto& state = h->words[kState];
       auto& sleepers = h->words[kBarrierSleepers];
       sleepers.fetch_add(1);
-      auto leave = [&] {
+      const uint32_t s = state.load();
+      if ((s >> 16) != expected || h->words[kAborted].load() != 0 || !WatchHolders(seg, set)) {
         sleepers.fetch_sub(1);
         return false;
-      };
-      const uint32_t s = state.load();
-      if ((s >> 16) != expected || h->words[kAborted].load() != 0) return leave();
-      set->Add(&state, s);
-      for (int i = 0; i < kMaxParticipants; i++) {
-        Participant& p = h->slots[i];
-        if (p.held.load() <= 0 || i + 1 == seg->self_) continue;  // never our own (see Lock)
-        uint32_t l = p.life.load();
-        if (Dead(l)) {
-          sleepers.fetch_sub(1);
-          seg->Reclaim(i, l);
-          return false;
-        }
-        if (l == 0) continue;
-        if (!Announce(p.life, &l)) return leave();
-        set->Add(&p.life, l);
       }
+      set->Add(&state, s);
       set->counted = &sleepers;
       return true;
     }

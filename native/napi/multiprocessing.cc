@@ -2,10 +2,17 @@
 // src/multiprocessing/native.ts calls, each validating its arguments and
 // turning them into calls on core/shm.h.
 //
-// A JavaScript primitive holds its segment through a plain object (its
-// `_handle`) that this file wraps (napi_wrap) with a shared_ptr to the
-// process's mapping; the finalizer, or mpClose, drops it. No external
+// A JavaScript primitive holds its segment through an External (its
+// `_handle`) whose data is a Handle: a shared_ptr to the process's
+// mapping; the External's finalizer, or mpClose, drops it. No external
 // ArrayBuffer is made: JavaScript never sees the mapping itself.
+//
+// The operations a program repeats (acquire, release, read, write, set,
+// clear...) are written in plain N-API: one napi_get_cb_info, one
+// napi_get_value_external (a tag and a pointer, where napi_unwrap would
+// look a private property up), the numbers they need, and a Smi back. A
+// lock's acquire and release go further: mpBind makes them functions whose
+// data is the Handle, so napi_get_cb_info alone finds the segment.
 #include "napi/multiprocessing.h"
 
 #include <algorithm>
@@ -28,20 +35,39 @@ Napi::Value Fail(Napi::Env env, const char* message) {
   return env.Undefined();
 }
 
+// What a handle's External points to. `tag` tells ours from an External
+// another addon (or another copy of this one) made.
+struct Handle {
+  const void* tag;
+  std::shared_ptr<Segment> seg;  // null once closed
+  // The External, and each function bound to it (mpBind): the last of
+  // them to be collected frees it. All live on one JavaScript thread, whose
+  // finalizers run there: a plain count.
+  int refs = 1;
+};
+const char kHandleTag = 0;
+
 void Finalize(napi_env, void* data, void*) {
-  auto* seg = static_cast<std::shared_ptr<Segment>*>(data);
-  mp::ReleaseSegment(std::move(*seg));
-  delete seg;
+  auto* h = static_cast<Handle*>(data);
+  if (--h->refs > 0) return;
+  if (h->seg) mp::ReleaseSegment(std::move(h->seg));
+  delete h;
 }
 
-// The segment a handle wraps, or null (not a handle, or closed).
-Segment* SegmentOf(Napi::Value v, std::shared_ptr<Segment>* out = nullptr) {
-  if (!v.IsObject()) return nullptr;
+// The Handle an External is, or null (not one of ours).
+Handle* HandleOf(napi_env env, napi_value v) {
   void* data = nullptr;
-  if (napi_unwrap(v.Env(), v, &data) != napi_ok || data == nullptr) return nullptr;
-  auto* seg = static_cast<std::shared_ptr<Segment>*>(data);
-  if (out) *out = *seg;
-  return seg->get();
+  if (napi_get_value_external(env, v, &data) != napi_ok || data == nullptr) return nullptr;
+  auto* h = static_cast<Handle*>(data);
+  return h->tag == &kHandleTag ? h : nullptr;
+}
+
+// The segment a handle holds, or null (not a handle, or closed).
+Segment* SegmentOf(Napi::Value v, std::shared_ptr<Segment>* out = nullptr) {
+  Handle* h = HandleOf(v.Env(), v);
+  if (h == nullptr || !h->seg) return nullptr;
+  if (out) *out = h->seg;
+  return h->seg.get();
 }
 
 bool NumberOf(Napi::Value v, double* out) {
@@ -82,44 +108,47 @@ class SyncPark {
   std::shared_ptr<EnvState> state_;
 };
 
-// mpOpen(target, name, kind, value, bound, flags, mode, create, initial?)
-// -> 1 created, 0 opened, or [error, detail] (mp::OpenError). `initial`:
-// a new Value's value, set before anybody can open it.
+// mpOpen(name, kind, value, bound, flags, mode, create, initial?) ->
+// [handle, created] or [error, detail] (mp::OpenError, a number where the
+// handle would be). `initial`: a new Value's value, set before anybody can
+// open it.
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name;
   double kind, value, bound, flags, mode, create;
-  if (!info[0].IsObject() || !NameOf(info[1], &name) || !NumberOf(info[2], &kind) || !mp::IsKind(static_cast<uint32_t>(kind)) ||
-      !NumberOf(info[3], &value) || !NumberOf(info[4], &bound) || !NumberOf(info[5], &flags) || !NumberOf(info[6], &mode) ||
-      !NumberOf(info[7], &create))
-    return Fail(env, "mpOpen(target, name, kind, value, bound, flags, mode, create)");
+  if (!NameOf(info[0], &name) || !NumberOf(info[1], &kind) || !mp::IsKind(static_cast<uint32_t>(kind)) ||
+      !NumberOf(info[2], &value) || !NumberOf(info[3], &bound) || !NumberOf(info[4], &flags) || !NumberOf(info[5], &mode) ||
+      !NumberOf(info[6], &create))
+    return Fail(env, "mpOpen(name, kind, value, bound, flags, mode, create)");
   int32_t error = 0, detail = 0;
   bool created = false;
-  const double initial = info[8].IsNumber() ? info[8].As<Napi::Number>().DoubleValue() : 0;
+  const double initial = info[7].IsNumber() ? info[7].As<Napi::Number>().DoubleValue() : 0;
   auto seg = Segment::Open(name, static_cast<mp::Kind>(kind), static_cast<int32_t>(value), static_cast<int32_t>(bound),
                            static_cast<uint32_t>(flags), static_cast<uint32_t>(mode) & 0777, static_cast<int>(create), &error,
                            &detail, initial, &created);
+  Napi::Array out = Napi::Array::New(env, 2);
   if (!seg) {
-    Napi::Array out = Napi::Array::New(env, 2);
     out.Set(0u, error);
     out.Set(1u, detail);
     return out;
   }
-  auto* holder = new std::shared_ptr<Segment>(std::move(seg));
-  if (napi_wrap(env, info[0], holder, Finalize, nullptr, nullptr) != napi_ok) {
-    mp::ReleaseSegment(std::move(*holder));
-    delete holder;
-    return Fail(env, "mpOpen: the target is already a handle");
+  auto* h = new Handle{&kHandleTag, std::move(seg), 1};
+  napi_value external;
+  if (napi_create_external(env, h, Finalize, nullptr, &external) != napi_ok) {
+    Finalize(env, h, nullptr);
+    return env.Undefined();  // an exception is pending
   }
-  return Napi::Number::New(env, created ? 1 : 0);
+  out.Set(0u, Napi::Value(env, external));
+  out.Set(1u, created ? 1 : 0);
+  return out;
 }
 
-// mpClose(target) -> whether it was open.
+// mpClose(handle) -> whether it was open.
 Napi::Value Close(const Napi::CallbackInfo& info) {
-  void* data = nullptr;
-  if (!info[0].IsObject() || napi_remove_wrap(info.Env(), info[0], &data) != napi_ok || data == nullptr)
-    return Napi::Boolean::New(info.Env(), false);
-  Finalize(info.Env(), data, nullptr);
+  Handle* h = HandleOf(info.Env(), info[0]);
+  if (h == nullptr || !h->seg) return Napi::Boolean::New(info.Env(), false);
+  mp::ReleaseSegment(std::move(h->seg));
+  h->seg.reset();
   return Napi::Boolean::New(info.Env(), true);
 }
 
@@ -130,18 +159,242 @@ Napi::Value Unlink(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), Segment::Unlink(name));
 }
 
+// --- the repeated operations, in plain N-API ------------------------------------
+
+// The arguments of a fast entry point: argv[0] the handle, then numbers.
+template <size_t N>
+struct Args {
+  napi_value argv[N];
+  size_t argc = N;
+  Segment* seg = nullptr;
+  // False (a TypeError is thrown) unless argv[0] is an open handle.
+  bool Get(napi_env env, napi_callback_info info, const char* usage) {
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    Handle* h = argc > 0 ? HandleOf(env, argv[0]) : nullptr;
+    if (h == nullptr || !h->seg) return Throw(env, usage);
+    seg = h->seg.get();
+    return true;
+  }
+  // Argument i as a number (not NaN); false if it is not one.
+  bool Number(napi_env env, size_t i, double* out) const {
+    return i < argc && napi_get_value_double(env, argv[i], out) == napi_ok && !std::isnan(*out);
+  }
+  static bool Throw(napi_env env, const char* usage) {
+    napi_throw_type_error(env, nullptr, usage);
+    return false;
+  }
+};
+
+napi_value Int(napi_env env, int32_t v) {
+  napi_value out = nullptr;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+napi_value Bool(napi_env env, bool v) {
+  napi_value out = nullptr;
+  napi_get_boolean(env, v, &out);
+  return out;
+}
+
+napi_value Undefined(napi_env env) {
+  napi_value out = nullptr;
+  napi_get_undefined(env, &out);
+  return out;
+}
+
+// mpTryLock(handle, ident, slept?) -> mp::Result. `ident` is read for an
+// RLock only; `slept`: an async waiter retrying after a park (takes the
+// lock marked WAITERS).
+napi_value TryLock(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "mpTryLock(handle, ident, slept)";
+  Args<3> a;
+  if (!a.Get(env, info, kUsage)) return nullptr;
+  double ident = 0;
+  if (mp::IsReentrant(a.seg->kind()) && !a.Number(env, 1, &ident)) return Args<3>::Throw(env, kUsage), nullptr;
+  bool slept = false;
+  if (a.argc > 2) napi_get_value_bool(env, a.argv[2], &slept);  // not a boolean: false
+  return Int(env, a.seg->TryLock(ident, slept));
+}
+
+// mpUnlock(handle, ident) -> Lock: 1 released, 0 not locked; RLock: the
+// count left, or -1 when the caller does not own it.
+napi_value Unlock(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "mpUnlock(handle, ident)";
+  Args<2> a;
+  if (!a.Get(env, info, kUsage)) return nullptr;
+  double ident = 0;
+  if (mp::IsReentrant(a.seg->kind()) && !a.Number(env, 1, &ident)) return Args<2>::Throw(env, kUsage), nullptr;
+  return Int(env, a.seg->Unlock(ident));
+}
+
+napi_value Locked(napi_env env, napi_callback_info info) {
+  Args<1> a;
+  if (!a.Get(env, info, "mpLocked(handle)")) return nullptr;
+  return Bool(env, a.seg->Locked());
+}
+
+napi_value TryTake(napi_env env, napi_callback_info info) {
+  Args<1> a;
+  if (!a.Get(env, info, "mpTryTake(handle)")) return nullptr;
+  return Int(env, a.seg->TryTake());
+}
+
+// mpGive(handle, n) -> false if the value would pass the bound.
+napi_value Give(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "mpGive(handle, n)";
+  Args<2> a;
+  double n;
+  if (!a.Get(env, info, kUsage)) return nullptr;
+  if (!a.Number(env, 1, &n) || n < 1 || n > 0x7fffffff) return Args<2>::Throw(env, kUsage), nullptr;
+  return Bool(env, a.seg->Give(static_cast<int32_t>(n)));
+}
+
+napi_value EventState(napi_env env, napi_callback_info info) {
+  Args<1> a;
+  if (!a.Get(env, info, "mpEventState(handle)")) return nullptr;
+  napi_value out = nullptr;
+  napi_create_uint32(env, a.seg->EventState(), &out);
+  return out;
+}
+
+napi_value EventSet(napi_env env, napi_callback_info info) {
+  Args<1> a;
+  if (!a.Get(env, info, "mpEventSet(handle)")) return nullptr;
+  a.seg->EventSet();
+  return Undefined(env);
+}
+
+napi_value EventClear(napi_env env, napi_callback_info info) {
+  Args<1> a;
+  if (!a.Get(env, info, "mpEventClear(handle)")) return nullptr;
+  a.seg->EventClear();
+  return Undefined(env);
+}
+
+// mpRead(handle, i) -> element i of a Value/Array (undefined out of range).
+napi_value Read(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "mpRead(handle, i)";
+  Args<2> a;
+  double i;
+  if (!a.Get(env, info, kUsage)) return nullptr;
+  if (!a.Number(env, 1, &i) || mp::ItemSize(a.seg->typecode()) == 0) return Args<2>::Throw(env, kUsage), nullptr;
+  if (!(i >= 0 && i < a.seg->length()) || i != std::floor(i)) return Undefined(env);
+  napi_value out = nullptr;
+  napi_create_double(env, a.seg->Read(static_cast<int32_t>(i)), &out);
+  return out;
+}
+
+// mpWrite(handle, i, value) -> 1 written, 0 if i is out of range, -1 if
+// the element type cannot hold `value` (a fraction, or not finite, for an
+// integer typecode; JavaScript then throws what Python would). Integers
+// wrap as ctypes stores them (modulo the element's width).
+napi_value Write(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "mpWrite(handle, i, value)";
+  Args<3> a;
+  double i, v;
+  if (!a.Get(env, info, kUsage)) return nullptr;
+  if (!a.Number(env, 1, &i) || a.argc < 3 || napi_get_value_double(env, a.argv[2], &v) != napi_ok ||
+      mp::ItemSize(a.seg->typecode()) == 0)
+    return Args<3>::Throw(env, kUsage), nullptr;
+  if (!(i >= 0 && i < a.seg->length()) || i != std::floor(i)) return Int(env, 0);
+  const int32_t code = a.seg->typecode();
+  if (code != 'f' && code != 'd') {
+    if (!std::isfinite(v) || v != std::trunc(v)) return Int(env, -1);
+    // ECMAScript's ToUint32 (exact for every integral double), then the
+    // element's width takes the low bits.
+    double m = std::fmod(v, 4294967296.0);
+    if (m < 0) m += 4294967296.0;
+    v = static_cast<double>(static_cast<uint32_t>(m));
+    switch (code) {
+      case 'b': v = static_cast<int8_t>(static_cast<uint32_t>(m)); break;
+      case 'B': v = static_cast<uint8_t>(static_cast<uint32_t>(m)); break;
+      case 'h': v = static_cast<int16_t>(static_cast<uint32_t>(m)); break;
+      case 'H': v = static_cast<uint16_t>(static_cast<uint32_t>(m)); break;
+      case 'i': v = static_cast<int32_t>(static_cast<uint32_t>(m)); break;
+      default: break;  // 'I'
+    }
+  }
+  a.seg->Write(static_cast<int32_t>(i), v);
+  return Int(env, 1);
+}
+
+// --- functions bound to one handle: a lock's acquire and release ----------------
+//
+// The data of the function is the Handle itself, so a call unpacks no
+// handle argument: napi_get_cb_info hands the Handle over with the
+// arguments. A result the program tests on every call is a boolean (a root
+// value, where a number is a new handle each time).
+
+// The open segment of a bound function, or null (a TypeError is thrown).
+Segment* BoundSegment(napi_env env, napi_callback_info info, size_t* argc, napi_value* argv, const char* usage) {
+  void* data = nullptr;
+  napi_get_cb_info(env, info, argc, argv, nullptr, &data);
+  auto* h = static_cast<Handle*>(data);
+  if (h == nullptr || !h->seg) {
+    napi_throw_type_error(env, nullptr, usage);
+    return nullptr;
+  }
+  return h->seg.get();
+}
+
+// acquire(ident) -> true acquired, false taken, or mp::Result (kOwnerDied).
+// `ident` is read for an RLock only.
+napi_value BoundTryLock(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "acquire(ident) of an open multiprocessing lock";
+  size_t argc = 1;
+  napi_value argv[1];
+  Segment* seg = BoundSegment(env, info, &argc, argv, kUsage);
+  if (seg == nullptr) return nullptr;
+  double ident = 0;
+  if (mp::IsReentrant(seg->kind()) && (argc < 1 || napi_get_value_double(env, argv[0], &ident) != napi_ok))
+    return Args<1>::Throw(env, kUsage), nullptr;
+  const mp::Result r = seg->TryLock(ident);
+  if (r == mp::kAcquired || r == mp::kBusy) return Bool(env, r == mp::kAcquired);
+  return Int(env, r);
+}
+
+// release(ident) -> Lock: true released, false not locked; RLock: the count
+// left, or -1 when the caller does not own it.
+napi_value BoundUnlock(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "release(ident) of an open multiprocessing lock";
+  size_t argc = 1;
+  napi_value argv[1];
+  Segment* seg = BoundSegment(env, info, &argc, argv, kUsage);
+  if (seg == nullptr) return nullptr;
+  if (!mp::IsReentrant(seg->kind())) return Bool(env, seg->Unlock(0) == 1);
+  double ident = 0;
+  if (argc < 1 || napi_get_value_double(env, argv[0], &ident) != napi_ok) return Args<1>::Throw(env, kUsage), nullptr;
+  return Int(env, seg->Unlock(ident));
+}
+
+// mpBind(handle) -> [acquire, release] of a Lock, RLock, Value or Array,
+// bound to its handle (each keeps the Handle alive while it lives).
+napi_value Bind(napi_env env, napi_callback_info info) {
+  constexpr const char* kUsage = "mpBind(handle) of a lock";
+  Args<1> a;
+  if (!a.Get(env, info, kUsage)) return nullptr;
+  const mp::Kind kind = a.seg->kind();
+  if (kind != mp::kLock && kind != mp::kRLock && kind != mp::kValue && kind != mp::kArray)
+    return Args<1>::Throw(env, kUsage), nullptr;
+  Handle* h = HandleOf(env, a.argv[0]);
+  napi_value out = nullptr;
+  if (napi_create_array_with_length(env, 2, &out) != napi_ok) return nullptr;
+  const napi_callback cbs[2] = {BoundTryLock, BoundUnlock};
+  const char* names[2] = {"acquire", "release"};
+  for (uint32_t i = 0; i < 2; i++) {
+    napi_value fn = nullptr;
+    if (napi_create_function(env, names[i], NAPI_AUTO_LENGTH, cbs[i], h, &fn) != napi_ok) return nullptr;
+    if (napi_add_finalizer(env, fn, h, Finalize, nullptr, nullptr) != napi_ok) return nullptr;
+    h->refs++;
+    if (napi_set_element(env, out, i, fn) != napi_ok) return nullptr;
+  }
+  return out;
+}
+
 #define SEGMENT_OR_FAIL(what)                       \
   Segment* seg = SegmentOf(info[0]);                \
   if (!seg) return Fail(info.Env(), what);
-
-// mpTryLock(target, ident, slept?) -> mp::Result. `slept`: an async
-// waiter retrying after a park (takes the lock marked WAITERS).
-Napi::Value TryLock(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpTryLock(handle, ident, slept)");
-  double ident;
-  if (!NumberOf(info[1], &ident)) return Fail(info.Env(), "mpTryLock(handle, ident, slept)");
-  return Napi::Number::New(info.Env(), seg->TryLock(ident, info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value()));
-}
 
 // mpLock(target, ident, timeoutSeconds) -> mp::Result; blocks this thread.
 Napi::Value Lock(const Napi::CallbackInfo& info) {
@@ -154,20 +407,6 @@ Napi::Value Lock(const Napi::CallbackInfo& info) {
   SyncPark park(state);
   return Napi::Number::New(info.Env(), seg->Lock(ident, deadline, state ? &state->cancel_seq() : nullptr,
                                                  state ? &state->cancelled() : nullptr));
-}
-
-// mpUnlock(target, ident) -> Lock: 1 released, 0 not locked; RLock: the
-// count left, or -1 when the caller does not own it.
-Napi::Value Unlock(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpUnlock(handle, ident)");
-  double ident;
-  if (!NumberOf(info[1], &ident)) return Fail(info.Env(), "mpUnlock(handle, ident)");
-  return Napi::Number::New(info.Env(), seg->Unlock(ident));
-}
-
-Napi::Value Locked(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpLocked(handle)");
-  return Napi::Boolean::New(info.Env(), seg->Locked());
 }
 
 // mpOwned(target, ident) -> the RLock's count if `ident` owns it, else 0.
@@ -183,11 +422,6 @@ Napi::Value HolderPid(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), seg->HolderPid());
 }
 
-Napi::Value TryTake(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpTryTake(handle)");
-  return Napi::Number::New(info.Env(), seg->TryTake());
-}
-
 // mpTake(target, timeoutSeconds) -> mp::Result; blocks this thread.
 Napi::Value Take(const Napi::CallbackInfo& info) {
   std::shared_ptr<Segment> keep;
@@ -200,34 +434,9 @@ Napi::Value Take(const Napi::CallbackInfo& info) {
                                                  state ? &state->cancelled() : nullptr));
 }
 
-// mpGive(target, n) -> false if the value would pass the bound.
-Napi::Value Give(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpGive(handle, n)");
-  double n;
-  if (!NumberOf(info[1], &n) || n < 1 || n > 0x7fffffff) return Fail(info.Env(), "mpGive(handle, n)");
-  return Napi::Boolean::New(info.Env(), seg->Give(static_cast<int32_t>(n)));
-}
-
 Napi::Value Value(const Napi::CallbackInfo& info) {
   SEGMENT_OR_FAIL("mpValue(handle)");
   return Napi::Number::New(info.Env(), seg->Value());
-}
-
-Napi::Value EventState(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpEventState(handle)");
-  return Napi::Number::New(info.Env(), seg->EventState());
-}
-
-Napi::Value EventSet(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpEventSet(handle)");
-  seg->EventSet();
-  return info.Env().Undefined();
-}
-
-Napi::Value EventClear(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpEventClear(handle)");
-  seg->EventClear();
-  return info.Env().Undefined();
 }
 
 // mpNotify(target, n) -> Condition: wakes up to n waiters (n <= 0: all).
@@ -296,27 +505,6 @@ Napi::Value WaitChildFn(const Napi::CallbackInfo& info) {
   out.Set(0u, code);
   out.Set(1u, signal);
   return out;
-}
-
-// mpRead(target, i) -> element i of a Value/Array (undefined out of range).
-Napi::Value Read(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpRead(handle, i)");
-  double i;
-  if (!NumberOf(info[1], &i) || mp::ItemSize(seg->typecode()) == 0) return Fail(info.Env(), "mpRead(handle, i)");
-  if (!(i >= 0 && i < seg->length()) || i != std::floor(i)) return info.Env().Undefined();
-  return Napi::Number::New(info.Env(), seg->Read(static_cast<int32_t>(i)));
-}
-
-// mpWrite(target, i, value) -> false if i is out of range.
-Napi::Value Write(const Napi::CallbackInfo& info) {
-  SEGMENT_OR_FAIL("mpWrite(handle, i, value)");
-  double i, v;
-  if (!NumberOf(info[1], &i) || !info[2].IsNumber() || mp::ItemSize(seg->typecode()) == 0)
-    return Fail(info.Env(), "mpWrite(handle, i, value)");
-  v = info[2].As<Napi::Number>().DoubleValue();
-  if (!(i >= 0 && i < seg->length()) || i != std::floor(i)) return Napi::Boolean::New(info.Env(), false);
-  seg->Write(static_cast<int32_t>(i), v);
-  return Napi::Boolean::New(info.Env(), true);
 }
 
 // mpShape(target) -> [typecode, length] of a Value/Array.
@@ -496,6 +684,13 @@ Napi::Value BytesReadInto(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 
+// A function for a plain N-API entry point (an exception is pending if it failed).
+Napi::Value Fast(Napi::Env env, napi_callback cb, const char* name) {
+  napi_value fn = nullptr;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);
+  return Napi::Value(env, fn);
+}
+
 }  // namespace
 
 #include <sys/mman.h>
@@ -536,27 +731,28 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("open", Napi::Function::New(env, Open, "mpOpen"));
   mp.Set("close", Napi::Function::New(env, Close, "mpClose"));
   mp.Set("unlink", Napi::Function::New(env, Unlink, "mpUnlink"));
-  mp.Set("tryLock", Napi::Function::New(env, TryLock, "mpTryLock"));
+  mp.Set("tryLock", Fast(env, TryLock, "mpTryLock"));
+  mp.Set("bind", Fast(env, Bind, "mpBind"));
   mp.Set("lock", Napi::Function::New(env, Lock, "mpLock"));
-  mp.Set("unlock", Napi::Function::New(env, Unlock, "mpUnlock"));
-  mp.Set("locked", Napi::Function::New(env, Locked, "mpLocked"));
+  mp.Set("unlock", Fast(env, Unlock, "mpUnlock"));
+  mp.Set("locked", Fast(env, Locked, "mpLocked"));
   mp.Set("owned", Napi::Function::New(env, Owned, "mpOwned"));
   mp.Set("holderPid", Napi::Function::New(env, HolderPid, "mpHolderPid"));
-  mp.Set("tryTake", Napi::Function::New(env, TryTake, "mpTryTake"));
+  mp.Set("tryTake", Fast(env, TryTake, "mpTryTake"));
   mp.Set("take", Napi::Function::New(env, Take, "mpTake"));
-  mp.Set("give", Napi::Function::New(env, Give, "mpGive"));
+  mp.Set("give", Fast(env, Give, "mpGive"));
   mp.Set("value", Napi::Function::New(env, Value, "mpValue"));
-  mp.Set("eventState", Napi::Function::New(env, EventState, "mpEventState"));
-  mp.Set("eventSet", Napi::Function::New(env, EventSet, "mpEventSet"));
-  mp.Set("eventClear", Napi::Function::New(env, EventClear, "mpEventClear"));
+  mp.Set("eventState", Fast(env, EventState, "mpEventState"));
+  mp.Set("eventSet", Fast(env, EventSet, "mpEventSet"));
+  mp.Set("eventClear", Fast(env, EventClear, "mpEventClear"));
   mp.Set("eventWait", Napi::Function::New(env, EventWait, "mpEventWait"));
   mp.Set("notify", Napi::Function::New(env, Notify, "mpNotify"));
   mp.Set("parkAsync", Napi::Function::New(env, ParkAsyncShared, "mpParkAsync"));
   mp.Set("stats", Napi::Function::New(env, Stats, "mpStats"));
   mp.Set("word", Napi::Function::New(env, Word, "mpWord"));
   mp.Set("waitChild", Napi::Function::New(env, WaitChildFn, "mpWaitChild"));
-  mp.Set("read", Napi::Function::New(env, Read, "mpRead"));
-  mp.Set("write", Napi::Function::New(env, Write, "mpWrite"));
+  mp.Set("read", Fast(env, Read, "mpRead"));
+  mp.Set("write", Fast(env, Write, "mpWrite"));
   mp.Set("shape", Napi::Function::New(env, Shape, "mpShape"));
   mp.Set("barrierWait", Napi::Function::New(env, BarrierWait, "mpBarrierWait"));
   mp.Set("barrierArrive", Napi::Function::New(env, BarrierArrive, "mpBarrierArrive"));

@@ -29,7 +29,7 @@ const PENDING = -5;
 export class Barrier {
   /** @internal */ readonly _kind: string = 'multiprocessing.Barrier';
   /** @internal */ _name!: string;
-  /** @internal */ _handle!: Handle;
+  /** @internal */ declare _handle: Handle;
   /** @internal */ _action: (() => unknown) | null;
   /** @internal */ _timeout: number | null;
 

@@ -24,7 +24,7 @@ import { Handle, Kind, Result, SharedOptions, attach, mp, registerShared, waitAs
 export class Condition extends Acquirable {
   /** @internal */ readonly _kind: string = 'multiprocessing.Condition';
   /** @internal */ _name!: string;
-  /** @internal */ _handle!: Handle;
+  /** @internal */ declare _handle: Handle;
   /** @internal */ readonly _lock: Lock;
 
   /**

@@ -14,6 +14,7 @@ import { Shared, aborted, checkMayBlock, handle, mixShared, shownName } from './
 import { Handle, Kind, Result, SharedOptions, attach, mp, registerShared, waitAsync } from './native';
 
 const FLAG = 1;
+const { eventState, eventSet, eventClear } = mp;
 
 /**
  * A flag shared by every process that opens it, initially false: set()
@@ -23,7 +24,7 @@ const FLAG = 1;
 export class Event {
   /** @internal */ readonly _kind: string = 'multiprocessing.Event';
   /** @internal */ _name!: string;
-  /** @internal */ _handle!: Handle;
+  /** @internal */ declare _handle: Handle;
 
   /** @param options `name`, `create`, `mode` as for {@link Lock}. */
   constructor(options?: SharedOptions) {
@@ -32,17 +33,17 @@ export class Event {
 
   /** Whether the flag is true. */
   isSet(): boolean {
-    return (mp.eventState(handle(this, 'Event.isSet')) & FLAG) !== 0;
+    return (eventState(handle(this, 'Event.isSet')) & FLAG) !== 0;
   }
 
   /** Sets the flag and wakes every waiter in every process. */
   set(): void {
-    mp.eventSet(handle(this, 'Event.set'));
+    eventSet(handle(this, 'Event.set'));
   }
 
   /** Resets the flag. */
   clear(): void {
-    mp.eventClear(handle(this, 'Event.clear'));
+    eventClear(handle(this, 'Event.clear'));
   }
 
   /**
@@ -52,7 +53,7 @@ export class Event {
   wait(timeout?: number | null): boolean {
     const h = handle(this, 'Event.wait');
     const seconds = waitTimeout('Event.wait', timeout);
-    const seen = mp.eventState(h);
+    const seen = eventState(h);
     if (seen & FLAG) return true;
     if (seconds === 0) return false;
     checkMayBlock();

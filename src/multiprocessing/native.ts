@@ -5,7 +5,7 @@
  *
  * JavaScript never maps a segment (that would take an external
  * ArrayBuffer, which Electron refuses): each primitive holds a `_handle`,
- * a plain object the addon wraps with this process's mapping, and every
+ * an External the addon made for this process's mapping, and every
  * operation is one native call on it.
  */
 import { readdirSync } from 'node:fs';
@@ -16,15 +16,22 @@ import { Status, atDeadline, binding } from '../runtime/native';
 import { registerKind } from '../runtime/shared';
 import { FileExistsError, FileNotFoundError, OSError, PermissionError, SegmentMismatchError } from './errors';
 
-/** A primitive's handle: wrapped by the addon; `{}` once cloned. */
+/**
+ * A primitive's handle: an External the addon made (this process's
+ * mapping). Not enumerable on the primitive, so it never travels: a
+ * primitive that arrives in another thread or process opens its own.
+ */
 export type Handle = object;
 
 interface MpBinding {
   constants: { version: number; kinds: string; results: string; maxParticipants: number };
-  open(target: Handle, name: string, kind: Kind, value: number, bound: number, flags: number, mode: number, create: number, initial?: number): 0 | 1 | [number, number];
+  /** `[handle, created]`, or `[error, detail]` when it failed. */
+  open(name: string, kind: Kind, value: number, bound: number, flags: number, mode: number, create: number, initial?: number): [Handle | number, number];
   close(target: Handle): boolean;
   unlink(name: string): number;
   tryLock(h: Handle, ident: number, slept?: boolean): Result;
+  /** A lock's acquire and release, bound to its handle (see {@link LockFns}). */
+  bind(h: Handle): [LockFns['_acquireFn'], LockFns['_releaseFn']];
   lock(h: Handle, ident: number, timeoutSeconds: number): Result;
   unlock(h: Handle, ident: number): number;
   locked(h: Handle): boolean;
@@ -44,7 +51,8 @@ interface MpBinding {
   word(h: Handle, i: number): number;
   waitChild(pid: number, timeoutSeconds: number): [number, number] | null | -1 | -2;
   read(h: Handle, i: number): number | undefined;
-  write(h: Handle, i: number, value: number): boolean;
+  /** 1 written, 0 out of range, -1 when the element type cannot hold `value`. */
+  write(h: Handle, i: number, value: number): number;
   shape(h: Handle): [number, number];
   barrierWait(h: Handle, timeoutSeconds: number): [number, number];
   barrierArrive(h: Handle): [number, number, boolean];
@@ -125,6 +133,19 @@ export interface SharedIdentity {
   readonly _kind: string;
   _name: string;
   _handle: Handle;
+}
+
+/**
+ * What a Lock, RLock, Value or Array holds besides its handle: its
+ * acquire and release, bound to the handle by the addon, so the calls a
+ * program makes most unpack no handle. Not enumerable, as the handle;
+ * `undefined` once closed.
+ */
+export interface LockFns {
+  /** true acquired, false taken, else the Result (OwnerDied). */
+  _acquireFn?: (ident: number) => boolean | Result;
+  /** Lock: whether it was locked. RLock: the count left, -1 if not the owner. */
+  _releaseFn?: (ident: number) => boolean | number;
 }
 
 /** Checks `options` and returns the segment name and open mode. */
@@ -234,13 +255,28 @@ export function attach(
     sweptOnce = true;
     sweepAnonymous();
   }
-  const handle = {};
-  const r = mp.open(handle, segment, kind, value, bound, flags, mode, create, initial);
-  if (typeof r !== 'number') throw openError(method, kind, segment, r[0], r[1]);
+  const [handle, created] = mp.open(segment, kind, value, bound, flags, mode, create, initial);
+  if (typeof handle === 'number') throw openError(method, kind, segment, handle, created);
   if (anonymous) unlinkAtExit(segment);
   target._name = segment;
-  target._handle = handle;
-  return r === 1;
+  setHandle(target, kind, handle);
+  return created === 1;
+}
+
+/**
+ * Sets `_handle` (and a lock's bound functions), not enumerable: an
+ * External cannot be cloned, and must not travel.
+ */
+function setHandle(target: SharedIdentity, kind: Kind, handle: Handle): void {
+  const hidden = (key: string, value: unknown): void => {
+    Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+  };
+  hidden('_handle', handle);
+  if (kind === Kind.Lock || kind === Kind.RLock || kind === Kind.Value || kind === Kind.Array) {
+    const [acquire, release] = mp.bind(handle);
+    hidden('_acquireFn', acquire);
+    hidden('_releaseFn', release);
+  }
 }
 
 /** Opens the segment of a primitive that arrived from another thread or process. */
@@ -249,11 +285,10 @@ function reopen(kind: Kind, value: SharedIdentity): void {
   if (typeof segment !== 'string' || !segment.startsWith(`/${PREFIX}`)) {
     throw new ArgumentTypeError(`revive: a multiprocessing ${KIND_NAMES[kind]} must carry its name, got ${describe(segment)}`);
   }
-  const handle = {};
   // Open only: nothing here initialises; 0s accept any typecode and length.
-  const r = mp.open(handle, segment, kind, 0, 0, 0, 0o600, 2);
-  if (typeof r !== 'number') throw openError('revive', kind, segment, r[0], r[1]);
-  value._handle = handle;
+  const [handle, detail] = mp.open(segment, kind, 0, 0, 0, 0o600, 2);
+  if (typeof handle === 'number') throw openError('revive', kind, segment, handle, detail);
+  setHandle(value, kind, handle);
 }
 
 /**
@@ -270,7 +305,7 @@ export function registerShared(kind: Kind, prototype: object, className = KIND_N
 /** The handle of an open primitive, or a RuntimeError once closed. */
 export function handleOf(value: SharedIdentity, method: string): Handle {
   const h = value._handle;
-  if (h === null) throw new RuntimeError(`${method}: the ${value._kind.slice(16)} is closed`, 'ERR_CLOSED');
+  if (h === null || h === undefined) throw new RuntimeError(`${method}: the ${value._kind.slice(16)} is closed`, 'ERR_CLOSED');
   return h;
 }
 
@@ -279,6 +314,8 @@ export function detach(value: SharedIdentity): void {
   if (value._handle === null) return;
   mp.close(value._handle);
   (value as { _handle: Handle | null })._handle = null;
+  const fns = value as LockFns;
+  if (fns._acquireFn !== undefined) fns._acquireFn = fns._releaseFn = undefined;
 }
 
 /** Removes a segment's name (Python's `unlink()`): returns false if it was gone. */

@@ -36,7 +36,7 @@ export interface SemaphoreOptions extends SharedOptions {
 export class Semaphore extends Acquirable {
   /** @internal */ readonly _kind: string = 'multiprocessing.Semaphore';
   /** @internal */ _name!: string;
-  /** @internal */ _handle!: Handle;
+  /** @internal */ declare _handle: Handle;
 
   /**
    * @param value the initial number of units of a new semaphore (default 1).

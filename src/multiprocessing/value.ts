@@ -16,6 +16,8 @@ import { RLock } from './lock';
 /** Python array typecodes a Value or Array may hold. */
 export type Typecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'f' | 'd';
 
+const { read, write } = mp;
+
 const SIZES: Record<string, number> = { b: 1, B: 1, h: 2, H: 2, i: 4, I: 4, f: 4, d: 8 };
 const MAX_LENGTH = 1 << 24;
 
@@ -80,12 +82,14 @@ export class Value extends RLock {
 
   /** The shared number (read and written whole; not a read-modify-write). */
   get value(): number {
-    return mp.read(handle(this, 'Value.value'), 0)!;
+    return read(handle(this, 'Value.value'), 0)!;
   }
 
   set value(v: number) {
     const h = handle(this, 'Value.value');
-    mp.write(h, 0, coerce('Value.value', mp.shape(h)[0], v));
+    // The addon stores it as ctypes would; it refuses what the typecode
+    // cannot hold, and coerce() says why.
+    if (typeof v !== 'number' || write(h, 0, v) < 0) coerce('Value.value', mp.shape(h)[0], v);
   }
 
   /** Python's `get_lock()`: the lock that guards it (this object itself). */
@@ -147,7 +151,7 @@ export class SharedArray extends RLock {
 
   /** Element `i`. @throws RangeError (Python's IndexError) out of range. */
   get(i: number): number {
-    const v = mp.read(handle(this, 'Array.get'), i);
+    const v = read(handle(this, 'Array.get'), i);
     if (v === undefined) throw new RangeError(`Array.get: index ${i} out of range`);
     return v;
   }
@@ -155,7 +159,9 @@ export class SharedArray extends RLock {
   /** Sets element `i`. @throws RangeError out of range; TypeError for a non-number. */
   set(i: number, v: number): void {
     const h = handle(this, 'Array.set');
-    if (!mp.write(h, i, coerce('Array.set', mp.shape(h)[0], v))) throw new RangeError(`Array.set: index ${i} out of range`);
+    const r = typeof v === 'number' ? write(h, i, v) : -1;
+    if (r <= 0) coerce('Array.set', mp.shape(h)[0], v); // throws for a value the typecode cannot hold
+    if (r === 0) throw new RangeError(`Array.set: index ${i} out of range`);
   }
 
   /** A copy of every element (not taken under the lock: hold it for a consistent copy). */
