@@ -184,7 +184,7 @@ describe('multiprocessing queues refuse bad arguments in their own name', () => 
 const smallShm = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /dev/shm'], { stdio: 'ignore' }).status === 0;
 
 describe('multiprocessing segments when /dev/shm is too small', () => {
-  it.skipIf(!smallShm)('a SharedMemory or a queue ring with no room is a typed error, not a SIGBUS that kills the process', () => {
+  it.skipIf(!smallShm)('a SharedMemory, a queue ring, an Array or a Lock with no room is a typed error, not a SIGBUS that kills the process', () => {
     const dist = path.join(__dirname, '..', 'dist', 'multiprocessing');
     const script = `
       const mp = require(${JSON.stringify(dist)});
@@ -197,6 +197,13 @@ describe('multiprocessing segments when /dev/shm is too small', () => {
       catch (e) { out.push(e.name); }
       out.push(q.qsize(), q.get(false), require('fs').readdirSync('/dev/shm').filter((f) => f.includes('.g')).length);
       q.unlink();
+      // Any primitive: its segment is backed when it is made.
+      const big = new mp.Array('B', 700 << 10);
+      try { new mp.Array('d', 64 << 10); out.push('made'); }
+      catch (e) { out.push(e.name, e.errno); }
+      try { for (let i = 0; i < 100; i++) new mp.Lock(); out.push('locks'); }
+      catch (e) { out.push(e.name, e.errno); }
+      big.set(0, 1);
       console.log(JSON.stringify(out));`;
     const r = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /dev/shm && exec "$0" -e "$1"', process.execPath, script], {
       encoding: 'utf8',
@@ -204,7 +211,7 @@ describe('multiprocessing segments when /dev/shm is too small', () => {
     });
     expect(r.signal).toBe(null); // was SIGBUS
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual(['OSError', 28, 'MemoryError', 1, 'small', 1]);
+    expect(JSON.parse(r.stdout)).toEqual(['OSError', 28, 'MemoryError', 1, 'small', 1, 'OSError', 28, 'OSError', 28]);
   });
 });
 

@@ -396,6 +396,15 @@ std::shared_ptr<Segment> Segment::Open(const std::string& name, Kind kind, int32
       shm_unlink(name.c_str());
       return fail(kOpenErrno, e);
     }
+    // Every page backed now: on a full /dev/shm (64 MiB in a default
+    // container) a sparse segment is a SIGBUS at its first write, in
+    // whichever process makes it. ENOSPC here is an OSError instead. (A
+    // file system without fallocate keeps the sparse segment.)
+    const int e = posix_fallocate(fd, 0, static_cast<off_t>(size));
+    if (e == ENOSPC || e == ENOMEM || e == EFBIG) {
+      shm_unlink(name.c_str());
+      return fail(kOpenErrno, e);
+    }
   } else {
     size = sizeof(Header);  // the header says how much more there is
     // The creator truncates right after creating: give it a moment.
