@@ -248,6 +248,29 @@ describe('Thread#start()', () => {
     expect(r.stdout.trim()).toBe('2');
   });
 
+  it('starts back to back that take the last warm worker boot the next ones at once, not at the next event-loop turn', () => {
+    const r = script(`
+      const { Event, Thread } = require('./dist');
+      const { warmWorkerCount } = require('./dist/threads/thread.js');
+      const go = new Event();
+      const threads = [];
+      const counts = [];
+      for (let i = 0; i < 3; i++) {
+        const t = new Thread({ target: (go) => go.wait(), args: [go] });
+        t.start();
+        threads.push(t);
+        counts.push(warmWorkerCount());
+      }
+      go.set();
+      for (const t of threads) t.join();
+      console.log(counts.join(' '));
+    `);
+    expect(r.stderr).toBe('');
+    // The first start boots two; the second leaves one (refilled when the
+    // event loop turns); the third takes the last, and two boot at once.
+    expect(r.stdout.trim()).toBe('2 1 2');
+  });
+
   it('never picks a warm worker that has died, even before its exit event has arrived', () => {
     // Warm workers are the Workers unref()'d by the library: catch them,
     // terminate the next one in line, and block until its environment is

@@ -364,8 +364,13 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
     // starts a single helper and waits (the common shape) boots no workers
     // it will not use, which would cost each a Worker's boot and memory.
     startsHere++;
-    if (primed) scheduleFill();
-    else if (isMainThread || startsHere >= 2) {
+    // Starts back to back have taken every warm worker: boot the next ones
+    // now, beside the thread just started, as no event loop turn may come
+    // between two starts.
+    if (primed) {
+      if (spares.length === 0) fillSpares();
+      else scheduleFill();
+    } else if (isMainThread || startsHere >= 2) {
       primed = true;
       fillSpares();
     }
