@@ -1,7 +1,9 @@
-// The CPU time of idle threads: 1,000 threads asleep in sleep(10),
+// The CPU time of idle threads: 1,000 threads asleep in sleep(),
 // Event.wait() and join() (250 joiners, each joining a sleeping thread of
 // its own), measured with process.cpuUsage() across the process for 2 s
-// while the main thread sleeps too. An idle wait must cost nothing: no
+// while the main thread sleeps too. The sleeps are long (600 s): booting
+// 1,000 threads takes tens of seconds on 2 cores, and a thread that ends
+// inside the window (its teardown) is not an idle one. An idle wait must cost nothing: no
 // polling, no spinning, no timer ticking in any thread.
 'use strict';
 const { Barrier, Event, Thread, sleep, setSpareThreads } = require('pthreading');
@@ -20,10 +22,10 @@ async function main() {
     starts.push(t.startAsync());
   };
   for (let i = 0; i < QUARTER; i++) {
-    spawn((ready) => { ready.wait(); sleep(10); }, [ready]);
+    spawn((ready) => { ready.wait(); sleep(600); }, [ready]);
     spawn((ready, release) => { ready.wait(); release.wait(); }, [ready, release]);
     spawn((ready) => {
-      const child = new Thread({ target: () => sleep(10), daemon: true });
+      const child = new Thread({ target: () => sleep(600), daemon: true });
       child.start();
       ready.wait();
       child.join();
