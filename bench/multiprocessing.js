@@ -11,11 +11,10 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { Bench } = require('tinybench');
 const { Lock: ThreadLock } = require('pthreading');
 const { Array: SharedArray, Event, Lock, Semaphore, Value } = require('pthreading/multiprocessing');
 const { python } = require('./peers');
-const { report, nsPerOp } = require('./report');
+const { report } = require('./report');
 
 const scale = Number(process.env.BENCH_MP_SCALE ?? 1);
 const INCREMENTS = Math.max(100, Math.round(1e6 * scale));
@@ -43,26 +42,38 @@ async function main() {
   const targets = [];
 
   // --- uncontended pair ---
+  // Timed as Python's timeit times its row, for every peer: a closure
+  // called n times in a loop timed as a whole, best of 5 repeats (a
+  // per-iteration clock, as tinybench reads, would add its own ~50 ns to
+  // the JavaScript rows only).
   const mpLock = new Lock();
   const threadLock = new ThreadLock();
-  const bench = new Bench({ time: 500 * Math.min(1, scale * 100), warmupTime: 100 });
-  bench
-    .add('pthreading multiprocessing Lock', () => {
+  const PAIRS = Math.max(1000, Math.round(1e6 * scale));
+  const timeit = (fn) => {
+    let best = Infinity;
+    for (let r = 0; r < 5; r++) {
+      const t = process.hrtime.bigint();
+      for (let i = 0; i < PAIRS; i++) fn();
+      best = Math.min(best, Number(process.hrtime.bigint() - t) / PAIRS);
+    }
+    return best;
+  };
+  const ns = {
+    'pthreading multiprocessing Lock': timeit(() => {
       mpLock.acquire();
       mpLock.release();
-    })
-    .add('pthreading Lock (in-process)', () => {
+    }),
+    'pthreading Lock (in-process)': timeit(() => {
       threadLock.acquire();
       threadLock.release();
-    });
-  await bench.run();
-  const ns = Object.fromEntries(bench.tasks.map((t) => [t.name, nsPerOp(t)]));
+    }),
+  };
   for (const peer of Object.keys(ns)) rows.push({ bench: 'uncontended acquire+release across processes', peer, value: ns[peer], unit: 'ns/op', better: 'lower' });
   const pyPair = python(`
 import json, multiprocessing, timeit
 l = multiprocessing.Lock()
-n = ${Math.max(1000, Math.round(1e6 * scale))}
-t = timeit.timeit(lambda: (l.acquire(), l.release()), number=n)
+n = ${PAIRS}
+t = min(timeit.repeat(lambda: (l.acquire(), l.release()), number=n, repeat=5))
 print(json.dumps(t / n * 1e9))`);
   if (pyPair !== null) rows.push({ bench: 'uncontended acquire+release across processes', peer: 'Python multiprocessing.Lock', value: pyPair, unit: 'ns/op', better: 'lower' });
   const pairRatio = ns['pthreading multiprocessing Lock'] / ns['pthreading Lock (in-process)'];
