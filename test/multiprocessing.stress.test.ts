@@ -1,7 +1,9 @@
 /**
- * A bounded-time randomized stress test across processes: 3 child
- * processes, each with its main thread (async forms) and two pthreading
- * threads (sync forms), do random acquire/release with random timeouts on
+ * A bounded-time randomized stress test across processes: 4 child
+ * processes, each with its main thread (async forms) and seven pthreading
+ * threads (sync forms), 4 x 8 threads in all (3 x 3 under the sanitizers,
+ * whose instrumented threads boot many times slower), do random
+ * acquire/release with random timeouts on
  * a shared Lock, RLock and BoundedSemaphore, while this process kills one
  * of them with SIGKILL at random moments and starts another. Invariants:
  * nobody is ever inside the Lock with another (except after an acquire
@@ -20,9 +22,12 @@ import { BoundedSemaphore, Lock, RLock, multiprocessingStats, rawWord } from 'pt
 
 const seed = Number(process.env.PTHREADING_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const seconds = 3 * Number(process.env.PTHREADING_STRESS ?? 1);
+const instrumented = Number(process.env.PTHREADING_TIME_SCALE ?? 1) > 1;
+const PROCESSES = instrumented ? 3 : 4;
+const THREADS = instrumented ? 2 : 7; // per process, beside its main thread
 
 describe(`multiprocessing stress (seed ${seed})`, () => {
-  it('3 processes x 3 threads of random operations with random kill -9 keep every invariant', async () => {
+  it(`${PROCESSES} processes x ${THREADS + 1} threads of random operations with random kill -9 keep every invariant`, async () => {
     const p = { lock: new Lock(), rlock: new RLock(), sem: new BoundedSemaphore(2) };
     const ownerFile = `/dev/shm/test-mp-stress-${process.pid}`;
     fs.writeFileSync(ownerFile, '');
@@ -46,11 +51,11 @@ describe(`multiprocessing stress (seed ${seed})`, () => {
       live.add(c);
       exits.push(new Promise((resolve) => c.once('exit', resolve)).then(() => live.delete(c)));
       c.on('message', (m: { ready?: boolean; ops?: number }) => {
-        if (m.ready) c.send({ p: JSON.parse(JSON.stringify(p)), seed: rand(2 ** 30), duration: 1500, ownerFile });
+        if (m.ready) c.send({ p: JSON.parse(JSON.stringify(p)), seed: rand(2 ** 30), duration: 1500, ownerFile, threads: THREADS });
         else if (m.ops !== undefined) finished++;
       });
     };
-    for (let i = 0; i < 3; i++) spawn();
+    for (let i = 0; i < PROCESSES; i++) spawn();
     while (Date.now() < until) {
       await new Promise((r) => setTimeout(r, 100 + rand(300)));
       const victims = [...live];
