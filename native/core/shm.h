@@ -179,6 +179,10 @@ class Segment {
               const std::atomic<bool>* cancelled);
   // Lock: false if not locked. RLock: -1 if not the owner, else the count left.
   int Unlock(double ident);
+  // A waiter that slept and leaves without what it waited for (timed out,
+  // cancelled) wakes one sleeper: the wake-up it may have spent, which an
+  // unlock sent to it alone. (Lock kinds and Semaphore; others: nothing.)
+  void PassOn();
   bool Locked();
   // RLock: the recursion count if `ident` owns it, else 0.
   int OwnedCount(double ident);

@@ -185,7 +185,6 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
 
 Result Segment::Lock(double ident, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
                      const std::atomic<bool>* cancelled) {
-  auto& state = Word(kState);
   bool slept = false;
   for (;;) {
     // A waiter that slept takes the lock marked WAITERS: others may
@@ -202,9 +201,27 @@ Result Segment::Lock(double ident, Deadline deadline, const std::atomic<int32_t>
     SleepOn(set, cancel_seq, seen, deadline);
   }
   // Leaving without the lock after a sleep: a wake-up meant for us may
-  // have been spent, so pass one on.
-  if (slept && (state.load() & kWaiters)) WakeShared(&state, 1);
+  // have been spent, so pass one on. Whether or not WAITERS is still set:
+  // the unlock that woke us cleared it, and other sleepers would stay
+  // asleep on a free lock.
+  if (slept) PassOn();
   return cancelled && cancelled->load() ? kCancelled : kBusy;
+}
+
+void Segment::PassOn() {
+  switch (kind()) {
+    case kLock:
+    case kRLock:
+    case kValue:
+    case kArray:
+      WakeShared(&Word(kState), 1);
+      break;
+    case kSemaphore:
+      if (static_cast<int32_t>(Word(kUnits).load()) > 0) WakeShared(&Word(kUnits), 1);
+      break;
+    default:
+      break;
+  }
 }
 
 int Segment::Unlock(double ident) {
@@ -271,7 +288,7 @@ Result Segment::Take(Deadline deadline, const std::atomic<int32_t>* cancel_seq, 
     SleepOn(set, cancel_seq, seen, deadline);
     set.counted->fetch_sub(1);
   }
-  if (slept && static_cast<int32_t>(Word(kUnits).load()) > 0) WakeShared(&Word(kUnits), 1);
+  if (slept) PassOn();
   return cancelled && cancelled->load() ? kCancelled : kBusy;
 }
 

@@ -439,6 +439,14 @@ Napi::Value Value(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), seg->Value());
 }
 
+// mpPassOn(target): an async waiter that parked and leaves without what it
+// waited for passes on the wake-up it may have spent (Segment::PassOn).
+Napi::Value PassOnWake(const Napi::CallbackInfo& info) {
+  SEGMENT_OR_FAIL("mpPassOn(handle)");
+  seg->PassOn();
+  return info.Env().Undefined();
+}
+
 // mpNotify(target, n) -> Condition: wakes up to n waiters (n <= 0: all).
 Napi::Value Notify(const Napi::CallbackInfo& info) {
   SEGMENT_OR_FAIL("mpNotify(handle, n)");
@@ -762,6 +770,7 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("bytesWrite", Napi::Function::New(env, BytesWrite, "mpBytesWrite"));
   mp.Set("bytesReadInto", Napi::Function::New(env, BytesReadInto, "mpBytesReadInto"));
   mp.Set("bytesReserve", Napi::Function::New(env, BytesReserve, "mpBytesReserve"));
+  mp.Set("passOn", Napi::Function::New(env, PassOnWake, "mpPassOn"));
   exports.Set("mp", mp);
 }
 

@@ -47,6 +47,7 @@ interface MpBinding {
   eventWait(h: Handle, seen: number, timeoutSeconds: number): number;
   notify(h: Handle, n: number): void;
   parkAsync(h: Handle, expected: number, callback: (status: number) => void): number;
+  passOn(h: Handle): void;
   stats(): { mappedSegments: number; watchedAsync: number };
   word(h: Handle, i: number): number;
   waitChild(pid: number, timeoutSeconds: number): [number, number] | null | -1 | -2;
@@ -398,6 +399,12 @@ export function waitAsync<T>(
   return new Promise<T | undefined>((resolve, reject) => {
     let stopTimer: (() => void) | undefined;
     let id = 0;
+    let parked = false;
+    // Leaving without a result after a park: a wake-up sent to this waiter
+    // alone may have been spent on it, so it is passed on (Segment::PassOn).
+    const leave = (): void => {
+      if (parked) mp.passOn(handle);
+    };
     const abort = (): void => {
       if (id !== 0 && binding.cancelAsync(id)) finish(Status.Aborted);
     };
@@ -413,10 +420,13 @@ export function waitAsync<T>(
         for (;;) {
           const result = attempt();
           if (result !== undefined) return resolve(result);
-          if (status === Status.TimedOut || performance.now() >= deadline) return resolve(undefined);
-          if (status === Status.Aborted || signal?.aborted) return reject(onAbort());
+          if (status === Status.TimedOut || performance.now() >= deadline) return (leave(), resolve(undefined));
+          if (status === Status.Aborted || signal?.aborted) return (leave(), reject(onAbort()));
           id = mp.parkAsync(handle, expected(), finish);
-          if (id !== 0) break;
+          if (id !== 0) {
+            parked = true;
+            break;
+          }
           status = Status.Invalid;
         }
         if (deadline !== Infinity) {
