@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstdint>
 #include <ctime>
+#include <time.h>
 #include <memory>
 
 namespace pthreading {
@@ -34,14 +35,17 @@ constexpr Deadline kForever = INT64_MAX;
 Deadline NowNs();
 // seconds < 0 means forever; huge values saturate to kForever.
 Deadline DeadlineAfter(double seconds);
+#if defined(__linux__)
 // `deadline` as the absolute time a futex wait on the monotonic clock (the
 // one NowNs reads) takes: fills *ts and returns it, or null for kForever.
-inline std::timespec* AbsoluteTimespec(Deadline deadline, std::timespec* ts) {
+// (Linux only: its futex waits are the only users.)
+inline struct timespec* AbsoluteTimespec(Deadline deadline, struct timespec* ts) {
   if (deadline == kForever) return nullptr;
-  ts->tv_sec = static_cast<std::time_t>(deadline / 1'000'000'000);
+  ts->tv_sec = static_cast<time_t>(deadline / 1'000'000'000);
   ts->tv_nsec = static_cast<long>(deadline % 1'000'000'000);
   return ts;
 }
+#endif
 
 // Park outcomes, shared with JavaScript (src/runtime/native.ts mirrors them).
 enum Status : int32_t {

@@ -701,8 +701,10 @@ Napi::Value Fast(Napi::Env env, napi_callback cb, const char* name) {
 
 }  // namespace
 
+#if defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
+#endif
 
 #include <cerrno>
 
