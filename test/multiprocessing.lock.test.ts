@@ -4,8 +4,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import { Lock, RLock, multiprocessingStats, rawWord } from 'pthreading/multiprocessing';
 
+import { Event as ThreadingEvent } from 'pthreading';
+
 import { Child, freshName } from './mp-helpers';
-import { ticksWhilePending, until } from './helpers';
+import { onThread, ticksWhilePending, until } from './helpers';
 
 const WAITERS = 1 << 8;
 const children: Child[] = [];
@@ -166,6 +168,93 @@ describe('multiprocessing.Lock: one lock in several processes', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('4000');
     fs.unlinkSync(file);
   });
+});
+
+/**
+ * Whether a thread of process `pid` (every thread when `tid` is omitted)
+ * sleeps in the kernel in futex_waitv (on `words` futex words at once, when
+ * given): read from /proc, so a test can wait until a sleeper is really
+ * queued instead of sleeping and hoping.
+ */
+function sleepsOn(pid: number, words: number | undefined, tid?: number): boolean {
+  const tids = tid !== undefined ? [String(tid)] : fs.readdirSync(`/proc/${pid}/task`);
+  return tids.some((t) => {
+    let line: string;
+    try {
+      line = fs.readFileSync(`/proc/${pid}/task/${t}/syscall`, 'utf8');
+    } catch {
+      return false; // the thread ended meanwhile
+    }
+    const [nr, , count] = line.split(' ');
+    return nr === '449' && (words === undefined || Number(count) === words);
+  });
+}
+
+describe('multiprocessing.Lock and RLock: a wake-up spent on a waiter that then leaves', () => {
+  // A release clears WAITERS and wakes one sleeper. Here it wakes this
+  // thread's acquireAsync() (queued first), which cannot use it: the
+  // releasing thread takes the lock back before the waiter retries, and
+  // the waiter is aborted. The sync acquire() asleep in the child must
+  // still be woken by the next release, though that release finds WAITERS
+  // clear: the waiter that leaves passes its wake-up on.
+  for (const Kind of [Lock, RLock]) {
+    it(`${Kind.name}: an aborted acquireAsync() that was woken passes the wake-up to a process still asleep`, async () => {
+      const l = new Kind();
+      made.push(l);
+      type Steps = { l: Lock; held: ThreadingEvent; barge: ThreadingEvent; barged: ThreadingEvent; release: ThreadingEvent };
+      const steps: Omit<Steps, 'l'> = { held: new ThreadingEvent(), barge: new ThreadingEvent(), barged: new ThreadingEvent(), release: new ThreadingEvent() };
+      const holder = onThread((d: Steps) => {
+        d.l.acquire();
+        d.held.set();
+        d.barge.wait();
+        d.l.release();
+        const again = d.l.acquire(false);
+        d.barged.set();
+        d.release.wait();
+        d.l.release();
+        return again;
+      }, { l, ...steps });
+      expect(steps.held.wait(10)).toBe(true);
+      const ac = new AbortController();
+      const pending = l.acquireAsync(true, -1, { signal: ac.signal });
+      pending.catch(() => {});
+      // The waker thread sleeps on the lock's word and its own control word.
+      await until(() => sleepsOn(process.pid, 2));
+      const c = await child();
+      // Its timeout only bounds the test: at the deadline it looks at the
+      // lock once more and would take it, woken or not.
+      const call = c.call((_mp, { l }, reply) => {
+        reply('waiting');
+        const t = performance.now();
+        return { got: l.acquire(true, 20), ms: performance.now() - t };
+      }, { l });
+      await call.note();
+      // Queued behind the waker, so the release wakes the waker, not it.
+      await until(() => sleepsOn(c.pid, undefined, c.pid));
+      // This thread stays off its event loop until the holder has the
+      // lock again, so the waiter's retry comes after. It spins rather
+      // than waits: a thread asleep in a sync wait passes on the wake-ups
+      // its async waiters get meanwhile (they cannot run), which would
+      // wake the child here and test nothing.
+      steps.barge.set();
+      const end = performance.now() + 10_000;
+      const spin = (what: string, done: () => boolean): void => {
+        while (!done()) if (performance.now() > end) throw new Error(`${what} not reached within 10 s`);
+      };
+      spin('the holder taking the lock back', () => steps.barged.isSet());
+      // The waker has handed the wake-up over once it sleeps on its
+      // control word alone.
+      spin('the waker sleeping again', () => sleepsOn(process.pid, 1));
+      ac.abort();
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      steps.release.set(); // finds WAITERS clear unless the waiter passed its wake-up on
+      expect(await holder.done).toBe(true);
+      const { got, ms } = await call.result;
+      expect(got).toBe(true);
+      expect(ms).toBeLessThan(10_000); // woken, not timed out
+      await c.run((_mp, { l }) => l.release(), { l });
+    }, 40_000);
+  }
 });
 
 describe('multiprocessing.Lock: a holder killed with SIGKILL', () => {
