@@ -38,6 +38,8 @@ npm run build:ts > /dev/null
 npx node-gyp rebuild --sanitize="$kind" > /dev/null
 # Instrumented code runs several times slower: tests scale time bounds.
 export PTHREADING_TIME_SCALE=10
+# The multiprocessing stress test in a smaller shape: instrumented threads boot many times slower.
+export PTHREADING_STRESS_SHAPE=3x3
 tests=(test/lock.test.ts test/rlock.test.ts test/condition.test.ts test/semaphore.test.ts
   test/event.test.ts test/barrier.test.ts test/crossthread.test.ts test/async.test.ts
   test/exit.test.ts test/queue.test.ts test/thread.test.ts test/stress.test.ts test/debug.test.ts

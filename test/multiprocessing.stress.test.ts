@@ -1,11 +1,11 @@
 /**
- * A bounded-time randomized stress test across processes: 3 child
- * processes, each with its main thread (async forms) and two pthreading
- * threads (sync forms) - PTHREADING_STRESS_SHAPE=4x8 runs 4 processes of
- * a main thread and 7 threads - do random acquire/release with random
- * timeouts on
- * a shared Lock, RLock and BoundedSemaphore, while this process kills one
- * of them with SIGKILL at random moments and starts another. Invariants:
+ * A bounded-time randomized stress test across processes: 4 child
+ * processes, each with its main thread (async forms) and seven pthreading
+ * threads (sync forms; PTHREADING_STRESS_SHAPE=3x3 runs 3 processes of a
+ * main thread and 2 threads, as the sanitizers do) - do random
+ * acquire/release with random timeouts on a shared Lock, RLock and
+ * BoundedSemaphore, while this process kills one of them with SIGKILL at
+ * random moments and starts another. Invariants:
  * nobody is ever inside the Lock with another (except after an acquire
  * told ownerDied), RLock reentry never fails, the semaphore never has a
  * unit too many; at the end every unit is back, both locks are free and
@@ -22,9 +22,9 @@ import { BoundedSemaphore, Lock, RLock, multiprocessingStats, rawWord } from 'pt
 
 const seed = Number(process.env.PTHREADING_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const seconds = 3 * Number(process.env.PTHREADING_STRESS ?? 1);
-const shape = /^(\d+)x(\d+)$/.exec(process.env.PTHREADING_STRESS_SHAPE ?? '3x3');
-const PROCESSES = Number(shape?.[1] ?? 3);
-const THREADS = Number(shape?.[2] ?? 3) - 1; // per process, beside its main thread
+const shape = /^(\d+)x(\d+)$/.exec(process.env.PTHREADING_STRESS_SHAPE ?? '4x8');
+const PROCESSES = Number(shape?.[1] ?? 4);
+const THREADS = Number(shape?.[2] ?? 8) - 1; // per process, beside its main thread
 
 describe(`multiprocessing stress (seed ${seed})`, () => {
   it(`${PROCESSES} processes x ${THREADS + 1} threads of random operations with random kill -9 keep every invariant`, async () => {
