@@ -296,6 +296,13 @@ struct SegmentOps {
   // Fills `set` with what a waiter would sleep on now; false means "do not
   // sleep, retry" (the state changed, or a dead holder was reclaimed).
   static bool Prepare(Segment* seg, uint32_t expected, WaitSet* set);
+  // One sleep of a sync wait: on what Prepare names, until it changes, the
+  // deadline passes or the thread is cancelled. kNapRetry: the state had
+  // changed already (nothing slept); kNapCancelled: the thread is
+  // cancelled (nothing slept).
+  enum Nap { kNapSlept, kNapRetry, kNapCancelled };
+  static Nap Sleep(Segment* seg, uint32_t expected, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
+                   const std::atomic<bool>* cancelled);
 
   // What watching a participant's life word found.
   enum class Life { kWatched, kGone, kRetry };

@@ -183,29 +183,49 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
   return false;
 }
 
-Result Segment::Lock(double ident, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
-                     const std::atomic<bool>* cancelled) {
+SegmentOps::Nap SegmentOps::Sleep(Segment* seg, uint32_t expected, Deadline deadline,
+                                  const std::atomic<int32_t>* cancel_seq, const std::atomic<bool>* cancelled) {
+  // The sequence is read before the flag: a cancel after this bumps it,
+  // and the sleep does not begin (or ends).
+  const int32_t seen = cancel_seq ? cancel_seq->load() : 0;
+  if (cancelled && cancelled->load()) return kNapCancelled;
+  WaitSet set;
+  if (!Prepare(seg, expected, &set)) return kNapRetry;
+  SleepOn(set, cancel_seq, seen, deadline);
+  if (set.counted) set.counted->fetch_sub(1);
+  return kNapSlept;
+}
+
+namespace {
+// The sync wait of a Lock and a Semaphore: attempt(slept) until it takes
+// what it waits for, the deadline passes or the thread is cancelled.
+template <typename Attempt>
+Result Acquire(Segment* seg, Attempt attempt, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
+               const std::atomic<bool>* cancelled) {
   bool slept = false;
   for (;;) {
-    // A waiter that slept takes the lock marked WAITERS: others may
-    // still sleep, and only then does release wake one (its release
-    // cleared the bit and woke only us).
-    Result r = TryLock(ident, slept);
+    const Result r = attempt(slept);
     if (r != kBusy) return r;
     if (NowNs() >= deadline) break;
-    const int32_t seen = cancel_seq ? cancel_seq->load() : 0;
-    if (cancelled && cancelled->load()) break;
-    WaitSet set;
-    if (!SegmentOps::Prepare(this, 0, &set)) continue;
-    slept = true;
-    SleepOn(set, cancel_seq, seen, deadline);
+    const SegmentOps::Nap nap = SegmentOps::Sleep(seg, 0, deadline, cancel_seq, cancelled);
+    if (nap == SegmentOps::kNapCancelled) break;
+    slept = slept || nap == SegmentOps::kNapSlept;
   }
-  // Leaving without the lock after a sleep: a wake-up meant for us may
-  // have been spent, so pass one on. Whether or not WAITERS is still set:
-  // the unlock that woke us cleared it, and other sleepers would stay
+  // Leaving without it after a sleep: a wake-up meant for us may have been
+  // spent, so pass one on. For a Lock, whether or not WAITERS is still
+  // set: the unlock that woke us cleared it, and other sleepers would stay
   // asleep on a free lock.
-  if (slept) PassOn();
+  if (slept) seg->PassOn();
   return cancelled && cancelled->load() ? kCancelled : kBusy;
+}
+}  // namespace
+
+Result Segment::Lock(double ident, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
+                     const std::atomic<bool>* cancelled) {
+  // A waiter that slept takes the lock marked WAITERS: others may still
+  // sleep, and only then does release wake one (its release cleared the
+  // bit and woke only us).
+  return Acquire(this, [&](bool slept) { return TryLock(ident, slept); }, deadline, cancel_seq, cancelled);
 }
 
 void Segment::PassOn() {
@@ -276,20 +296,7 @@ Result Segment::TryTake() {
 }
 
 Result Segment::Take(Deadline deadline, const std::atomic<int32_t>* cancel_seq, const std::atomic<bool>* cancelled) {
-  bool slept = false;
-  for (;;) {
-    if (TryTake() == kAcquired) return kAcquired;
-    if (NowNs() >= deadline) break;
-    const int32_t seen = cancel_seq ? cancel_seq->load() : 0;
-    if (cancelled && cancelled->load()) break;
-    WaitSet set;
-    if (!SegmentOps::Prepare(this, 0, &set)) continue;
-    slept = true;
-    SleepOn(set, cancel_seq, seen, deadline);
-    set.counted->fetch_sub(1);
-  }
-  if (slept) PassOn();
-  return cancelled && cancelled->load() ? kCancelled : kBusy;
+  return Acquire(this, [this](bool) { return TryTake(); }, deadline, cancel_seq, cancelled);
 }
 
 bool Segment::Give(int32_t n) {
@@ -336,15 +343,10 @@ bool Segment::EventWait(uint32_t seen, Deadline deadline, const std::atomic<int3
   for (;;) {
     if (Word(kState).load() != seen || (seen & kFlag)) return true;
     if (NowNs() >= deadline) return false;
-    const int32_t cseen = cancel_seq ? cancel_seq->load() : 0;
-    if (cancelled && cancelled->load()) {
+    if (SegmentOps::Sleep(this, seen, deadline, cancel_seq, cancelled) == SegmentOps::kNapCancelled) {
       *cancelled_out = true;
       return false;
     }
-    WaitSet set;
-    if (!SegmentOps::Prepare(this, seen, &set)) continue;
-    SleepOn(set, cancel_seq, cseen, deadline);
-    set.counted->fetch_sub(1);
   }
 }
 
@@ -467,16 +469,11 @@ int Segment::BarrierWait(Deadline deadline, const std::atomic<int32_t>* cancel_s
   for (;;) {
     const int r = BarrierCheck(gen, arrived, deadline);
     if (r != kBarrierPending) return r;
-    const int32_t seen = cancel_seq ? cancel_seq->load() : 0;
-    if (cancelled && cancelled->load()) {
+    if (SegmentOps::Sleep(this, gen, deadline, cancel_seq, cancelled) == SegmentOps::kNapCancelled) {
       h_->slots[self_ - 1].held.fetch_sub(1);
       BarrierAbort();
       return kBarrierCancelled;
     }
-    WaitSet set;
-    if (!SegmentOps::Prepare(this, gen, &set)) continue;
-    SleepOn(set, cancel_seq, seen, deadline);
-    set.counted->fetch_sub(1);
   }
 }
 

@@ -16,6 +16,7 @@
 #include "napi/multiprocessing.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -33,6 +34,15 @@ using mp::Segment;
 Napi::Value Fail(Napi::Env env, const char* message) {
   Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
   return env.Undefined();
+}
+
+// [a, b, ...]: how an entry point returns more than one value.
+template <typename... T>
+Napi::Array Tuple(Napi::Env env, T... values) {
+  Napi::Array out = Napi::Array::New(env, sizeof...(T));
+  uint32_t i = 0;
+  (out.Set(i++, values), ...);
+  return out;
 }
 
 // What a handle's External points to. `tag` tells ours from an External
@@ -126,21 +136,14 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   auto seg = Segment::Open(name, static_cast<mp::Kind>(kind), static_cast<int32_t>(value), static_cast<int32_t>(bound),
                            static_cast<uint32_t>(flags), static_cast<uint32_t>(mode) & 0777, static_cast<int>(create), &error,
                            &detail, initial, &created);
-  Napi::Array out = Napi::Array::New(env, 2);
-  if (!seg) {
-    out.Set(0u, error);
-    out.Set(1u, detail);
-    return out;
-  }
+  if (!seg) return Tuple(env, error, detail);
   auto* h = new Handle{&kHandleTag, std::move(seg), 1};
   napi_value external;
   if (napi_create_external(env, h, Finalize, nullptr, &external) != napi_ok) {
     Finalize(env, h, nullptr);
     return env.Undefined();  // an exception is pending
   }
-  out.Set(0u, Napi::Value(env, external));
-  out.Set(1u, created ? 1 : 0);
-  return out;
+  return Tuple(env, Napi::Value(env, external), created ? 1 : 0);
 }
 
 // mpClose(handle) -> whether it was open.
@@ -396,17 +399,29 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   Segment* seg = SegmentOf(info[0]);                \
   if (!seg) return Fail(info.Env(), what);
 
-// mpLock(target, ident, timeoutSeconds) -> mp::Result; blocks this thread.
-Napi::Value Lock(const Napi::CallbackInfo& info) {
+// The shape of every entry point that blocks this thread: (handle, N
+// numbers, timeoutSeconds). Reads them, counts the thread as in a sync wait
+// (SyncPark: its async waiters' wake-ups are passed on meanwhile) and calls
+// wait(segment, numbers, deadline, cancel_seq, cancelled).
+template <size_t N, typename Wait>
+Napi::Value Blocking(const Napi::CallbackInfo& info, const char* usage, Wait wait) {
   std::shared_ptr<Segment> keep;
   Segment* seg = SegmentOf(info[0], &keep);
-  double ident, timeout;
-  if (!seg || !NumberOf(info[1], &ident) || !NumberOf(info[2], &timeout)) return Fail(info.Env(), "mpLock(handle, ident, timeout)");
+  std::array<double, N + 1> n{};
+  bool ok = seg != nullptr;
+  for (size_t i = 0; ok && i <= N; i++) ok = NumberOf(info[i + 1], &n[i]);
+  if (!ok) return Fail(info.Env(), usage);
   auto state = State(info.Env());
-  const Deadline deadline = DeadlineAfter(timeout);
+  const Deadline deadline = DeadlineAfter(n[N]);
   SyncPark park(state);
-  return Napi::Number::New(info.Env(), seg->Lock(ident, deadline, state ? &state->cancel_seq() : nullptr,
-                                                 state ? &state->cancelled() : nullptr));
+  return wait(seg, n.data(), deadline, state ? &state->cancel_seq() : nullptr, state ? &state->cancelled() : nullptr);
+}
+
+// mpLock(target, ident, timeoutSeconds) -> mp::Result; blocks this thread.
+Napi::Value Lock(const Napi::CallbackInfo& info) {
+  return Blocking<1>(info, "mpLock(handle, ident, timeout)", [&](Segment* seg, const double* n, Deadline deadline, auto* seq, auto* cancelled) {
+    return Napi::Number::New(info.Env(), seg->Lock(n[0], deadline, seq, cancelled));
+  });
 }
 
 // mpOwned(target, ident) -> the RLock's count if `ident` owns it, else 0.
@@ -424,14 +439,9 @@ Napi::Value HolderPid(const Napi::CallbackInfo& info) {
 
 // mpTake(target, timeoutSeconds) -> mp::Result; blocks this thread.
 Napi::Value Take(const Napi::CallbackInfo& info) {
-  std::shared_ptr<Segment> keep;
-  Segment* seg = SegmentOf(info[0], &keep);
-  double timeout;
-  if (!seg || !NumberOf(info[1], &timeout)) return Fail(info.Env(), "mpTake(handle, timeout)");
-  auto state = State(info.Env());
-  SyncPark park(state);
-  return Napi::Number::New(info.Env(), seg->Take(DeadlineAfter(timeout), state ? &state->cancel_seq() : nullptr,
-                                                 state ? &state->cancelled() : nullptr));
+  return Blocking<0>(info, "mpTake(handle, timeout)", [&](Segment* seg, const double*, Deadline deadline, auto* seq, auto* cancelled) {
+    return Napi::Number::New(info.Env(), seg->Take(deadline, seq, cancelled));
+  });
 }
 
 Napi::Value Value(const Napi::CallbackInfo& info) {
@@ -459,16 +469,11 @@ Napi::Value Notify(const Napi::CallbackInfo& info) {
 // mpEventWait(target, seen, timeoutSeconds) -> 1 set since `seen`, 0 timed
 // out, mp::kCancelled (3) cancelled.
 Napi::Value EventWait(const Napi::CallbackInfo& info) {
-  std::shared_ptr<Segment> keep;
-  Segment* seg = SegmentOf(info[0], &keep);
-  double seen, timeout;
-  if (!seg || !NumberOf(info[1], &seen) || !NumberOf(info[2], &timeout)) return Fail(info.Env(), "mpEventWait(handle, seen, timeout)");
-  auto state = State(info.Env());
-  bool cancelled = false;
-  SyncPark park(state);
-  const bool set = seg->EventWait(static_cast<uint32_t>(seen), DeadlineAfter(timeout), state ? &state->cancel_seq() : nullptr,
-                                  state ? &state->cancelled() : nullptr, &cancelled);
-  return Napi::Number::New(info.Env(), cancelled ? mp::kCancelled : set ? 1 : 0);
+  return Blocking<1>(info, "mpEventWait(handle, seen, timeout)", [&](Segment* seg, const double* n, Deadline deadline, auto* seq, auto* cancel) {
+    bool cancelled = false;
+    const bool set = seg->EventWait(static_cast<uint32_t>(n[0]), deadline, seq, cancel, &cancelled);
+    return Napi::Number::New(info.Env(), cancelled ? mp::kCancelled : set ? 1 : 0);
+  });
 }
 
 // mpParkAsync(target, expected, callback) -> waiter id, or 0 when the
@@ -509,37 +514,23 @@ Napi::Value WaitChildFn(const Napi::CallbackInfo& info) {
   const int r = mp::WaitChild(static_cast<int>(pid), DeadlineAfter(timeout), &code, &signal);
   if (r == 0) return info.Env().Null();
   if (r < 0) return Napi::Number::New(info.Env(), r);
-  Napi::Array out = Napi::Array::New(info.Env(), 2);
-  out.Set(0u, code);
-  out.Set(1u, signal);
-  return out;
+  return Tuple(info.Env(), code, signal);
 }
 
 // mpShape(target) -> [typecode, length] of a Value/Array.
 Napi::Value Shape(const Napi::CallbackInfo& info) {
   SEGMENT_OR_FAIL("mpShape(handle)");
-  Napi::Array out = Napi::Array::New(info.Env(), 2);
-  out.Set(0u, seg->typecode());
-  out.Set(1u, seg->length());
-  return out;
+  return Tuple(info.Env(), seg->typecode(), seg->length());
 }
 
 // mpBarrierWait(target, timeoutSeconds) -> [result, generation]: the
 // arrival index, or core/shm.h's kBarrier* codes. Blocks this thread.
 Napi::Value BarrierWait(const Napi::CallbackInfo& info) {
-  std::shared_ptr<Segment> keep;
-  Segment* seg = SegmentOf(info[0], &keep);
-  double timeout;
-  if (!seg || !NumberOf(info[1], &timeout)) return Fail(info.Env(), "mpBarrierWait(handle, timeout)");
-  auto state = State(info.Env());
-  SyncPark park(state);
-  uint32_t gen = 0;
-  const int r = seg->BarrierWait(DeadlineAfter(timeout), state ? &state->cancel_seq() : nullptr,
-                                 state ? &state->cancelled() : nullptr, &gen);
-  Napi::Array out = Napi::Array::New(info.Env(), 2);
-  out.Set(0u, r);
-  out.Set(1u, gen);
-  return out;
+  return Blocking<0>(info, "mpBarrierWait(handle, timeout)", [&](Segment* seg, const double*, Deadline deadline, auto* seq, auto* cancelled) {
+    uint32_t gen = 0;
+    const int r = seg->BarrierWait(deadline, seq, cancelled, &gen);
+    return Tuple(info.Env(), r, gen);
+  });
 }
 
 // mpBarrierArrive(target) -> [result, generation, pending]
@@ -548,11 +539,7 @@ Napi::Value BarrierArrive(const Napi::CallbackInfo& info) {
   uint32_t gen = 0;
   bool pending = false;
   const int r = seg->BarrierArrive(&gen, &pending);
-  Napi::Array out = Napi::Array::New(info.Env(), 3);
-  out.Set(0u, r);
-  out.Set(1u, gen);
-  out.Set(2u, pending);
-  return out;
+  return Tuple(info.Env(), r, gen, pending);
 }
 
 // mpBarrierCheck(target, generation, index, timedOut) -> the index, a
@@ -577,13 +564,8 @@ Napi::Value BarrierControl(const Napi::CallbackInfo& info) {
     case 1: seg->BarrierTrip(false); break;
     case 2: seg->BarrierAbort(); break;
     case 3: seg->BarrierReset(); break;
-    default: {
-      Napi::Array out = Napi::Array::New(info.Env(), 3);
-      out.Set(0u, seg->parties());
-      out.Set(1u, seg->BarrierWaiting());
-      out.Set(2u, seg->BarrierBroken());
-      return out;
-    }
+    default:
+      return Tuple(info.Env(), seg->parties(), seg->BarrierWaiting(), seg->BarrierBroken());
   }
   return info.Env().Undefined();
 }
