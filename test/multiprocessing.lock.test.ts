@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
@@ -253,6 +254,47 @@ describe('multiprocessing.Lock and RLock: a wake-up spent on a waiter that then 
       expect(got).toBe(true);
       expect(ms).toBeLessThan(10_000); // woken, not timed out
       await c.run((_mp, { l }) => l.release(), { l });
+    }, 40_000);
+  }
+});
+
+describe('multiprocessing.Lock and RLock: a wake-up spent on a sync waiter that then times out', () => {
+  // The same with a sync acquire(): the release wakes it (queued first),
+  // and a test-only delay holds it between that wake-up and its retry;
+  // meanwhile this thread takes the lock back and its deadline passes, so
+  // it retries, finds the lock taken and times out. The next release finds
+  // WAITERS clear: the second sleeper is woken only if the one that timed
+  // out passed its wake-up on.
+  const native = path.join(__dirname, '..', 'dist', 'multiprocessing', 'native.js');
+  for (const Kind of [Lock, RLock]) {
+    it(`${Kind.name}: a sync acquire() woken and then timed out passes the wake-up to a process still asleep`, async () => {
+      const l = new Kind();
+      made.push(l);
+      expect(l.acquire()).toBe(true);
+      const [first, second] = [await child(), await child()];
+      const timedOut = first.call((_mp, { l, native }, reply) => {
+        require(native).mp.setRetryDelay(1000);
+        reply('waiting');
+        return l.acquire(true, 0.2);
+      }, { l, native });
+      await timedOut.note();
+      await until(() => sleepsOn(first.pid, undefined, first.pid));
+      const woken = second.call((_mp, { l }, reply) => {
+        reply('waiting');
+        const t = performance.now();
+        return { got: l.acquire(true, 20), ms: performance.now() - t };
+      }, { l });
+      await woken.note();
+      // Queued behind the first, so the release wakes the first.
+      await until(() => sleepsOn(second.pid, undefined, second.pid));
+      l.release();
+      expect(l.acquire(false)).toBe(true);
+      expect(await timedOut.result).toBe(false);
+      l.release(); // finds WAITERS clear unless the first passed its wake-up on
+      const { got, ms } = await woken.result;
+      expect(got).toBe(true);
+      expect(ms).toBeLessThan(10_000); // woken, not timed out
+      await second.run((_mp, { l }) => l.release(), { l });
     }, 40_000);
   }
 });

@@ -303,6 +303,10 @@ struct SegmentOps {
   enum Nap { kNapSlept, kNapRetry, kNapCancelled };
   static Nap Sleep(Segment* seg, uint32_t expected, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
                    const std::atomic<bool>* cancelled);
+  // For tests only: a sync waiter of this process that slept waits `ms`
+  // more before it looks again, so that a test can place a barging
+  // acquire and a deadline between a wake-up and the retry it causes.
+  static void SetRetryDelay(int ms);
 
   // What watching a participant's life word found.
   enum class Life { kWatched, kGone, kRetry };

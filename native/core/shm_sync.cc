@@ -31,7 +31,9 @@
 
 #include <cerrno>
 #include <algorithm>
+#include <chrono>
 #include <climits>
+#include <thread>
 
 #include "check.h"
 #include "shm.h"
@@ -183,6 +185,12 @@ bool SegmentOps::Prepare(Segment* seg, uint32_t expected, WaitSet* set) {
   return false;
 }
 
+namespace {
+std::atomic<int> g_retry_delay_ms{0};
+}  // namespace
+
+void SegmentOps::SetRetryDelay(int ms) { g_retry_delay_ms.store(ms); }
+
 SegmentOps::Nap SegmentOps::Sleep(Segment* seg, uint32_t expected, Deadline deadline,
                                   const std::atomic<int32_t>* cancel_seq, const std::atomic<bool>* cancelled) {
   // The sequence is read before the flag: a cancel after this bumps it,
@@ -193,6 +201,9 @@ SegmentOps::Nap SegmentOps::Sleep(Segment* seg, uint32_t expected, Deadline dead
   if (!Prepare(seg, expected, &set)) return kNapRetry;
   SleepOn(set, cancel_seq, seen, deadline);
   if (set.counted) set.counted->fetch_sub(1);
+  if (const int ms = g_retry_delay_ms.load(std::memory_order_relaxed); ms > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
   return kNapSlept;
 }
 

@@ -457,6 +457,14 @@ Napi::Value PassOnWake(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// mpSetRetryDelay(ms): for tests only (SegmentOps::SetRetryDelay).
+Napi::Value SetRetryDelay(const Napi::CallbackInfo& info) {
+  double ms;
+  if (!NumberOf(info[0], &ms) || !(ms >= 0 && ms <= 60'000)) return Fail(info.Env(), "mpSetRetryDelay(ms)");
+  mp::SegmentOps::SetRetryDelay(static_cast<int>(ms));
+  return info.Env().Undefined();
+}
+
 // mpNotify(target, n) -> Condition: wakes up to n waiters (n <= 0: all).
 Napi::Value Notify(const Napi::CallbackInfo& info) {
   SEGMENT_OR_FAIL("mpNotify(handle, n)");
@@ -755,6 +763,7 @@ void InitMultiprocessing(Napi::Env env, Napi::Object exports) {
   mp.Set("bytesReadInto", Napi::Function::New(env, BytesReadInto, "mpBytesReadInto"));
   mp.Set("bytesReserve", Napi::Function::New(env, BytesReserve, "mpBytesReserve"));
   mp.Set("passOn", Napi::Function::New(env, PassOnWake, "mpPassOn"));
+  mp.Set("setRetryDelay", Napi::Function::New(env, SetRetryDelay, "mpSetRetryDelay"));
   exports.Set("mp", mp);
 }
 

@@ -48,6 +48,8 @@ interface MpBinding {
   notify(h: Handle, n: number): void;
   parkAsync(h: Handle, expected: number, callback: (status: number) => void): number;
   passOn(h: Handle): void;
+  /** For tests only: a sync waiter that slept waits `ms` more before it looks again. */
+  setRetryDelay(ms: number): void;
   stats(): { mappedSegments: number; watchedAsync: number };
   word(h: Handle, i: number): number;
   waitChild(pid: number, timeoutSeconds: number): [number, number] | null | -1 | -2;
