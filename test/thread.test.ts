@@ -323,11 +323,14 @@ describe('Thread#start() and daemon', () => {
 
   it('the process waits for non-daemon threads and not for daemon threads', () => {
     const r = script(`
-      const { Thread, sleep } = require('pthreading');
-      new Thread({ target: () => { sleep(0.3); console.log('non-daemon done'); } }).start();
+      const { Event, Thread, sleep } = require('pthreading');
+      // Held until the main thread has printed: the order does not depend on how long starts take.
+      const go = new Event();
+      new Thread({ target: (go) => { go.wait(); sleep(0.3); console.log('non-daemon done'); }, args: [go] }).start();
       new Thread({ daemon: true, target: () => { new Event().wait(); } }).start();
       new Thread({ daemon: true, target: () => { sleep(60); console.log('daemon done'); } }).start();
       console.log('main done');
+      go.set();
     `);
     expect(r.stdout.trim().split('\n')).toEqual(['main done', 'non-daemon done']);
     expect(r.status).toBe(0);
