@@ -475,6 +475,34 @@ describe('ThreadPoolExecutor#shutdown()', () => {
     expect(running.result()).toBe('ran');
   });
 
+  it('runs thousands of queued tasks first in, first out, and cancelFutures cancels the rest of a long queue', async () => {
+    const executor = new ThreadPoolExecutor(1);
+    const gate = new Event();
+    const log = new Int32Array(new SharedArrayBuffer(4 * 3001));
+    const first = executor.submit(gated, gate, 'first');
+    // Queued behind the gated task: more than the queue's compaction size.
+    const record = (log: Int32Array, i: number): number => {
+      log[Atomics.add(log, 0, 1) + 1] = i;
+      return i;
+    };
+    const fs = Array.from({ length: 2500 }, (_, i) => executor.submit(record, log, i));
+    const [started, gate2] = [new Event(), new Event()];
+    const second = executor.submit((started: Event, gate: Event) => (started.set(), gate.wait(), 'second'), started, gate2);
+    const rest = Array.from({ length: 500 }, () => executor.submit(record, log, -1));
+    gate.set();
+    expect(first.result()).toBe('first');
+    expect(fs.map((f) => f.result())).toEqual(fs.map((_, i) => i));
+    expect(Array.from(log.subarray(1, 2501))).toEqual(fs.map((_, i) => i));
+    // The second gated task runs; the 500 behind it are still queued.
+    expect(started.wait(10)).toBe(true);
+    const done = executor.shutdownAsync(true, true);
+    expect(rest.every((f) => f.cancelled())).toBe(true);
+    gate2.set();
+    await done;
+    expect(second.result()).toBe('second');
+    expect(log[0]).toBe(2500);
+  });
+
   it('`using` shuts the executor down at the end of the block', () => {
     let f: Future<unknown>;
     {

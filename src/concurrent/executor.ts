@@ -117,6 +117,50 @@ function cloneError(error: unknown, method: string, args: unknown, root: string)
   return new ArgumentTypeError(`${method}: ${what}. ${CLONED}`, 'ERR_DATA_CLONE');
 }
 
+
+/**
+ * A first-in first-out queue whose shift() costs the same however long it
+ * is (an array's shift() moves every element once the array is large, as
+ * 20,000 queued tasks make it).
+ */
+class Fifo<T> {
+  private list: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.list.length - this.head;
+  }
+
+  push(item: T): void {
+    this.list.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head === this.list.length) return undefined;
+    const item = this.list[this.head];
+    this.list[this.head++] = undefined;
+    // Drop the consumed front once it is most of the array.
+    if (this.head >= 1024 && this.head * 2 >= this.list.length) {
+      this.list = this.list.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** The queued items, first first. */
+  items(): T[] {
+    return this.list.slice(this.head) as T[];
+  }
+
+  /** Empties the queue and returns what it held, first first. */
+  drain(): T[] {
+    const all = this.items();
+    this.list = [];
+    this.head = 0;
+    return all;
+  }
+}
+
 /**
  * A pool of threads that run submitted tasks and return {@link Future}s.
  * Use it from the thread that created it.
@@ -135,7 +179,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   private readonly initargs: unknown[];
   private readonly creator: string;
   private readonly threads: PoolThread[] = [];
-  private queue: { future: Future; task: Task }[] = [];
+  private queue = new Fifo<{ future: Future; task: Task }>();
   private nextId = 0;
   private spawned = 0;
   private shutdownCalled = false;
@@ -332,8 +376,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     this.shutdownCalled = true;
     live.delete(this.self);
     if (cancelFutures) {
-      const queued = this.queue;
-      this.queue = [];
+      const queued = this.queue.drain();
       for (const { future } of queued) future.cancel();
     }
     this.dispatch();
@@ -371,7 +414,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   }
 
   private outstanding(): Future[] {
-    return [...this.queue.map((q) => q.future), ...this.threads.flatMap((p) => p.running.map((r) => r.future))];
+    return [...this.queue.items().map((q) => q.future), ...this.threads.flatMap((p) => p.running.map((r) => r.future))];
   }
 
   // Starts a new pool thread if there is room; it takes the task posted
@@ -486,8 +529,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   private breakPool(message: string, cause?: unknown): void {
     if (this.broken !== null) return;
     this.broken = message;
-    const queued = this.queue;
-    this.queue = [];
+    const queued = this.queue.drain();
     for (const { future } of queued) future._settle(false, new BrokenThreadPool(message, cause === undefined ? undefined : { cause }));
     stopAll(this.threads);
     this.refresh();
