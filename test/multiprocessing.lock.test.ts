@@ -191,6 +191,31 @@ function sleepsOn(pid: number, words: number | undefined, tid?: number): boolean
   });
 }
 
+/**
+ * A child process asleep in `l.acquire()`, queued behind whoever sleeps
+ * on the lock already. Its timeout only bounds the test: at the deadline
+ * it looks at the lock once more and would take it, woken or not; so
+ * `wasWoken()` also checks it did not wait that long.
+ */
+async function sleeper(l: Lock): Promise<{ wasWoken(): Promise<void> }> {
+  const c = await child();
+  const call = c.call((_mp, { l }, reply) => {
+    reply('waiting');
+    const t = performance.now();
+    return { got: l.acquire(true, 20), ms: performance.now() - t };
+  }, { l });
+  await call.note();
+  await until(() => sleepsOn(c.pid, undefined, c.pid));
+  return {
+    async wasWoken() {
+      const { got, ms } = await call.result;
+      expect(got).toBe(true);
+      expect(ms).toBeLessThan(10_000);
+      await c.run((_mp, { l }) => l.release(), { l });
+    },
+  };
+}
+
 describe('multiprocessing.Lock and RLock: a wake-up spent on a waiter that then leaves', () => {
   // A release clears WAITERS and wakes one sleeper. Here it wakes this
   // thread's acquireAsync() (queued first), which cannot use it: the
@@ -221,17 +246,8 @@ describe('multiprocessing.Lock and RLock: a wake-up spent on a waiter that then 
       pending.catch(() => {});
       // The waker thread sleeps on the lock's word and its own control word.
       await until(() => sleepsOn(process.pid, 2));
-      const c = await child();
-      // Its timeout only bounds the test: at the deadline it looks at the
-      // lock once more and would take it, woken or not.
-      const call = c.call((_mp, { l }, reply) => {
-        reply('waiting');
-        const t = performance.now();
-        return { got: l.acquire(true, 20), ms: performance.now() - t };
-      }, { l });
-      await call.note();
       // Queued behind the waker, so the release wakes the waker, not it.
-      await until(() => sleepsOn(c.pid, undefined, c.pid));
+      const asleep = await sleeper(l);
       // This thread stays off its event loop until the holder has the
       // lock again, so the waiter's retry comes after. It spins rather
       // than waits: a thread asleep in a sync wait passes on the wake-ups
@@ -250,10 +266,7 @@ describe('multiprocessing.Lock and RLock: a wake-up spent on a waiter that then 
       await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
       steps.release.set(); // finds WAITERS clear unless the waiter passed its wake-up on
       expect(await holder.done).toBe(true);
-      const { got, ms } = await call.result;
-      expect(got).toBe(true);
-      expect(ms).toBeLessThan(10_000); // woken, not timed out
-      await c.run((_mp, { l }) => l.release(), { l });
+      await asleep.wasWoken();
     }, 40_000);
   }
 });
@@ -271,7 +284,7 @@ describe('multiprocessing.Lock and RLock: a wake-up spent on a sync waiter that 
       const l = new Kind();
       made.push(l);
       expect(l.acquire()).toBe(true);
-      const [first, second] = [await child(), await child()];
+      const first = await child();
       const timedOut = first.call((_mp, { l, native }, reply) => {
         require(native).mp.setRetryDelay(1000);
         reply('waiting');
@@ -279,22 +292,13 @@ describe('multiprocessing.Lock and RLock: a wake-up spent on a sync waiter that 
       }, { l, native });
       await timedOut.note();
       await until(() => sleepsOn(first.pid, undefined, first.pid));
-      const woken = second.call((_mp, { l }, reply) => {
-        reply('waiting');
-        const t = performance.now();
-        return { got: l.acquire(true, 20), ms: performance.now() - t };
-      }, { l });
-      await woken.note();
       // Queued behind the first, so the release wakes the first.
-      await until(() => sleepsOn(second.pid, undefined, second.pid));
+      const asleep = await sleeper(l);
       l.release();
       expect(l.acquire(false)).toBe(true);
       expect(await timedOut.result).toBe(false);
       l.release(); // finds WAITERS clear unless the first passed its wake-up on
-      const { got, ms } = await woken.result;
-      expect(got).toBe(true);
-      expect(ms).toBeLessThan(10_000); // woken, not timed out
-      await second.run((_mp, { l }) => l.release(), { l });
+      await asleep.wasWoken();
     }, 40_000);
   }
 });
