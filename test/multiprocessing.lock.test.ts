@@ -197,8 +197,7 @@ function sleepsOn(pid: number, words: number | undefined, tid?: number): boolean
  * it looks at the lock once more and would take it, woken or not; so
  * `wasWoken()` also checks it did not wait that long.
  */
-async function sleeper(l: Lock): Promise<{ wasWoken(): Promise<void> }> {
-  const c = await child();
+async function sleeper(l: Lock, c: Child): Promise<{ wasWoken(): Promise<void> }> {
   const call = c.call((_mp, { l }, reply) => {
     reply('waiting');
     const t = performance.now();
@@ -247,7 +246,7 @@ describe('multiprocessing.Lock and RLock: a wake-up spent on a waiter that then 
       // The waker thread sleeps on the lock's word and its own control word.
       await until(() => sleepsOn(process.pid, 2));
       // Queued behind the waker, so the release wakes the waker, not it.
-      const asleep = await sleeper(l);
+      const asleep = await sleeper(l, await child());
       // This thread stays off its event loop until the holder has the
       // lock again, so the waiter's retry comes after. It spins rather
       // than waits: a thread asleep in a sync wait passes on the wake-ups
@@ -284,16 +283,18 @@ describe('multiprocessing.Lock and RLock: a wake-up spent on a sync waiter that 
       const l = new Kind();
       made.push(l);
       expect(l.acquire()).toBe(true);
-      const first = await child();
+      // Both started first: the sleeper must be queued well within the
+      // first's timeout.
+      const [first, second] = [await child(), await child()];
       const timedOut = first.call((_mp, { l, native }, reply) => {
-        require(native).mp.setRetryDelay(1000);
+        require(native).mp.setRetryDelay(4000);
         reply('waiting');
-        return l.acquire(true, 0.2);
+        return l.acquire(true, 2);
       }, { l, native });
       await timedOut.note();
       await until(() => sleepsOn(first.pid, undefined, first.pid));
       // Queued behind the first, so the release wakes the first.
-      const asleep = await sleeper(l);
+      const asleep = await sleeper(l, second);
       l.release();
       expect(l.acquire(false)).toBe(true);
       expect(await timedOut.result).toBe(false);
