@@ -304,8 +304,9 @@ struct SegmentOps {
   static Nap Sleep(Segment* seg, uint32_t expected, Deadline deadline, const std::atomic<int32_t>* cancel_seq,
                    const std::atomic<bool>* cancelled);
   // For tests only: a sync waiter of this process that slept waits `ms`
-  // more before it looks again, so that a test can place a barging
-  // acquire and a deadline between a wake-up and the retry it causes.
+  // more before it looks again (unless its thread is being cancelled), so
+  // that a test can place a barging acquire and a deadline between a
+  // wake-up and the retry it causes.
   static void SetRetryDelay(int ms);
 
   // What watching a participant's life word found.

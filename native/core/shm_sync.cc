@@ -201,7 +201,8 @@ SegmentOps::Nap SegmentOps::Sleep(Segment* seg, uint32_t expected, Deadline dead
   if (!Prepare(seg, expected, &set)) return kNapRetry;
   SleepOn(set, cancel_seq, seen, deadline);
   if (set.counted) set.counted->fetch_sub(1);
-  if (const int ms = g_retry_delay_ms.load(std::memory_order_relaxed); ms > 0) {
+  // Not for a thread being cancelled (terminated, or its process exiting).
+  if (const int ms = g_retry_delay_ms.load(std::memory_order_relaxed); ms > 0 && !(cancelled && cancelled->load())) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   }
   return kNapSlept;
