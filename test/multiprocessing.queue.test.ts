@@ -18,7 +18,7 @@ import {
 } from 'pthreading/multiprocessing';
 import { Empty as ThreadingEmpty, Full as ThreadingFull, Thread } from 'pthreading';
 
-import { Child, freshName } from './mp-helpers';
+import { Child, freshName, seededRandom } from './mp-helpers';
 import { ticksWhilePending } from './helpers';
 
 type Mp = typeof import('pthreading/multiprocessing');
@@ -452,13 +452,7 @@ describe(`multiprocessing.Queue under kill -9 (seed ${seed})`, () => {
   it('3 processes putting and getting at random, killed at random: nothing duplicated, each kill loses at most its one get', async () => {
     const q = new Queue<{ p: number; seq: number; pad: string }>();
     const logDir = fs.mkdtempSync('/dev/shm/test-mpq-stress-');
-    let x = seed || 1;
-    const rand = (n: number): number => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return (x >>> 0) % n;
-    };
+    const rand = seededRandom(seed);
     const work = (mp: Mp, args: { q: InstanceType<typeof mp.Queue>; seed: number; log: string; duration: number }) => {
       const fs = require('node:fs') as typeof import('node:fs');
       const q = args.q;

@@ -20,6 +20,8 @@ import { describe, expect, it } from 'vitest';
 
 import { BoundedSemaphore, Lock, RLock, multiprocessingStats, rawWord } from 'pthreading/multiprocessing';
 
+import { seededRandom } from './mp-helpers';
+
 const seed = Number(process.env.PTHREADING_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const seconds = 3 * Number(process.env.PTHREADING_STRESS ?? 1);
 const shape = /^(\d+)x(\d+)$/.exec(process.env.PTHREADING_STRESS_SHAPE ?? '4x8');
@@ -34,13 +36,7 @@ describe(`multiprocessing stress (seed ${seed})`, () => {
     fs.rmSync(`${ownerFile}.bad`, { force: true });
     fs.rmSync(`${ownerFile}.ops`, { force: true });
     const until = Date.now() + seconds * 1000;
-    let x = seed || 1;
-    const rand = (n: number): number => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return (x >>> 0) % n;
-    };
+    const rand = seededRandom(seed);
     const live = new Set<ChildProcess>();
     const exits: Promise<unknown>[] = [];
     let killed = 0;
