@@ -503,6 +503,18 @@ describe('ThreadPoolExecutor#shutdown()', () => {
     expect(log[0]).toBe(2500);
   });
 
+  it('hands thousands of queued tasks out at shutdown, and each thread runs its share in order', async () => {
+    const executor = new ThreadPoolExecutor(2);
+    const gate = new Event();
+    const firsts = [executor.submit(gated, gate, 'a'), executor.submit(gated, gate, 'b')];
+    const fs = Array.from({ length: 3000 }, (_, i) => executor.submit((i: number) => i, i));
+    const done = executor.shutdownAsync(true);
+    gate.set();
+    await done;
+    expect(firsts.map((f) => f.result())).toEqual(['a', 'b']);
+    expect(fs.map((f) => f.result())).toEqual(fs.map((_, i) => i));
+  });
+
   it('`using` shuts the executor down at the end of the block', () => {
     let f: Future<unknown>;
     {

@@ -34,6 +34,7 @@ import { refuseUnsendable, revive, sharedWords, unsendable } from '../runtime/sh
 import { Thread, callerSites, exiting, inspectFunction, transferArgs, workerOf } from '../threads/thread';
 import { Placement, freeVariableError } from '../threads/scope';
 import { asyncSignal, waitTimeout } from '../runtime/validate';
+import { Fifo } from './fifo';
 
 /** Options of {@link ThreadPoolExecutor}, as Python's keyword arguments. */
 export interface ExecutorOptions {
@@ -57,7 +58,7 @@ interface PoolThread {
   port: MessagePort;
   cancelWord: Int32Array;
   /** The tasks handed to it, in order: the first runs, the rest wait there (after shutdown). */
-  running: { future: Future; id: number }[];
+  running: Fifo<{ future: Future; id: number }>;
   /** The functions whose source this thread has been sent. */
   known: Set<number>;
   stopping: boolean;
@@ -117,49 +118,6 @@ function cloneError(error: unknown, method: string, args: unknown, root: string)
   return new ArgumentTypeError(`${method}: ${what}. ${CLONED}`, 'ERR_DATA_CLONE');
 }
 
-
-/**
- * A first-in first-out queue whose shift() costs the same however long it
- * is (an array's shift() moves every element once the array is large, as
- * 20,000 queued tasks make it).
- */
-class Fifo<T> {
-  private list: (T | undefined)[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.list.length - this.head;
-  }
-
-  push(item: T): void {
-    this.list.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.head === this.list.length) return undefined;
-    const item = this.list[this.head];
-    this.list[this.head++] = undefined;
-    // Drop the consumed front once it is most of the array.
-    if (this.head >= 1024 && this.head * 2 >= this.list.length) {
-      this.list = this.list.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  /** The queued items, first first. */
-  items(): T[] {
-    return this.list.slice(this.head) as T[];
-  }
-
-  /** Empties the queue and returns what it held, first first. */
-  drain(): T[] {
-    const all = this.items();
-    this.list = [];
-    this.head = 0;
-    return all;
-  }
-}
 
 /**
  * A pool of threads that run submitted tasks and return {@link Future}s.
@@ -414,7 +372,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   }
 
   private outstanding(): Future[] {
-    return [...this.queue.items().map((q) => q.future), ...this.threads.flatMap((p) => p.running.map((r) => r.future))];
+    return [...this.queue.items().map((q) => q.future), ...this.threads.flatMap((p) => p.running.items().map((r) => r.future))];
   }
 
   // Starts a new pool thread if there is room; it takes the task posted
@@ -432,7 +390,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       daemon: true,
     });
     transferArgs(thread, [port2]);
-    const pool: PoolThread = { thread, port: port1, cancelWord, running: [], known: new Set(), stopping: false, gone: false };
+    const pool: PoolThread = { thread, port: port1, cancelWord, running: new Fifo(), known: new Set(), stopping: false, gone: false };
     const self = this.self;
     port1.on('message', (m: Outcome) => self.deref()?.onMessage(pool, m));
     if (!this.referenced) port1.unref();
@@ -493,11 +451,11 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       const message = 'A thread initializer failed, the thread pool is not usable anymore';
       const cause = errorFromMessage(m);
       pool.stopping = true;
-      for (const { future } of pool.running.splice(0)) future._settle(false, new BrokenThreadPool(message, { cause }));
+      for (const { future } of pool.running.drain()) future._settle(false, new BrokenThreadPool(message, { cause }));
       this.breakPool(message, cause);
       return;
     }
-    const head = pool.running[0];
+    const head = pool.running.peek();
     if (!head || m.id !== head.id) return;
     pool.running.shift();
     const future = head.future;
@@ -522,7 +480,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const i = this.threads.indexOf(pool);
     if (i >= 0) this.threads.splice(i, 1);
     if (this.threads.length === 0) drains.delete(this.drain);
-    for (const { future } of pool.running.splice(0)) future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
+    for (const { future } of pool.running.drain()) future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
     this.dispatch();
   }
 

@@ -18,6 +18,7 @@ import { CancelledError, RuntimeError } from '../runtime/errors';
 import * as errors from '../runtime/errors';
 import { binding } from '../runtime/native';
 import { revive } from '../runtime/shared';
+import { Fifo } from './fifo';
 
 /** A task message. */
 export interface Task {
@@ -168,7 +169,7 @@ export function serve(
   };
   // Tasks handed over while one runs (after shutdown, the executor hands
   // out every queued task at once) run after it, in order.
-  const waiting: Task[] = [];
+  const waiting = new Fifo<Task>();
   return new Promise<void>((resolve) => {
     finish = () => {
       port.close();
