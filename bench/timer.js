@@ -31,13 +31,18 @@ async function main() {
   late.sort((a, b) => a - b);
   timeouts.sort((a, b) => a - b);
   const p99 = percentile(late, 99);
+  const timeoutP99 = percentile(timeouts, 99);
+  const ratio = p99 / timeoutP99;
   report(
     [
       { bench: 'Timer lateness, main busy (p50)', peer: 'pthreading Timer', value: percentile(late, 50), unit: 'ms', better: 'lower' },
       { bench: 'Timer lateness, main busy (p99)', peer: 'pthreading Timer', value: p99, unit: 'ms', better: 'lower' },
-      { bench: 'Timer lateness, main busy (p99)', peer: 'setTimeout', value: percentile(timeouts, 99), unit: 'ms', better: 'lower' },
+      { bench: 'Timer lateness, main busy (p99)', peer: 'setTimeout', value: timeoutP99, unit: 'ms', better: 'lower' },
     ],
-    [{ name: 'Timer p99 lateness ≤ 1 ms while main is busy', ratio: p99, target: 1, ok: p99 <= 1 }],
+    [
+      { name: 'Timer p99 lateness ≤ 1 ms while main is busy', ratio: p99, target: 1, ok: p99 <= 1 },
+      { name: "Timer p99 lateness ≤ 0.1 × setTimeout's p99 while main is busy", ratio, target: 0.1, ok: ratio <= 0.1 },
+    ],
   );
 }
 
