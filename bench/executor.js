@@ -69,7 +69,11 @@ async function main() {
     { bench: `${TASKS} small tasks, 2 threads`, peer: 'pthreading ThreadPoolExecutor', value: oursRate, unit: 'tasks/s', better: 'higher' },
     { bench: `${TASKS} small tasks, 2 threads`, peer: 'piscina', value: theirsRate, unit: 'tasks/s', better: 'higher' },
   ];
-  report(rows, [{ name: 'submit to an idle pool starts running ≤ 1 ms (median)', ratio: median(ours), target: 1, ok: median(ours) <= 1 }]);
+  const rateRatio = oursRate / theirsRate;
+  report(rows, [
+    { name: 'submit to an idle pool starts running ≤ 1 ms (median)', ratio: median(ours), target: 1, ok: median(ours) <= 1 },
+    { name: `ThreadPoolExecutor, ${TASKS} small tasks, 2 threads: throughput ≥ 1.3 × piscina`, ratio: rateRatio, target: 1.3, ok: rateRatio >= 1.3 },
+  ]);
 }
 
 main();
