@@ -69,6 +69,7 @@ function run(peer, threads, { iterations, seconds }) {
 async function main() {
   const rows = [];
   const throughput = {};
+  const timed = {}; // threads -> peer -> { rate, fairness }
   for (const peer of Object.keys(peers)) {
     const best = [];
     for (let k = 0; k < 3; k++) best.push((await run(peer, 2, { iterations: 1e6 })).elapsed);
@@ -76,15 +77,27 @@ async function main() {
     rows.push({ bench: '2 threads x 1e6 increments', peer, value: throughput[peer] / 1e6, unit: 'M acq/s', better: 'higher' });
   }
   for (const threads of [1, 2, 4, 8]) {
+    timed[threads] = {};
     for (const peer of Object.keys(peers)) {
       const { elapsed, total, counts } = await run(peer, threads, { seconds: 0.5 });
-      rows.push({ bench: `${threads} threads, 0.5 s`, peer, value: total / elapsed / 1e6, unit: 'M acq/s', better: 'higher' });
+      const rate = total / elapsed;
+      rows.push({ bench: `${threads} threads, 0.5 s`, peer, value: rate / 1e6, unit: 'M acq/s', better: 'higher' });
       const fairness = Math.max(...counts) / Math.max(1, Math.min(...counts));
       rows.push({ bench: `${threads} threads fairness (max/min)`, peer, value: fairness, unit: 'ratio', better: 'lower' });
+      timed[threads][peer] = { rate, fairness };
     }
   }
   const ratio = throughput['pthreading Lock'] / throughput['Atomics.wait lock'];
-  report(rows, [{ name: '2 threads x 1e6 under Lock ≥ 1.0 × Atomics.wait lock throughput', ratio, target: 1.0, ok: ratio >= 1.0 }]);
+  const targets = [{ name: '2 threads x 1e6 under Lock ≥ 1.0 × Atomics.wait lock throughput', ratio, target: 1.0, ok: ratio >= 1.0 }];
+  for (const threads of [2, 4, 8]) {
+    const r = timed[threads]['pthreading Lock'].rate / timed[threads]['Atomics.wait lock'].rate;
+    targets.push({ name: `${threads} threads, 0.5 s: Lock throughput ≥ 1.2 × Atomics.wait lock`, ratio: r, target: 1.2, ok: r >= 1.2 });
+  }
+  for (const threads of [2, 4, 8]) {
+    const f = timed[threads]['pthreading Lock'].fairness;
+    targets.push({ name: `${threads} threads, 0.5 s: Lock fairness (max/min acquisitions per thread) ≤ 1.3`, ratio: f, target: 1.3, ok: f <= 1.3 });
+  }
+  report(rows, targets);
 }
 
 main();
