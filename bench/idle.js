@@ -43,7 +43,14 @@ async function main() {
   const threads = 4 * QUARTER;
   report(
     [{ bench: `CPU seconds of ${threads} idle threads over ${SECONDS} s`, peer: 'pthreading', value: cpu, unit: 's', better: 'lower' }],
-    [{ name: `CPU time of ${threads} sleeping threads ≤ 1% of one core`, ratio: cpu / wall, target: 0.01, ok: cpu / wall <= 0.01 }],
+    [
+      {
+        name: `CPU time of ${threads} sleeping threads (sleep(), Event.wait(), join()) over ${SECONDS} s, whole process: ≤ 1% of one core (in %)`,
+        ratio: (100 * cpu) / wall,
+        target: 1,
+        ok: (100 * cpu) / wall <= 1,
+      },
+    ],
   );
   process.exit(0); // the daemons are still asleep
 }
