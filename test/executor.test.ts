@@ -25,7 +25,7 @@ import {
   waitAsync,
 } from 'pthreading';
 
-import { timed } from './helpers';
+import { seededRandom, timed } from './helpers';
 
 // Tasks run as source on pool threads, where every pthreading export is a
 // global and so is `pthreading` itself (imports here are rewritten by the
@@ -133,7 +133,9 @@ describe('ThreadPoolExecutor#submit()', () => {
       },
     });
     const f = executor.submit(() => 1);
+    const next = executor.submit(() => 2); // handed to the same thread, to run next
     const error = f.exception() as BrokenThreadPool;
+    expect(next.exception()).toBeInstanceOf(BrokenThreadPool);
     expect(error).toBeInstanceOf(BrokenThreadPool);
     expect(error.code).toBe('ERR_BROKEN_THREAD_POOL');
     expect((error.cause as Error).message).toBe('no setup');
@@ -365,6 +367,110 @@ describe('Future', () => {
     expect(String(errors[0])).toMatch(/exception calling callback/);
     f.addDoneCallback((g) => seen.push(g));
     expect(seen).toEqual([5, f]);
+  });
+});
+
+// A busy thread is handed its next tasks ahead of time, so that it goes
+// from task to task without waiting for the submitting thread; each waits
+// there under a claim word until the thread starts it.
+describe('tasks handed ahead to a busy thread', () => {
+  /** Sets `started`, then waits for `gate` and returns `value`. */
+  const startThenWait = (started: Event, gate: Event, value: unknown): unknown => (started.set(), gate.wait(), value);
+
+  it('are pending until their thread starts them, and running from then on', () => {
+    using executor = new ThreadPoolExecutor(1);
+    const [gate1, gate2, started] = [new Event(), new Event(), new Event()];
+    const first = executor.submit(gated, gate1, 1);
+    const second = executor.submit(startThenWait, started, gate2, 2);
+    expect(String(executor)).toMatch(/0 queued/); // handed over, not held by the executor
+    expect([second.running(), second.done(), String(second)]).toEqual([false, false, '<Future state=pending>']);
+    gate1.set();
+    started.wait();
+    expect([second.running(), String(second)]).toEqual([true, '<Future state=running>']);
+    gate2.set();
+    expect([first.result(), second.result()]).toEqual([1, 2]);
+  });
+
+  it('cancel() of one its thread has just started asks it to stop, as for any running task', () => {
+    using executor = new ThreadPoolExecutor(1);
+    const [gate, started] = [new Event(), new Event()];
+    executor.submit(gated, gate, 1);
+    const second = executor.submit((s: Event) => {
+      const signal = pthreading.taskSignal();
+      s.set();
+      while (!signal.aborted);
+      signal.throwIfAborted();
+    }, started);
+    gate.set();
+    started.wait();
+    expect(second.cancel()).toBe(true); // no look at its state first: the claim word says it runs
+    expect(() => second.result(10)).toThrow(CancelledError);
+    expect(second.cancelled()).toBe(true);
+  });
+
+  it('one waiting behind a long task moves to a thread that falls idle', () => {
+    using executor = new ThreadPoolExecutor(2, { threadNamePrefix: 'ahead' });
+    const [gate1, gate2] = [new Event(), new Event()];
+    const long = executor.submit(gated, gate1, 'long');
+    executor.submit(gated, gate2, 'short');
+    const next = executor.submit(() => pthreading.currentThread().name); // ahead, behind the long task
+    gate2.set();
+    // Without the move it would wait for the long task: a timeout here.
+    expect(next.result(10)).toBe('ahead_1');
+    expect(long.done()).toBe(false);
+    gate1.set();
+    expect(long.result()).toBe('long');
+  });
+
+  it('a task that waits for one handed to the same thread does not deadlock while another thread is free', () => {
+    using executor = new ThreadPoolExecutor(2);
+    const [gate, ready, shared] = [new Event(), new Event(), new Event()];
+    executor.submit(gated, gate, 0); // keeps thread 0 busy until the waiter is queued behind it
+    const quick = executor.submit(() => 'quick'); // thread 1
+    const waiter = executor.submit((e: Event, r: Event) => (r.set(), e.wait(10)), shared, ready); // ahead on thread 0
+    const setter = executor.submit((e: Event) => e.set(), shared); // ahead on thread 1, or moved there
+    expect(quick.result()).toBe('quick');
+    gate.set();
+    expect(waiter.result(10)).toBe(true);
+    expect(setter.result(10)).toBeUndefined();
+    expect(ready.isSet()).toBe(true);
+  });
+
+  it('the ones waiting on a thread that exits run on another', () => {
+    using executor = new ThreadPoolExecutor(1);
+    const gate = new Event();
+    const dying = executor.submit((g: Event) => (g.wait(), process.exit(3)), gate);
+    const after = [executor.submit(() => 'a'), executor.submit(() => 'b')];
+    gate.set();
+    expect(dying.exception(10)).toBeInstanceOf(BrokenThreadPool);
+    expect(after.map((f) => f.result(10))).toEqual(['a', 'b']);
+  });
+
+  it('each task runs exactly once or is cancelled and never runs, under random cancels and moves (seeded)', () => {
+    const seed = Number(process.env.PTHREADING_STRESS_SEED ?? Date.now() % 1e9);
+    const rand = seededRandom(seed);
+    const N = 400;
+    const ran = new Int32Array(new SharedArrayBuffer(4 * N));
+    using executor = new ThreadPoolExecutor(3);
+    const fs: Future<unknown>[] = [];
+    for (let i = 0; i < N; i++) {
+      // Some tasks take a while, so tasks wait behind them and move.
+      fs.push(executor.submit((r: Int32Array, i: number, ms: number) => (Atomics.add(r, i, 1), ms && pthreading.sleep(ms / 1000), i), ran, i, rand(8) === 0 ? 1 + rand(5) : 0));
+      if (rand(4) === 0) fs[rand(fs.length)].cancel();
+      // A blocking wait now and then hears the threads, which are then
+      // given more tasks, and the idle ones tasks waiting behind long ones.
+      if (i % 25 === 24) {
+        const f = fs[rand(fs.length)];
+        if (!f.cancelled()) f.result(10);
+      }
+    }
+    executor.shutdown(true);
+    for (let i = 0; i < N; i++) {
+      const f = fs[i];
+      expect(f.done(), `seed ${seed}, task ${i}`).toBe(true);
+      if (f.cancelled()) expect(ran[i], `seed ${seed}, task ${i} was cancelled`).toBe(0);
+      else expect([f.result(), ran[i]], `seed ${seed}, task ${i}`).toEqual([i, 1]);
+    }
   });
 });
 

@@ -100,3 +100,18 @@ export function ticksWhilePending(pending: Promise<unknown>, n: number): Promise
     }, 1);
   });
 }
+
+/**
+ * A seeded random source for the stress tests (xorshift32): rand(n) is a
+ * whole number in [0, n), the same sequence for the same seed, so a
+ * failing run replays with its seed.
+ */
+export function seededRandom(seed: number): (n: number) => number {
+  let x = seed || 1;
+  return (n) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+}

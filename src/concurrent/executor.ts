@@ -2,13 +2,21 @@
  * `ThreadPoolExecutor`: Python's `concurrent.futures.ThreadPoolExecutor`,
  * on pthreading threads that stay warm between tasks.
  *
- * The executor lives in the thread that created it. It keeps its queue of
- * tasks itself and hands a task to a pool thread only when that thread is
- * idle, so a future is PENDING while queued here and RUNNING once handed
- * over; cancelling a queued task just drops it. Each pool thread has a
+ * The executor lives in the thread that created it. Each pool thread has a
  * MessageChannel to the executor (tasks out, outcomes back) and a cancel
  * word in shared memory that its running task's {@link taskSignal} reads.
  * Threads start on demand, up to `maxWorkers`, and serve until shutdown().
+ * A task goes to an idle thread, else to a new one, else - so that busy
+ * threads go from task to task without waiting for this thread - to the
+ * busy thread with the fewest, up to {@link AHEAD} waiting there, else into
+ * the executor's own queue. A task handed to an idle thread is RUNNING
+ * from then on; one handed to a busy thread waits for its turn there under
+ * a claim word (see QUEUED in futures.ts): its future is PENDING until the
+ * pool thread claims it, and until then cancel() takes it back, as
+ * Python's cancel() takes a future off the work queue; when a thread falls
+ * idle with nothing queued here, it is given a task taken back from a
+ * thread still busy, so a task never waits behind a long one while a
+ * thread is free (Python's threads share one queue).
  *
  * A task is a function sent as source (like a Thread target: no closures;
  * everything pthreading exports is a global in the pool thread; `require`
@@ -27,7 +35,7 @@ import { MessageChannel, MessagePort, receiveMessageOnPort } from 'node:worker_t
 
 import { ArgumentTypeError, BrokenThreadPool, RuntimeError, ValueError, describe } from '../runtime/errors';
 import { AsyncOptions } from '../runtime/guard';
-import { Future, blockUntil, completions, drains, settleWhen } from './futures';
+import { Future, QUEUED, blockUntil, completions, drains, settleWhen } from './futures';
 import { deadlineAfter } from '../runtime/native';
 import { Task, errorFromMessage } from './pool-worker';
 import { refuseUnsendable, revive, sharedWords, unsendable } from '../runtime/shared';
@@ -49,16 +57,34 @@ export interface ExecutorOptions {
 
 // Outcome messages from a pool thread (see pool-worker.ts).
 type Outcome =
-  | { id: number; ok: boolean; value?: unknown; error?: unknown; name?: string; code?: unknown; abrupt?: undefined }
-  | { id: number; abrupt: true }
+  | { id: number; ok: boolean; value?: unknown; error?: unknown; name?: string; code?: unknown; abrupt?: undefined; skipped?: undefined }
+  | { id: number; abrupt: true; skipped?: undefined }
+  | { id: number; skipped: true; abrupt?: undefined }
   | { init: false; error: unknown; name?: string; code?: unknown };
+
+/** A task handed to a pool thread, until the thread answers for it. */
+interface Handed {
+  future: Future;
+  id: number;
+  /** Kept while it may be taken back and handed to another thread. */
+  task: Task | null;
+  /** Taken back (to another thread, or cancelled): its answer is a skip. */
+  moved: boolean;
+}
+
+/** Tasks handed to a busy thread to run next, at most (see the module's comment). */
+export const AHEAD = 16;
 
 interface PoolThread {
   thread: Thread;
   port: MessagePort;
   cancelWord: Int32Array;
-  /** The tasks handed to it, in order: the first runs, the rest wait there (after shutdown). */
-  running: Fifo<{ future: Future; id: number }>;
+  /** The claim words of the tasks waiting there for their turn, one per handed task, in turn. */
+  claims: Int32Array;
+  /** How many tasks have had a claim word, to pick the next word. */
+  claimed: number;
+  /** The tasks handed to it, in order: the first runs, the rest wait there. */
+  running: Fifo<Handed>;
   /** The functions whose source this thread has been sent. */
   known: Set<number>;
   stopping: boolean;
@@ -73,6 +99,11 @@ const live = new Set<WeakRef<ThreadPoolExecutor>>();
 // Executors with tasks outstanding: their futures must still settle, so they
 // stay reachable until then, whoever holds them.
 const busy = new Set<ThreadPoolExecutor>();
+
+// A handed task its thread still runs or will run (not taken back).
+function owned(handed: Handed): boolean {
+  return !handed.moved && !handed.future.done();
+}
 
 function stopAll(threads: PoolThread[]): void {
   for (const pool of threads) {
@@ -221,8 +252,9 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (exiting()) throw new RuntimeError('cannot schedule new futures after interpreter shutdown', 'ERR_SHUTDOWN');
     refuseUnsendable('ThreadPoolExecutor.submit', args, 'args', CLONED);
     const future = new Future<Awaited<R>>();
-    const task: Task = { id: this.newId(), fn: this.functionId(fn), name: fn.name, args };
-    const pool = this.idleThread() ?? this.spawn();
+    const task: Task = { id: this.newId(), fn: this.functionId(fn), name: fn.name, args, claim: -1 };
+    // Tasks queued here go first.
+    const pool = this.queue.length ? undefined : (this.idleThread() ?? this.spawn() ?? this.leastBusy());
     if (pool) this.handOver(pool, future, task, true);
     else {
       try {
@@ -322,7 +354,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
 
   toString(): string {
     const state = this.broken !== null ? 'broken' : this.shutdownCalled ? 'shut down' : 'running';
-    const busy = this.threads.filter((p) => p.running.length > 0).length;
+    const busy = this.threads.filter((p) => this.busy(p)).length;
     return `<ThreadPoolExecutor(${this.prefix}, ${state}, ${this.threads.length} threads, ${busy} busy, ${this.queue.length} queued)>`;
   }
 
@@ -336,6 +368,8 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (cancelFutures) {
       const queued = this.queue.drain();
       for (const { future } of queued) future.cancel();
+      // And those waiting on a pool thread, not yet started there.
+      for (const pool of this.threads) for (const handed of pool.running.items()) handed.future._cancelQueued();
     }
     this.dispatch();
   }
@@ -363,16 +397,36 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     return this.nextId;
   }
 
+  // Whether a thread has a task of its own to run or running: not one
+  // taken back (cancelled, or moved to another thread), which it only skips.
+  private busy(pool: PoolThread): boolean {
+    return pool.running.find(owned) !== undefined;
+  }
+
+  // Whether a thread can be handed another task: each task waiting there
+  // has a claim word of its own (AHEAD of them).
+  private open(pool: PoolThread): boolean {
+    return !pool.stopping && !pool.gone && pool.running.length < AHEAD;
+  }
+
   private idleThread(): PoolThread | undefined {
-    return this.threads.find((p) => p.running.length === 0 && !p.stopping && !p.gone);
+    return this.threads.find((p) => this.open(p) && !this.busy(p));
+  }
+
+  // When every thread is busy and no other can start: the one with the
+  // fewest tasks, for its next one.
+  private leastBusy(): PoolThread | undefined {
+    let best: PoolThread | undefined;
+    for (const p of this.threads) if (this.open(p) && (!best || p.running.length < best.running.length)) best = p;
+    return best;
   }
 
   private idle(): boolean {
-    return this.queue.length === 0 && this.threads.every((p) => p.running.length === 0);
+    return this.queue.length === 0 && this.threads.every((p) => !this.busy(p));
   }
 
   private outstanding(): Future[] {
-    return [...this.queue.items().map((q) => q.future), ...this.threads.flatMap((p) => p.running.items().map((r) => r.future))];
+    return [...this.queue.items().map((q) => q.future), ...this.threads.flatMap((p) => p.running.items().filter(owned).map((r) => r.future))];
   }
 
   // Starts a new pool thread if there is room; it takes the task posted
@@ -383,14 +437,15 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (alive >= this.maxWorkers) return undefined;
     const { port1, port2 } = new MessageChannel();
     const cancelWord = sharedWords(1);
+    const claims = sharedWords(AHEAD);
     const thread = new Thread({
       target: { module: poolWorker, export: 'serve' },
       name: `${this.prefix}_${this.spawned++}`,
-      args: [port2, completions, cancelWord, this.creator, this.initializer, this.initargs, this.initializerPlace ?? {}],
+      args: [port2, completions, cancelWord, claims, this.creator, this.initializer, this.initargs, this.initializerPlace ?? {}],
       daemon: true,
     });
     transferArgs(thread, [port2]);
-    const pool: PoolThread = { thread, port: port1, cancelWord, running: new Fifo(), known: new Set(), stopping: false, gone: false };
+    const pool: PoolThread = { thread, port: port1, cancelWord, claims, claimed: 0, running: new Fifo(), known: new Set(), stopping: false, gone: false };
     const self = this.self;
     port1.on('message', (m: Outcome) => self.deref()?.onMessage(pool, m));
     if (!this.referenced) port1.unref();
@@ -401,11 +456,19 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     return pool;
   }
 
+  // Hands a task to a thread. A task for a thread with nothing else to run
+  // is RUNNING from here on, as are those handed out beyond AHEAD at
+  // shutdown (they cannot be taken back); one handed to a busy thread waits
+  // there for its turn under a claim word.
   private handOver(pool: PoolThread, future: Future, task: Task, fromSubmit: boolean): void {
-    if (!future._setRunning()) return; // cancelled while queued
+    if (future.done()) return; // cancelled while queued
+    const claim = pool.running.length < AHEAD && this.busy(pool) ? pool.claimed % AHEAD : -1;
+    if (claim < 0) future._setRunning();
+    else Atomics.store(pool.claims, claim, QUEUED);
     const first = !pool.known.has(task.fn);
+    const sent = { ...task, claim };
     try {
-      pool.port.postMessage(first ? { ...task, source: this.sources[task.fn - 1], place: this.places[task.fn - 1] } : task);
+      pool.port.postMessage(first ? { ...sent, source: this.sources[task.fn - 1], place: this.places[task.fn - 1] } : sent);
     } catch (error) {
       const typed = cloneError(error, 'ThreadPoolExecutor.submit', task.args, 'args');
       if (fromSubmit) throw typed;
@@ -413,7 +476,11 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       return;
     }
     if (first) pool.known.add(task.fn);
-    pool.running.push({ future, id: task.id });
+    if (claim >= 0) {
+      pool.claimed++;
+      future._claim = { words: pool.claims, index: claim };
+    }
+    pool.running.push({ future, id: task.id, task: claim >= 0 ? task : null, moved: false });
     future._stop = () => {
       // The word for a task that never yields, the message for one that does.
       Atomics.store(pool.cancelWord, 0, task.id);
@@ -428,11 +495,12 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   // outcome or to hand out the next task (pool-worker.ts).
   private dispatch(): void {
     while (this.queue.length && this.broken === null) {
-      const pool = this.idleThread() ?? this.spawn();
+      const pool = this.idleThread() ?? this.spawn() ?? this.leastBusy();
       if (!pool) break;
       const { future, task } = this.queue.shift()!;
       this.handOver(pool, future, task, false);
     }
+    if (!this.shutdownCalled && this.broken === null) this.rebalance();
     if (this.shutdownCalled && this.broken === null) {
       const threads = this.threads.filter((p) => !p.stopping && !p.gone);
       for (let i = 0; this.queue.length && threads.length; i++) {
@@ -451,7 +519,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       const message = 'A thread initializer failed, the thread pool is not usable anymore';
       const cause = errorFromMessage(m);
       pool.stopping = true;
-      for (const { future } of pool.running.drain()) future._settle(false, new BrokenThreadPool(message, { cause }));
+      for (const handed of pool.running.drain()) if (owned(handed)) handed.future._settle(false, new BrokenThreadPool(message, { cause }));
       this.breakPool(message, cause);
       return;
     }
@@ -459,9 +527,12 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (!head || m.id !== head.id) return;
     pool.running.shift();
     const future = head.future;
-    if (m.abrupt) {
+    if (m.skipped) {
+      // Taken back before it ran: its future is cancelled or elsewhere.
+    } else if (m.abrupt) {
       pool.gone = true;
       future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
+      this.takeBack(pool);
     } else future._settle(m.ok, m.ok ? revive(m.value) : errorFromMessage(m as { error: unknown }));
     this.dispatch();
   }
@@ -480,15 +551,54 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const i = this.threads.indexOf(pool);
     if (i >= 0) this.threads.splice(i, 1);
     if (this.threads.length === 0) drains.delete(this.drain);
-    for (const { future } of pool.running.drain()) future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
+    this.takeBack(pool);
     this.dispatch();
+  }
+
+  // A thread is ending: the tasks that were waiting there for their turn
+  // go back to the front of the queue; the one it was running is lost with it.
+  private takeBack(pool: PoolThread): void {
+    const back: { future: Future; task: Task }[] = [];
+    for (const handed of pool.running.drain()) {
+      if (!owned(handed)) continue;
+      if (handed.task && handed.future._revoke()) back.push({ future: handed.future, task: handed.task });
+      else handed.future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
+    }
+    if (back.length) this.queue.unshift(back);
+  }
+
+  // Gives each idle thread the oldest task still waiting for its turn on
+  // a busy one, taken back from there (Python's threads share one queue,
+  // so a task never waits behind a long one while a thread is free).
+  private rebalance(): void {
+    for (let idle = this.idleThread(); idle; idle = this.idleThread()) {
+      let oldest: Handed | undefined;
+      for (const pool of this.threads) {
+        if (pool === idle) continue;
+        const waiting = pool.running.find((h) => h.task !== null && owned(h) && (h.future._look(), !h.future.running()));
+        if (waiting && (!oldest || waiting.id - oldest.id < 0)) oldest = waiting;
+      }
+      if (!oldest) return;
+      if (!oldest.future._revoke()) continue; // its thread has just claimed it
+      oldest.moved = true;
+      this.handOver(idle, oldest.future, oldest.task!, false);
+    }
   }
 
   private breakPool(message: string, cause?: unknown): void {
     if (this.broken !== null) return;
     this.broken = message;
-    const queued = this.queue.drain();
-    for (const { future } of queued) future._settle(false, new BrokenThreadPool(message, cause === undefined ? undefined : { cause }));
+    const queued = this.queue.drain().map((q) => q.future);
+    // And the tasks waiting on a pool thread for their turn.
+    for (const pool of this.threads) {
+      for (const handed of pool.running.items()) {
+        if (owned(handed) && handed.task && handed.future._claim && handed.future._revoke()) {
+          handed.moved = true;
+          queued.push(handed.future);
+        }
+      }
+    }
+    for (const future of queued) future._settle(false, new BrokenThreadPool(message, cause === undefined ? undefined : { cause }));
     stopAll(this.threads);
     this.refresh();
   }

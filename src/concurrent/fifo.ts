@@ -33,6 +33,18 @@ export class Fifo<T> {
     return this.list[this.head];
   }
 
+  /** The first queued item that `test` accepts. */
+  find(test: (item: T) => boolean): T | undefined {
+    for (let i = this.head; i < this.list.length; i++) if (test(this.list[i] as T)) return this.list[i];
+    return undefined;
+  }
+
+  /** Puts `items` before the queued ones, in their order. */
+  unshift(items: T[]): void {
+    this.list = [...items, ...this.list.slice(this.head)];
+    this.head = 0;
+  }
+
   /** The queued items, first first. */
   items(): T[] {
     return this.list.slice(this.head) as T[];

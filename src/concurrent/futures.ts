@@ -32,6 +32,17 @@ export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeo
  * thread wakes [0] only when [1] says someone sleeps there.
  */
 export const completions = sharedWords(2);
+/**
+ * @internal The states of a task's claim word, for a task handed to a pool
+ * thread ahead of its turn: the pool thread claims it (QUEUED -> CLAIMED)
+ * just before running it, and this thread can take it back (QUEUED ->
+ * REVOKED) to cancel it or to hand it to another thread. Whoever swaps
+ * first decides, so a task runs exactly when it was not taken back.
+ */
+export const QUEUED = 1;
+export const CLAIMED = 2;
+export const REVOKED = 3;
+
 /** @internal Reads every result message already posted to this thread. */
 export const drains = new Set<() => void>();
 let finishedCount = 0;
@@ -48,6 +59,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal Order of completion, for asCompleted(). */ _seq = 0;
   /** @internal Asks the executor to stop the running task; set while it runs. */ _stop: (() => void) | null = null;
   /** @internal */ _cancelRequested = false;
+  /**
+   * @internal Set while the task waits on a pool thread for its turn: its
+   * claim word there (see QUEUED). The future is PENDING until the word
+   * says CLAIMED.
+   */
+  _claim: { words: Int32Array; index: number } | null = null;
   // Made when first needed: most futures only ever have the one listener
   // an await adds.
   private callbacks: ((future: any) => void)[] | null = null; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -65,6 +82,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   cancel(): boolean {
     if (this._state === 'FINISHED') return false;
     if (this._state === 'CANCELLED') return true;
+    if (this._cancelQueued()) return true;
     if (this._state === 'RUNNING') {
       if (!this._cancelRequested) {
         this._cancelRequested = true;
@@ -72,8 +90,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       }
       return true;
     }
-    this._complete('CANCELLED');
-    return true;
+    return false;
   }
 
   /** Whether the future was cancelled. */
@@ -83,6 +100,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** Whether the task is running now. */
   running(): boolean {
+    this._look();
     return this._state === 'RUNNING';
   }
 
@@ -162,8 +180,43 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** As Python's repr: the state, and the outcome's type (`raised OSError`, `returned number`). */
   toString(): string {
+    this._look();
     const detail = this._state === 'FINISHED' ? (this._failed ? ` raised ${typeName(this._error)}` : ` returned ${typeName(this._value)}`) : '';
     return `<Future state=${this._state.toLowerCase()}${detail}>`;
+  }
+
+  /**
+   * @internal Cancels the task if no thread has started it, as Python's
+   * cancel() of a queued future; false if it runs or is done.
+   */
+  _cancelQueued(): boolean {
+    if (this._state !== 'PENDING' || !this._revoke()) return false;
+    this._complete('CANCELLED');
+    return true;
+  }
+
+  /**
+   * @internal Takes the task back from the pool thread it waits on, if that
+   * thread has not claimed it (true; the future stays PENDING, to be
+   * handed out again or cancelled; true too for a task held here). False
+   * if the thread claimed it: the future is RUNNING then.
+   */
+  _revoke(): boolean {
+    const claim = this._claim;
+    if (!claim) return true;
+    this._claim = null;
+    if (Atomics.compareExchange(claim.words, claim.index, QUEUED, REVOKED) === QUEUED) return true;
+    this._state = 'RUNNING';
+    return false;
+  }
+
+  /** @internal Learns whether the pool thread holding the task has started it. */
+  _look(): void {
+    const claim = this._claim;
+    if (claim && Atomics.load(claim.words, claim.index) === CLAIMED) {
+      this._claim = null;
+      this._state = 'RUNNING';
+    }
   }
 
   /** @internal Python's set_running_or_notify_cancel(). */
@@ -177,6 +230,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _settle(ok: boolean, value: unknown): void {
     if (this.done()) return;
     this._stop = null;
+    this._claim = null;
     if (ok) this._value = value as T;
     else if (this._cancelRequested) this._error = new CancelledError(`the task stopped after cancel(): ${describe(value)}`);
     else {

@@ -3,12 +3,15 @@
  * one at a time, and posts each outcome back, then bumps the submitting
  * thread's completion word so a blocking wait there wakes up.
  *
- * Messages in: `{ id, fn, source?, name, args }` (a task; the source of
- * function `fn` comes with its first task on this thread), `{ cancel: id }`,
- * `{ stop: true }` (end once the tasks handed over, if any, have answered).
- * Messages out: `{ id, ok, value | error }`, `{ init: false, error }` (the
- * initializer failed), `{ id, abrupt: true }` (the thread is ending in the
- * middle of a task).
+ * Messages in: `{ id, fn, source?, name, args, claim }` (a task; the
+ * source of function `fn` comes with its first task on this thread; `claim`
+ * is the index of its claim word, or -1), `{ cancel: id }`, `{ stop: true }`
+ * (end once the tasks handed over, if any, have answered). Tasks run one at
+ * a time, in the order they came; one with a claim word runs only if this
+ * thread claims it (QUEUED -> CLAIMED) before the executor takes it back.
+ * Messages out, one per task: `{ id, ok, value | error }`, `{ id, skipped:
+ * true }` (taken back), `{ id, abrupt: true }` (the thread is ending in the
+ * middle of it); and `{ init: false, error }` (the initializer failed).
  */
 import type { MessagePort } from 'node:worker_threads';
 
@@ -19,6 +22,7 @@ import * as errors from '../runtime/errors';
 import { binding } from '../runtime/native';
 import { revive } from '../runtime/shared';
 import { Fifo } from './fifo';
+import { CLAIMED, QUEUED } from './futures';
 
 /** A task message. */
 export interface Task {
@@ -30,12 +34,15 @@ export interface Task {
   place?: Placement;
   name: string;
   args: unknown[];
+  /** The index of its claim word on the thread it is sent to, or -1 (see QUEUED). */
+  claim: number;
 }
 
 interface Running {
   id: number;
-  signal: AbortSignal;
-  /** Aborts the signal if the task's cancel word says so. */
+  /** Made when the task first asks for it (most never do). */
+  signal: AbortSignal | null;
+  /** Aborts the signal, if made, if the task's cancel word says so. */
   look(): void;
 }
 
@@ -52,14 +59,20 @@ let current: Running | null = null;
  */
 export function taskSignal(): AbortSignal {
   if (!current) throw new RuntimeError('taskSignal() is only available inside a task of a ThreadPoolExecutor');
+  if (!current.signal) current.signal = signalFor(current.id, cancelWordOf, current);
   return current.signal;
 }
 
 const abortedOf = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
 
+// This thread's cancel word (set by serve()).
+let cancelWordOf: Int32Array = new Int32Array(1);
+
 // A signal that also reads the cancel word, so a synchronous loop that
 // checks `signal.aborted` sees a cancel() without waiting for a message.
-function taskSignalFor(id: number, cancelWord: Int32Array): Running {
+// It sets `running.look` to what aborts it; a cancel already in the word
+// aborts it at once.
+function signalFor(id: number, cancelWord: Int32Array, running: Running): AbortSignal {
   const controller = new AbortController();
   const signal = controller.signal;
   const look = (): void => {
@@ -74,7 +87,9 @@ function taskSignalFor(id: number, cancelWord: Int32Array): Running {
       AbortSignal.prototype.throwIfAborted.call(signal);
     },
   });
-  return { id, signal, look };
+  running.look = look;
+  look();
+  return signal;
 }
 
 /** An error as a message: keeps its class name and `code` through the clone. */
@@ -102,11 +117,13 @@ export function serve(
   port: MessagePort,
   completions: Int32Array,
   cancelWord: Int32Array,
+  claims: Int32Array,
   creator: string,
   initializer: string | null,
   initargs: unknown[],
   initializerPlace: Placement = {},
 ): Promise<void> {
+  cancelWordOf = cancelWord;
   const post = (message: Record<string, unknown>): void => {
     try {
       port.postMessage(message);
@@ -139,7 +156,7 @@ export function serve(
   let stopRequested = false;
   let finish: () => void = () => undefined;
   const run = async (task: Task): Promise<void> => {
-    current = taskSignalFor(task.id, cancelWord);
+    current = { id: task.id, signal: null, look: () => undefined };
     let outcome: Record<string, unknown>;
     try {
       if (task.source !== undefined) {
@@ -163,13 +180,31 @@ export function serve(
     }
     current = null;
     post(outcome);
-    const next = waiting.shift();
-    if (next) void run(next);
-    else if (stopRequested) finish();
+    pump();
   };
-  // Tasks handed over while one runs (after shutdown, the executor hands
-  // out every queued task at once) run after it, in order.
+  // The tasks handed over and not yet run, in order: they come while one
+  // runs (the executor hands a busy thread its next ones ahead of time).
   const waiting = new Fifo<Task>();
+  // Runs the waiting tasks, one after another: a loop, not a chain of
+  // calls, so that thousands of synchronous tasks do not deepen the stack.
+  let pumping = false;
+  const pump = (): void => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (!current) {
+        const task = waiting.shift();
+        if (!task) {
+          if (stopRequested) finish();
+          return;
+        }
+        if (task.claim >= 0 && Atomics.compareExchange(claims, task.claim, QUEUED, CLAIMED) !== QUEUED) post({ id: task.id, skipped: true });
+        else void run(task);
+      }
+    } finally {
+      pumping = false;
+    }
+  };
   return new Promise<void>((resolve) => {
     finish = () => {
       port.close();
@@ -178,11 +213,13 @@ export function serve(
     port.on('message', (m: Task | { cancel: number } | { stop: true }) => {
       if ('stop' in m) {
         stopRequested = true;
-        if (!current) finish();
+        pump();
       } else if ('cancel' in m) {
         if (current?.id === m.cancel) current.look();
-      } else if (current) waiting.push(m);
-      else void run(m);
+      } else {
+        waiting.push(m);
+        pump();
+      }
     });
   });
 }
