@@ -35,7 +35,7 @@ import { MessageChannel, MessagePort, receiveMessageOnPort } from 'node:worker_t
 
 import { ArgumentTypeError, BrokenThreadPool, RuntimeError, ValueError, describe } from '../runtime/errors';
 import { AsyncOptions } from '../runtime/guard';
-import { Future, QUEUED, blockUntil, completions, drains, settleWhen } from './futures';
+import { CLAIM_WORDS, Future, REVOKED, blockUntil, completions, drains, queuedFor, settleWhen } from './futures';
 import { deadlineAfter } from '../runtime/native';
 import { Task, errorFromMessage } from './pool-worker';
 import { refuseUnsendable, revive, sharedWords, unsendable } from '../runtime/shared';
@@ -60,14 +60,17 @@ type Outcome =
   | { id: number; ok: boolean; value?: unknown; error?: unknown; name?: string; code?: unknown; abrupt?: undefined; skipped?: undefined }
   | { id: number; abrupt: true; skipped?: undefined }
   | { id: number; skipped: true; abrupt?: undefined }
+  | { declined: number }
   | { init: false; error: unknown; name?: string; code?: unknown };
 
 /** A task handed to a pool thread, until the thread answers for it. */
 interface Handed {
   future: Future;
   id: number;
-  /** Kept while it may be taken back and handed to another thread. */
-  task: Task | null;
+  /** To hand it out again; its arguments as they were at submit() if it waits under a claim word. */
+  task: Task;
+  /** Whether it waits for its turn under a claim word (else it is RUNNING). */
+  ahead: boolean;
   /** Taken back (to another thread, or cancelled): its answer is a skip. */
   moved: boolean;
 }
@@ -79,12 +82,12 @@ interface PoolThread {
   thread: Thread;
   port: MessagePort;
   cancelWord: Int32Array;
-  /** The claim words of the tasks waiting there for their turn, one per handed task, in turn. */
-  claims: Int32Array;
-  /** How many tasks have had a claim word, to pick the next word. */
-  claimed: number;
-  /** The tasks handed to it, in order: the first runs, the rest wait there. */
+  /** Its number, in its tasks' claim words. */
+  index: number;
+  /** The tasks handed to it and not yet answered for. */
   running: Fifo<Handed>;
+  /** It holds back its next task because an older one waits on another thread. */
+  declined: boolean;
   /** The functions whose source this thread has been sent. */
   known: Set<number>;
   stopping: boolean;
@@ -182,6 +185,10 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   private readonly places: Placement[] = [];
   private readonly functionIds = new Map<string, number>();
   private readonly functionsSeen = new WeakMap<object, number>();
+  // The claim words of the tasks handed ahead (see QUEUED in futures.ts),
+  // and [0] of `low`: the oldest task id that may still wait under one.
+  private readonly claims = sharedWords(CLAIM_WORDS);
+  private readonly low = sharedWords(1);
 
   /**
    * @param maxWorkers the most threads to run, or the options object.
@@ -369,7 +376,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       const queued = this.queue.drain();
       for (const { future } of queued) future.cancel();
       // And those waiting on a pool thread, not yet started there.
-      for (const pool of this.threads) for (const handed of pool.running.items()) handed.future._cancelQueued();
+      for (const pool of this.threads) for (const handed of pool.running.items()) if (handed.ahead) handed.future._cancelQueued();
     }
     this.dispatch();
   }
@@ -403,14 +410,20 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     return pool.running.find(owned) !== undefined;
   }
 
-  // Whether a thread can be handed another task: each task waiting there
-  // has a claim word of its own (AHEAD of them).
+  // Whether a thread can be handed another task.
   private open(pool: PoolThread): boolean {
     return !pool.stopping && !pool.gone && pool.running.length < AHEAD;
   }
 
   private idleThread(): PoolThread | undefined {
     return this.threads.find((p) => this.open(p) && !this.busy(p));
+  }
+
+  // Whether task `id` may have a claim word: the word's last task is
+  // answered for by every thread it was sent to.
+  private wordFree(id: number): boolean {
+    for (const p of this.threads) if (p.running.find((h) => h.ahead && ((id - h.id) | 0) >= CLAIM_WORDS)) return false;
+    return true;
   }
 
   // When every thread is busy and no other can start: the one with the
@@ -437,15 +450,15 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     if (alive >= this.maxWorkers) return undefined;
     const { port1, port2 } = new MessageChannel();
     const cancelWord = sharedWords(1);
-    const claims = sharedWords(AHEAD);
+    const index = this.spawned++;
     const thread = new Thread({
       target: { module: poolWorker, export: 'serve' },
-      name: `${this.prefix}_${this.spawned++}`,
-      args: [port2, completions, cancelWord, claims, this.creator, this.initializer, this.initargs, this.initializerPlace ?? {}],
+      name: `${this.prefix}_${index}`,
+      args: [port2, completions, cancelWord, { claims: this.claims, low: this.low, owner: index }, this.creator, this.initializer, this.initargs, this.initializerPlace ?? {}],
       daemon: true,
     });
     transferArgs(thread, [port2]);
-    const pool: PoolThread = { thread, port: port1, cancelWord, claims, claimed: 0, running: new Fifo(), known: new Set(), stopping: false, gone: false };
+    const pool: PoolThread = { thread, port: port1, cancelWord, index, running: new Fifo(), known: new Set(), declined: false, stopping: false, gone: false };
     const self = this.self;
     port1.on('message', (m: Outcome) => self.deref()?.onMessage(pool, m));
     if (!this.referenced) port1.unref();
@@ -457,30 +470,33 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   }
 
   // Hands a task to a thread. A task for a thread with nothing else to run
-  // is RUNNING from here on, as are those handed out beyond AHEAD at
-  // shutdown (they cannot be taken back); one handed to a busy thread waits
-  // there for its turn under a claim word.
-  private handOver(pool: PoolThread, future: Future, task: Task, fromSubmit: boolean): void {
+  // is RUNNING from here on, as are one moved to a thread that fell idle
+  // (`now`) and those handed out beyond AHEAD at shutdown; one handed to a
+  // busy thread waits there for its turn under a claim word.
+  private handOver(pool: PoolThread, future: Future, task: Task, fromSubmit: boolean, now = false): void {
     if (future.done()) return; // cancelled while queued
-    const claim = pool.running.length < AHEAD && this.busy(pool) ? pool.claimed % AHEAD : -1;
-    if (claim < 0) future._setRunning();
-    else Atomics.store(pool.claims, claim, QUEUED);
+    const ahead = !now && pool.running.length < AHEAD && this.busy(pool) && this.wordFree(task.id);
+    const claim = ahead ? task.id % CLAIM_WORDS : -1;
+    const queued = queuedFor(pool.index);
+    if (ahead) Atomics.store(this.claims, claim, queued);
+    else future._setRunning();
     const first = !pool.known.has(task.fn);
-    const sent = { ...task, claim };
+    const sent = { ...task, claim, queued };
     try {
       pool.port.postMessage(first ? { ...sent, source: this.sources[task.fn - 1], place: this.places[task.fn - 1] } : sent);
     } catch (error) {
+      if (ahead) Atomics.store(this.claims, claim, REVOKED);
       const typed = cloneError(error, 'ThreadPoolExecutor.submit', task.args, 'args');
       if (fromSubmit) throw typed;
       future._settle(false, typed);
       return;
     }
     if (first) pool.known.add(task.fn);
-    if (claim >= 0) {
-      pool.claimed++;
-      future._claim = { words: pool.claims, index: claim };
-    }
-    pool.running.push({ future, id: task.id, task: claim >= 0 ? task : null, moved: false });
+    if (ahead) future._claim = { words: this.claims, index: claim, queued };
+    // A task that may move is sent again as it was at submit(), whatever
+    // its arguments have become since.
+    const kept = ahead ? { ...task, args: structuredClone(task.args) } : task;
+    pool.running.push({ future, id: task.id, task: kept, ahead, moved: false });
     future._stop = () => {
       // The word for a task that never yields, the message for one that does.
       Atomics.store(pool.cancelWord, 0, task.id);
@@ -500,7 +516,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       const { future, task } = this.queue.shift()!;
       this.handOver(pool, future, task, false);
     }
-    if (!this.shutdownCalled && this.broken === null) this.rebalance();
+    if (this.broken === null) this.rebalance();
     if (this.shutdownCalled && this.broken === null) {
       const threads = this.threads.filter((p) => !p.stopping && !p.gone);
       for (let i = 0; this.queue.length && threads.length; i++) {
@@ -519,13 +535,27 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
       const message = 'A thread initializer failed, the thread pool is not usable anymore';
       const cause = errorFromMessage(m);
       pool.stopping = true;
-      for (const handed of pool.running.drain()) if (owned(handed)) handed.future._settle(false, new BrokenThreadPool(message, { cause }));
+      for (const handed of pool.running.drain()) {
+        if (owned(handed) && (!handed.ahead || handed.future._revoke())) handed.future._settle(false, new BrokenThreadPool(message, { cause }));
+      }
       this.breakPool(message, cause);
       return;
     }
-    const head = pool.running.peek();
-    if (!head || m.id !== head.id) return;
-    pool.running.shift();
+    if ('declined' in m) {
+      // An older task waits on another thread: it moves here if it can,
+      // else this thread is told to go on (the older one has started).
+      pool.declined = true;
+      this.dispatch();
+      if (pool.declined && !pool.gone) {
+        pool.declined = false;
+        pool.port.postMessage({ retry: m.declined });
+      }
+      return;
+    }
+    // Answers come in the order the thread runs its tasks: by id, and a
+    // task moved here is older than the ones waiting here.
+    const head = pool.running.peek()?.id === m.id ? pool.running.shift() : pool.running.remove((h) => h.id === m.id);
+    if (!head) return;
     const future = head.future;
     if (m.skipped) {
       // Taken back before it ran: its future is cancelled or elsewhere.
@@ -561,27 +591,37 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const back: { future: Future; task: Task }[] = [];
     for (const handed of pool.running.drain()) {
       if (!owned(handed)) continue;
-      if (handed.task && handed.future._revoke()) back.push({ future: handed.future, task: handed.task });
+      if (handed.ahead && handed.future._revoke()) back.push({ future: handed.future, task: handed.task });
       else handed.future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
     }
-    if (back.length) this.queue.unshift(back);
+    if (back.length) this.queue.unshift(back.sort((a, b) => (a.task.id - b.task.id) | 0));
   }
 
-  // Gives each idle thread the oldest task still waiting for its turn on
-  // a busy one, taken back from there (Python's threads share one queue,
-  // so a task never waits behind a long one while a thread is free).
+  // Gives each idle thread, and each that holds back its next task for an
+  // older one waiting elsewhere, the oldest task still waiting for its turn
+  // on another thread, taken back from there: as from Python's one queue,
+  // tasks start in the order they were submitted, and none waits behind a
+  // long one while a thread is free.
   private rebalance(): void {
-    for (let idle = this.idleThread(); idle; idle = this.idleThread()) {
-      let oldest: Handed | undefined;
-      for (const pool of this.threads) {
-        if (pool === idle) continue;
-        const waiting = pool.running.find((h) => h.task !== null && owned(h) && (h.future._look(), !h.future.running()));
-        if (waiting && (!oldest || waiting.id - oldest.id < 0)) oldest = waiting;
-      }
+    for (;;) {
+      const oldestOn = (but?: PoolThread): Handed | undefined => {
+        let oldest: Handed | undefined;
+        for (const pool of this.threads) {
+          if (pool === but) continue;
+          const waiting = pool.running.find((h) => h.ahead && owned(h) && (h.future._look(), !h.future.running()));
+          if (waiting && (!oldest || ((waiting.id - oldest.id) | 0) < 0)) oldest = waiting;
+        }
+        return oldest;
+      };
+      // A thread that has ended leaves room for a new one.
+      const idle = this.threads.find((p) => this.open(p) && (p.declined || !this.busy(p))) ?? (oldestOn() ? this.spawn() : undefined);
+      if (!idle) return;
+      const oldest = oldestOn(idle);
       if (!oldest) return;
       if (!oldest.future._revoke()) continue; // its thread has just claimed it
       oldest.moved = true;
-      this.handOver(idle, oldest.future, oldest.task!, false);
+      idle.declined = false;
+      this.handOver(idle, oldest.future, oldest.task, false, true);
     }
   }
 
@@ -592,7 +632,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     // And the tasks waiting on a pool thread for their turn.
     for (const pool of this.threads) {
       for (const handed of pool.running.items()) {
-        if (owned(handed) && handed.task && handed.future._claim && handed.future._revoke()) {
+        if (owned(handed) && handed.ahead && handed.future._revoke()) {
           handed.moved = true;
           queued.push(handed.future);
         }

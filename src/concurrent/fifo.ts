@@ -39,6 +39,18 @@ export class Fifo<T> {
     return undefined;
   }
 
+  /** Takes out the first queued item that `test` accepts, and returns it. */
+  remove(test: (item: T) => boolean): T | undefined {
+    for (let i = this.head; i < this.list.length; i++) {
+      const item = this.list[i] as T;
+      if (test(item)) {
+        this.list.splice(i, 1);
+        return item;
+      }
+    }
+    return undefined;
+  }
+
   /** Puts `items` before the queued ones, in their order. */
   unshift(items: T[]): void {
     this.list = [...items, ...this.list.slice(this.head)];

@@ -34,14 +34,20 @@ export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeo
 export const completions = sharedWords(2);
 /**
  * @internal The states of a task's claim word, for a task handed to a pool
- * thread ahead of its turn: the pool thread claims it (QUEUED -> CLAIMED)
- * just before running it, and this thread can take it back (QUEUED ->
- * REVOKED) to cancel it or to hand it to another thread. Whoever swaps
- * first decides, so a task runs exactly when it was not taken back.
+ * thread ahead of its turn. The word's low two bits are the state, the
+ * rest the pool thread it waits on (see queuedFor()). That thread claims it
+ * (QUEUED -> CLAIMED) just before running it; the executor can take it back
+ * (QUEUED -> REVOKED) to cancel it, or move it to another thread (QUEUED
+ * for one -> QUEUED for the other). Whoever swaps first decides, so a task
+ * runs once, on one thread, or never.
  */
 export const QUEUED = 1;
 export const CLAIMED = 2;
 export const REVOKED = 3;
+/** @internal How many claim words an executor has: task `id` has word `id % CLAIM_WORDS`. */
+export const CLAIM_WORDS = 1024;
+/** @internal The claim word of a task waiting on pool thread `owner`. */
+export const queuedFor = (owner: number): number => ((owner << 2) | QUEUED) | 0;
 
 /** @internal Reads every result message already posted to this thread. */
 export const drains = new Set<() => void>();
@@ -64,7 +70,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * claim word there (see QUEUED). The future is PENDING until the word
    * says CLAIMED.
    */
-  _claim: { words: Int32Array; index: number } | null = null;
+  _claim: { words: Int32Array; index: number; queued: number } | null = null;
   // Made when first needed: most futures only ever have the one listener
   // an await adds.
   private callbacks: ((future: any) => void)[] | null = null; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -205,7 +211,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const claim = this._claim;
     if (!claim) return true;
     this._claim = null;
-    if (Atomics.compareExchange(claim.words, claim.index, QUEUED, REVOKED) === QUEUED) return true;
+    if (Atomics.compareExchange(claim.words, claim.index, claim.queued, REVOKED) === claim.queued) return true;
     this._state = 'RUNNING';
     return false;
   }

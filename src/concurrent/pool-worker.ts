@@ -3,15 +3,22 @@
  * one at a time, and posts each outcome back, then bumps the submitting
  * thread's completion word so a blocking wait there wakes up.
  *
- * Messages in: `{ id, fn, source?, name, args, claim }` (a task; the
- * source of function `fn` comes with its first task on this thread; `claim`
- * is the index of its claim word, or -1), `{ cancel: id }`, `{ stop: true }`
- * (end once the tasks handed over, if any, have answered). Tasks run one at
- * a time, in the order they came; one with a claim word runs only if this
- * thread claims it (QUEUED -> CLAIMED) before the executor takes it back.
- * Messages out, one per task: `{ id, ok, value | error }`, `{ id, skipped:
- * true }` (taken back), `{ id, abrupt: true }` (the thread is ending in the
- * middle of it); and `{ init: false, error }` (the initializer failed).
+ * Messages in: `{ id, fn, source?, name, args, claim, queued }` (a task;
+ * the source of function `fn` comes with its first task on this thread;
+ * `claim` is the index of its claim word, or -1, and `queued` the word's
+ * value while it waits here), `{ cancel: id }`, `{ retry: id }` (run task
+ * `id` now), `{ stop: true }` (end once the tasks handed over, if any, have
+ * answered). Tasks run one at a time, by id (a task moved here from a
+ * busy thread is older than those waiting here). One with a claim word runs
+ * only if this thread claims it (queued -> CLAIMED) before the executor
+ * takes it back, and only once no older task waits under its word on
+ * another thread: else this thread holds it back and says
+ * `{ declined: id }`, and the executor moves the older one here or answers
+ * `{ retry: id }` - as from Python's one queue, tasks start in the order
+ * they were submitted. Messages out, one per task: `{ id, ok, value |
+ * error }`, `{ id, skipped: true }` (taken back), `{ id, abrupt: true }`
+ * (the thread is ending in the middle of it); and `{ init: false, error }`
+ * (the initializer failed).
  */
 import type { MessagePort } from 'node:worker_threads';
 
@@ -22,7 +29,7 @@ import * as errors from '../runtime/errors';
 import { binding } from '../runtime/native';
 import { revive } from '../runtime/shared';
 import { Fifo } from './fifo';
-import { CLAIMED, QUEUED } from './futures';
+import { CLAIMED, CLAIM_WORDS, QUEUED } from './futures';
 
 /** A task message. */
 export interface Task {
@@ -34,8 +41,43 @@ export interface Task {
   place?: Placement;
   name: string;
   args: unknown[];
-  /** The index of its claim word on the thread it is sent to, or -1 (see QUEUED). */
+  /** The index of its claim word, or -1 (see QUEUED). */
   claim: number;
+  /** The claim word's value while it waits on the thread it is sent to. */
+  queued?: number;
+}
+
+/** The executor's claim words, shared by its threads (see QUEUED). */
+export interface Claims {
+  claims: Int32Array;
+  /** [0]: the oldest task id that may still wait under a claim word. */
+  low: Int32Array;
+}
+
+const wordOf = (id: number): number => ((id % CLAIM_WORDS) + CLAIM_WORDS) % CLAIM_WORDS;
+
+/**
+ * Whether a task older than `id` still waits under its claim word (on
+ * another thread). Each task's word is set before the task is sent, so
+ * every older one is seen; a word that has left QUEUED never returns to
+ * it, so `low` moves past those for the next look.
+ */
+function olderWaits({ claims, low }: Claims, id: number): boolean {
+  let from = Atomics.load(low, 0);
+  const span = (id - from) | 0;
+  if (span <= 0) return false;
+  if (span >= CLAIM_WORDS) from = (id - CLAIM_WORDS + 1) | 0; // older words are answered for
+  let to = id;
+  for (let i = from; i !== id; i = (i + 1) | 0) {
+    if ((Atomics.load(claims, wordOf(i)) & 3) === QUEUED) {
+      to = i;
+      break;
+    }
+  }
+  for (let seen = Atomics.load(low, 0); ((to - seen) | 0) > 0; seen = Atomics.load(low, 0)) {
+    if (Atomics.compareExchange(low, 0, seen, to) === seen) break;
+  }
+  return to !== id;
 }
 
 interface Running {
@@ -117,7 +159,7 @@ export function serve(
   port: MessagePort,
   completions: Int32Array,
   cancelWord: Int32Array,
-  claims: Int32Array,
+  order: Claims,
   creator: string,
   initializer: string | null,
   initargs: unknown[],
@@ -151,6 +193,9 @@ export function serve(
   process.on('exit', () => {
     if (current) post({ id: current.id, abrupt: true });
   });
+  // Each function's source, as it came with its first task here (which
+  // may have been taken back before it ran), compiled when first run.
+  const sources = new Map<number, Task>();
   const compiled = new Map<number, (...args: unknown[]) => unknown>();
   // A stop ends the thread once its current task (if any) has answered.
   let stopRequested = false;
@@ -159,9 +204,10 @@ export function serve(
     current = { id: task.id, signal: null, look: () => undefined };
     let outcome: Record<string, unknown>;
     try {
-      if (task.source !== undefined) {
+      if (!compiled.has(task.fn)) {
+        const first = sources.get(task.fn)!;
         try {
-          compiled.set(task.fn, compileFunction(creator, task.source, task.name, 'a task', task.place));
+          compiled.set(task.fn, compileFunction(creator, first.source!, first.name, 'a task', first.place));
         } catch (error) {
           // Later tasks of this function come without its source: fail them alike.
           compiled.set(task.fn, () => {
@@ -182,9 +228,36 @@ export function serve(
     post(outcome);
     pump();
   };
-  // The tasks handed over and not yet run, in order: they come while one
-  // runs (the executor hands a busy thread its next ones ahead of time).
+  // The tasks handed over and not yet run: they come while one runs (the
+  // executor hands a busy thread its next ones ahead of time), in id
+  // order, except a task moved here, which is older: `early`, by id.
   const waiting = new Fifo<Task>();
+  const early: Task[] = [];
+  let newest: number | null = null;
+  const before = (a: Task, b: Task): boolean => ((a.id - b.id) | 0) < 0;
+  const arrive = (task: Task): void => {
+    if (task.source !== undefined && !sources.has(task.fn)) sources.set(task.fn, task);
+    if (newest !== null && ((task.id - newest) | 0) < 0) {
+      early.push(task);
+      early.sort((a, b) => (a.id - b.id) | 0);
+    } else {
+      waiting.push(task);
+      newest = task.id;
+    }
+  };
+  const next = (): Task | undefined => {
+    const head = waiting.peek();
+    return early.length && (!head || before(early[0], head)) ? early[0] : head;
+  };
+  const take = (task: Task): void => {
+    if (task === early[0]) early.shift();
+    else waiting.shift();
+    declined = null;
+  };
+  // The task held back for an older one (said once, until a task is taken),
+  // and the one the executor said to run anyway.
+  let declined: number | null = null;
+  let go: number | null = null;
   // Runs the waiting tasks, one after another: a loop, not a chain of
   // calls, so that thousands of synchronous tasks do not deepen the stack.
   let pumping = false;
@@ -193,13 +266,28 @@ export function serve(
     pumping = true;
     try {
       while (!current) {
-        const task = waiting.shift();
+        const task = next();
         if (!task) {
           if (stopRequested) finish();
           return;
         }
-        if (task.claim >= 0 && Atomics.compareExchange(claims, task.claim, QUEUED, CLAIMED) !== QUEUED) post({ id: task.id, skipped: true });
-        else void run(task);
+        if (task.claim >= 0) {
+          // After stop, no thread asks the executor (its event loop may never turn again).
+          if (!stopRequested && go !== task.id && olderWaits(order, task.id)) {
+            if (declined !== task.id) {
+              declined = task.id;
+              post({ declined: task.id });
+            }
+            return;
+          }
+          if (Atomics.compareExchange(order.claims, task.claim, task.queued!, CLAIMED) !== task.queued) {
+            take(task);
+            post({ id: task.id, skipped: true });
+            continue;
+          }
+        }
+        take(task);
+        void run(task);
       }
     } finally {
       pumping = false;
@@ -210,14 +298,18 @@ export function serve(
       port.close();
       resolve();
     };
-    port.on('message', (m: Task | { cancel: number } | { stop: true }) => {
+    port.on('message', (m: Task | { cancel: number } | { stop: true } | { retry: number }) => {
       if ('stop' in m) {
         stopRequested = true;
         pump();
       } else if ('cancel' in m) {
         if (current?.id === m.cancel) current.look();
+      } else if ('retry' in m) {
+        go = m.retry;
+        declined = null;
+        pump();
       } else {
-        waiting.push(m);
+        arrive(m);
         pump();
       }
     });
