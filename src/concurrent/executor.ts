@@ -562,7 +562,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     } else if (m.abrupt) {
       pool.gone = true;
       future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
-      this.takeBack(pool);
+      this.takeBack(pool, true);
     } else future._settle(m.ok, m.ok ? revive(m.value) : errorFromMessage(m as { error: unknown }));
     this.dispatch();
   }
@@ -581,18 +581,25 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const i = this.threads.indexOf(pool);
     if (i >= 0) this.threads.splice(i, 1);
     if (this.threads.length === 0) drains.delete(this.drain);
-    this.takeBack(pool);
+    this.takeBack(pool, false);
     this.dispatch();
   }
 
   // A thread is ending: the tasks that were waiting there for their turn
-  // go back to the front of the queue; the one it was running is lost with it.
-  private takeBack(pool: PoolThread): void {
+  // go back to the front of the queue; the one it was running is lost with
+  // it. `unstarted`: it said which one that was (and has answered for it),
+  // so none of the rest has started, even those handed out as RUNNING.
+  private takeBack(pool: PoolThread, unstarted: boolean): void {
     const back: { future: Future; task: Task }[] = [];
     for (const handed of pool.running.drain()) {
       if (!owned(handed)) continue;
-      if (handed.ahead && handed.future._revoke()) back.push({ future: handed.future, task: handed.task });
-      else handed.future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
+      if (handed.ahead ? handed.future._revoke() : unstarted) {
+        handed.future._requeue();
+        back.push({ future: handed.future, task: handed.task });
+      } else {
+        handed.future._settle(false, new BrokenThreadPool('a pool thread ended abruptly while running this task'));
+        unstarted = true; // the rest come after the one it ran
+      }
     }
     if (back.length) this.queue.unshift(back.sort((a, b) => (a.task.id - b.task.id) | 0));
   }

@@ -209,7 +209,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   _revoke(): boolean {
     const claim = this._claim;
-    if (!claim) return true;
+    if (!claim) return this._state === 'PENDING'; // not RUNNING once seen claimed
     this._claim = null;
     if (Atomics.compareExchange(claim.words, claim.index, claim.queued, REVOKED) === claim.queued) return true;
     this._state = 'RUNNING';
@@ -223,6 +223,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this._claim = null;
       this._state = 'RUNNING';
     }
+  }
+
+  /** @internal Back to PENDING: the thread it was handed to ended before it started. */
+  _requeue(): void {
+    this._state = 'PENDING';
+    this._stop = null;
+    this._claim = null;
   }
 
   /** @internal Python's set_running_or_notify_cancel(). */
