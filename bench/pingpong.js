@@ -22,8 +22,9 @@ const sides = {
   },
   'Atomics.wait/notify': {
     make: () => ({ w: new Int32Array(new SharedArrayBuffer(8)) }),
-    a: `for (let i = 0; i < n; i++) { Atomics.store(d.w, 0, 1); Atomics.notify(d.w, 0); Atomics.wait(d.w, 1, 0); Atomics.store(d.w, 1, 0); }`,
-    b: `for (let i = 0; i < n; i++) { Atomics.wait(d.w, 0, 0); Atomics.store(d.w, 0, 0); Atomics.store(d.w, 1, 1); Atomics.notify(d.w, 1); }`,
+    // Each wait re-checks its word: Atomics.wait may return before a notify.
+    a: `for (let i = 0; i < n; i++) { Atomics.store(d.w, 0, 1); Atomics.notify(d.w, 0); while (Atomics.load(d.w, 1) === 0) Atomics.wait(d.w, 1, 0); Atomics.store(d.w, 1, 0); }`,
+    b: `for (let i = 0; i < n; i++) { while (Atomics.load(d.w, 0) === 0) Atomics.wait(d.w, 0, 0); Atomics.store(d.w, 0, 0); Atomics.store(d.w, 1, 1); Atomics.notify(d.w, 1); }`,
   },
 };
 
