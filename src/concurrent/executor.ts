@@ -13,10 +13,11 @@
  * from then on; one handed to a busy thread waits for its turn there under
  * a claim word (see QUEUED in futures.ts): its future is PENDING until the
  * pool thread claims it, and until then cancel() takes it back, as
- * Python's cancel() takes a future off the work queue; when a thread falls
- * idle with nothing queued here, it is given a task taken back from a
- * thread still busy, so a task never waits behind a long one while a
- * thread is free (Python's threads share one queue).
+ * Python's cancel() takes a future off the work queue. As from Python's
+ * one work queue, tasks start in the order they were submitted (a thread
+ * holds back its next task while an older one waits on another thread, and
+ * is given that one), and a thread that falls idle is given the oldest task
+ * waiting behind a long one elsewhere, so none waits while a thread is free.
  *
  * A task is a function sent as source (like a Thread target: no closures;
  * everything pthreading exports is a global in the pool thread; `require`
@@ -454,7 +455,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     const thread = new Thread({
       target: { module: poolWorker, export: 'serve' },
       name: `${this.prefix}_${index}`,
-      args: [port2, completions, cancelWord, { claims: this.claims, low: this.low, owner: index }, this.creator, this.initializer, this.initargs, this.initializerPlace ?? {}],
+      args: [port2, completions, cancelWord, { claims: this.claims, low: this.low }, this.creator, this.initializer, this.initargs, this.initializerPlace ?? {}],
       daemon: true,
     });
     transferArgs(thread, [port2]);
@@ -611,25 +612,27 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   // long one while a thread is free.
   private rebalance(): void {
     for (;;) {
-      const oldestOn = (but?: PoolThread): Handed | undefined => {
-        let oldest: Handed | undefined;
-        for (const pool of this.threads) {
-          if (pool === but) continue;
-          const waiting = pool.running.find((h) => h.ahead && owned(h) && (h.future._look(), !h.future.running()));
-          if (waiting && (!oldest || ((waiting.id - oldest.id) | 0) < 0)) oldest = waiting;
-        }
-        return oldest;
-      };
       // A thread that has ended leaves room for a new one.
-      const idle = this.threads.find((p) => this.open(p) && (p.declined || !this.busy(p))) ?? (oldestOn() ? this.spawn() : undefined);
+      const idle = this.threads.find((p) => this.open(p) && (p.declined || !this.busy(p))) ?? (this.oldestWaiting() ? this.spawn() : undefined);
       if (!idle) return;
-      const oldest = oldestOn(idle);
+      const oldest = this.oldestWaiting(idle);
       if (!oldest) return;
       if (!oldest.future._revoke()) continue; // its thread has just claimed it
       oldest.moved = true;
       idle.declined = false;
       this.handOver(idle, oldest.future, oldest.task, false, true);
     }
+  }
+
+  // The oldest task waiting under its claim word on a thread other than `but`.
+  private oldestWaiting(but?: PoolThread): Handed | undefined {
+    let oldest: Handed | undefined;
+    for (const pool of this.threads) {
+      if (pool === but) continue;
+      const waiting = pool.running.find((h) => h.ahead && owned(h) && !h.future.running());
+      if (waiting && (!oldest || ((waiting.id - oldest.id) | 0) < 0)) oldest = waiting;
+    }
+    return oldest;
   }
 
   private breakPool(message: string, cause?: unknown): void {
