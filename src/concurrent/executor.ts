@@ -36,7 +36,7 @@ import { MessageChannel, MessagePort, receiveMessageOnPort } from 'node:worker_t
 
 import { ArgumentTypeError, BrokenThreadPool, RuntimeError, ValueError, describe } from '../runtime/errors';
 import { AsyncOptions } from '../runtime/guard';
-import { CLAIM_WORDS, Future, REVOKED, blockUntil, completions, drains, queuedFor, settleWhen } from './futures';
+import { CLAIM_WORDS, Future, REVOKED, blockUntil, claimWordOf, completions, drains, queuedFor, settleWhen } from './futures';
 import { deadlineAfter } from '../runtime/native';
 import { Task, errorFromMessage } from './pool-worker';
 import { refuseUnsendable, revive, sharedWords, unsendable } from '../runtime/shared';
@@ -477,7 +477,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
   private handOver(pool: PoolThread, future: Future, task: Task, fromSubmit: boolean, now = false): void {
     if (future.done()) return; // cancelled while queued
     const ahead = !now && pool.running.length < AHEAD && this.busy(pool) && this.wordFree(task.id);
-    const claim = ahead ? task.id % CLAIM_WORDS : -1;
+    const claim = ahead ? claimWordOf(task.id) : -1;
     const queued = queuedFor(pool.index);
     if (ahead) Atomics.store(this.claims, claim, queued);
     else future._setRunning();

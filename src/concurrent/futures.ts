@@ -46,6 +46,8 @@ export const CLAIMED = 2;
 export const REVOKED = 3;
 /** @internal How many claim words an executor has: task `id` has word `id % CLAIM_WORDS`. */
 export const CLAIM_WORDS = 1024;
+/** @internal The index of task `id`'s claim word (ids below 1 occur only as bounds of a look back). */
+export const claimWordOf = (id: number): number => ((id % CLAIM_WORDS) + CLAIM_WORDS) % CLAIM_WORDS;
 /** @internal The claim word of a task waiting on pool thread `owner`. */
 export const queuedFor = (owner: number): number => ((owner << 2) | QUEUED) | 0;
 

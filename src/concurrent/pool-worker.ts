@@ -29,7 +29,7 @@ import * as errors from '../runtime/errors';
 import { binding } from '../runtime/native';
 import { revive } from '../runtime/shared';
 import { Fifo } from './fifo';
-import { CLAIMED, CLAIM_WORDS, QUEUED } from './futures';
+import { CLAIMED, CLAIM_WORDS, QUEUED, claimWordOf } from './futures';
 
 /** A task message. */
 export interface Task {
@@ -54,8 +54,6 @@ export interface Claims {
   low: Int32Array;
 }
 
-const wordOf = (id: number): number => ((id % CLAIM_WORDS) + CLAIM_WORDS) % CLAIM_WORDS;
-
 /**
  * Whether a task older than `id` still waits under its claim word (on
  * another thread). Each task's word is set before the task is sent, so
@@ -69,7 +67,7 @@ function olderWaits({ claims, low }: Claims, id: number): boolean {
   if (span >= CLAIM_WORDS) from = (id - CLAIM_WORDS + 1) | 0; // older words are answered for
   let to = id;
   for (let i = from; i !== id; i = (i + 1) | 0) {
-    if ((Atomics.load(claims, wordOf(i)) & 3) === QUEUED) {
+    if ((Atomics.load(claims, claimWordOf(i)) & 3) === QUEUED) {
       to = i;
       break;
     }
