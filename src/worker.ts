@@ -2,7 +2,8 @@
  * The entry point of every thread pthreading starts: waits (as a warm
  * worker) for its job, rebuilds the Thread object from it, runs it, reports
  * an escaping error to the excepthook, counts as finished, waits for the
- * threads it started, and ends.
+ * threads it started; then waits, as a warm worker again, for the next
+ * thread, or ends (handBack).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -22,12 +23,15 @@ import {
   Boot,
   JOB,
   NATIVE_ID,
+  NEXT,
+  RETURNED,
   RunSpec,
   SpareBoot,
   Thread,
   adoptCurrent,
   callExcepthook,
   currentThread,
+  recycle,
   retire,
   setExcepthook,
   setLocal,
@@ -50,18 +54,15 @@ scopeNames(taken);
 // thread.ts). Atomics.wait, unlike a native wait, ends when the worker is
 // terminated, however that comes: so a warm worker never holds up the exit
 // of the thread that booted it, nor the process's.
-function awaitJob(spare: SpareBoot['spare']): Boot {
-  // Warm the paths a job takes while there is time: compiling and reviving.
-  compileIn(__filename, '() => 0');
-  revive({});
+function awaitJob(): Boot {
   // Pairs with start()'s Atomics.store of JOB, made after it posted the job.
-  while (Atomics.load(spare.words, JOB) === 0) Atomics.wait(spare.words, JOB, 0);
-  const job = receiveMessageOnPort(spare.port);
+  while (Atomics.load(words, JOB) === 0) Atomics.wait(words, JOB, 0);
+  const job = receiveMessageOnPort(jobPort);
   if (!job) process.exit(0);
-  // The port stays open (unreferenced) to send the thread's fields back.
-  resultPort = spare.port;
+  const next = revive(job.message as Boot);
+  resultPort = next.results;
   resultPort.unref();
-  return revive(job.message as Boot);
+  return next;
 }
 
 let resultPort: MessagePort | null = null;
@@ -106,15 +107,18 @@ function sendBack(self: Thread, initial: Map<string, unknown>): void {
   resultPort.close();
 }
 
-const given = (workerData as Record<string, Boot | SpareBoot>)[BOOT_KEY];
-const boot: Boot = 'spare' in given ? awaitJob(given.spare) : given;
-const words = 'spare' in given ? given.spare.words : null;
+const { port: jobPort, words } = (workerData as Record<string, SpareBoot>)[BOOT_KEY].spare;
+// The port stays open (unreferenced) for the next jobs.
+jobPort.unref();
+// Warm the paths a job takes while there is time: compiling and reviving.
+compileIn(__filename, '() => 0');
+revive({});
+let boot: Boot = awaitJob();
 
 /** Evaluates `expression` as if written in the file that created the thread. */
 function compile<T>(expression: string): T {
   return compileIn(boot.creator, expression);
 }
-applyLoggingConfig(boot.logging);
 
 function compileFunction(source: string, name: string, place?: Placement): (...args: unknown[]) => unknown {
   return compileTarget(boot.creator, source, name, "the thread's target", place);
@@ -148,7 +152,13 @@ async function build(spec: RunSpec): Promise<Thread> {
   return self;
 }
 
-async function main(): Promise<void> {
+/** One thread: from its job to the end of the threads it started. */
+async function runThread(): Promise<void> {
+  // Every thread's run() is called from the same place, so that the stack
+  // of an error escaping it reads the same on a new worker and a reused one
+  // (the next tick's queue runs the continuation, not the event loop).
+  await new Promise((resolve) => process.nextTick(resolve));
+  applyLoggingConfig(boot.logging);
   if (boot.excepthook) {
     try {
       setExcepthook(compileFunction(boot.excepthook, 'excepthook') as Parameters<typeof setExcepthook>[0]);
@@ -159,7 +169,7 @@ async function main(): Promise<void> {
   // The thread exists from here on: start() reads its native id once woken,
   // even if the thread has already ended by then.
   // Pairs with started()'s load in thread.ts (before threadRunning wakes it).
-  if (words) Atomics.store(words, NATIVE_ID, binding.nativeThreadId());
+  Atomics.store(words, NATIVE_ID, binding.nativeThreadId());
   let self: Thread | null = null;
   let initial = new Map<string, unknown>();
   try {
@@ -185,7 +195,47 @@ async function main(): Promise<void> {
   // Python's threads outlive the thread that started them; a Worker's
   // Workers stop with it. So this worker stays up until they have ended.
   await retire();
-  process.exit(0);
+}
+
+// What keeps this worker's event loop alive between two threads (its own
+// ports are unreferenced): nothing, unless a thread left something behind.
+// Null where the runtime cannot tell: then no worker is reused.
+const idle = activeResources();
+
+function activeResources(): string[] | null {
+  const info = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
+  return typeof info === 'function' ? info.call(process).sort() : null;
+}
+
+/**
+ * After a thread: whether this worker may run another. Only if the thread
+ * left nothing behind that would run on or change the next one: nothing
+ * on the event loop (a timer, a socket, an open handle), no async wait of
+ * a pthreading primitive or Barrier party (recycle), no stop asked. Then
+ * everything that was the thread's is forgotten (its identity, local()
+ * values, hooks), the worker waits, as a warm worker, reserved for a new
+ * ident, and says so to the thread that started it (reclaim in thread.ts).
+ */
+async function handBack(): Promise<boolean> {
+  // Callbacks already due (an immediate, a closing handle's) run first.
+  await new Promise((resolve) => setImmediate(resolve));
+  const now = activeResources();
+  if (!idle || !now || now.join() !== idle.join()) return false;
+  const next = binding.nextIdent();
+  if (!recycle(next)) return false;
+  Atomics.store(words, JOB, 0);
+  // Pairs with reclaim()'s load in thread.ts: the row for `next` is idle.
+  Atomics.store(words, NEXT, next);
+  jobPort.postMessage(RETURNED);
+  return true;
+}
+
+async function main(): Promise<void> {
+  for (;;) {
+    await runThread();
+    if (!(await handBack())) process.exit(0);
+    boot = awaitJob();
+  }
 }
 
 void main();

@@ -26,7 +26,8 @@ function script(source: string, timeout = 30_000): { stdout: string; stderr: str
 describe('the end of the process', () => {
   it('exits once a thread that started a thread has ended', () => {
     // Each inner thread's warm worker has booted and is asleep waiting for a
-    // job when the thread ends: it must not hold the thread's worker up.
+    // job when the thread ends, and so is the worker its last helper ran on,
+    // back to be reused: they must not hold the thread's worker up.
     // (The main thread keeps none, so that the count of environments tells
     // when the warm worker has booted; the pause after that only lets it
     // fall asleep, and the outcome does not depend on it.)
@@ -41,7 +42,9 @@ describe('the end of the process', () => {
             t2.start();
             t2.join();
           }
-          while (nativeStats().liveEnvs !== 3) sleep(0.001); // main, this thread, its warm worker
+          // main, this thread, its warm worker, and the worker the last helper
+          // ran on, back and waiting to be reused
+          while (nativeStats().liveEnvs !== 4) sleep(0.001);
           sleep(0.1);
         } });
         t.start();
@@ -281,7 +284,9 @@ describe('Thread#start()', () => {
       const unref = Worker.prototype.unref;
       Worker.prototype.unref = function () { seen.push(this); return unref.call(this); };
       const { Thread, nativeStats, sleep } = require('pthreading');
-      const t0 = new Thread({ target: () => 0 });
+      // A thread that leaves a timer behind: its worker ends with it (it is
+      // not reused), so that two warm workers are left.
+      const t0 = new Thread({ target: () => { setInterval(() => 0, 1000); } });
       t0.start();
       t0.join();
       while (nativeStats().liveEnvs !== 3) sleep(0.001); // main and two warm workers

@@ -129,6 +129,17 @@ Napi::Value RegisterThread(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// recycleThread(ident) -> whether this worker now waits, as a warm worker
+// reserved for thread `ident`, for its next thread (EnvState::Recycle).
+Napi::Value RecycleThread(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ThreadId ident;
+  if (!SafeIntOf(info[0], &ident)) return Fail(env, "recycleThread(ident)");
+  auto state = StateOrThrow(env);
+  if (!state) return env.Undefined();
+  return Napi::Boolean::New(env, state->Recycle(ident));
+}
+
 // park(op, words, timeoutSeconds, extra?) -> Status
 Napi::Value Park(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -528,6 +539,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("checks", Napi::Boolean::New(env, false));
 #endif
   exports.Set("registerThread", Napi::Function::New(env, RegisterThread, "registerThread"));
+  exports.Set("recycleThread", Napi::Function::New(env, RecycleThread, "recycleThread"));
   exports.Set("park", Napi::Function::New(env, Park, "park"));
   exports.Set("parkAsync", Napi::Function::New(env, ParkAsyncFn, "parkAsync"));
   exports.Set("cancelAsync", Napi::Function::New(env, CancelAsync, "cancelAsync"));

@@ -300,6 +300,19 @@ void EnvState::Cleanup(void* arg) {
   g_live_envs.fetch_sub(1, std::memory_order_relaxed);
 }
 
+bool EnvState::Recycle(ThreadId ident) {
+  if (!async_waiters_.empty() || !parties_.empty() || cancelled_.load()) return false;
+  // Sequentially consistent, as RequestStop's fetch_or: a stop asked from
+  // here on finds the worker idle, and terminating an idle worker is safe.
+  if (ctl_ && (Slot(ctl_, 0).load() & kStopBit) != 0) return false;
+  EndWait(static_cast<int64_t>(ident_));
+  ThreadFinished(ident_);
+  ident_ = ident;
+  ReserveThread(ident);
+  SpareReady(ident);
+  return true;
+}
+
 int RequestStop(ThreadId thread_id) {
   std::shared_ptr<EnvState> env;
   {

@@ -73,6 +73,13 @@ class EnvState final : public Sleeper {
   uint32_t EnrolParty(napi_value words, int32_t* word);
   void LeaveParty(uint32_t id);
 
+  // The thread's run() has ended and its worker is to run another thread,
+  // `ident` (src/worker.ts): the old row goes, and the new one is reserved
+  // and idle, as a warm worker's. Refused (false) while anything of the old
+  // thread is still here: an async waiter, a Barrier party, a cancel or a
+  // stop request. Env thread only.
+  bool Recycle(ThreadId ident);
+
   // Number of live environments and async waiters, for leak checks.
   static size_t LiveEnvs();
   size_t AsyncWaiterCount() const { return async_waiters_.size(); }

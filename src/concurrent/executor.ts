@@ -40,7 +40,7 @@ import { CLAIM_WORDS, Future, REVOKED, blockUntil, claimWordOf, completions, dra
 import { deadlineAfter } from '../runtime/native';
 import { Task, errorFromMessage } from './pool-worker';
 import { refuseUnsendable, revive, sharedWords, unsendable } from '../runtime/shared';
-import { Thread, callerSites, exiting, inspectFunction, transferArgs, workerOf } from '../threads/thread';
+import { Thread, callerSites, exiting, inspectFunction, onGone, transferArgs } from '../threads/thread';
 import { Placement, freeVariableError } from '../threads/scope';
 import { asyncSignal, waitTimeout } from '../runtime/validate';
 import { Fifo } from './fifo';
@@ -466,7 +466,7 @@ export class ThreadPoolExecutor implements Disposable, AsyncDisposable {
     this.threads.push(pool);
     if (this.threads.length === 1) drains.add(this.drain);
     thread.startAsync().catch((error) => self.deref()?.breakPool(`a pool thread could not start: ${(error as Error)?.message ?? error}`));
-    workerOf(thread)?.once('exit', () => self.deref()?.lose(pool));
+    onGone(thread, () => self.deref()?.lose(pool));
     return pool;
   }
 

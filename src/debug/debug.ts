@@ -37,7 +37,7 @@
 import { isMainThread } from 'node:worker_threads';
 
 import { ArgumentTypeError, ValueError, describe, safeString } from '../runtime/errors';
-import { binding, ident, watchSyncWaits } from '../runtime/native';
+import { binding, ident, onRecycle, watchSyncWaits } from '../runtime/native';
 import { ContentionStats, setDebugHooks } from '../runtime/hooks';
 import path from 'node:path';
 
@@ -365,7 +365,13 @@ interface Held {
 }
 const held: Held[] = [];
 // This thread's ident as the owner slots store it.
-const me = BigInt(ident);
+let me = BigInt(ident);
+// A worker running its next thread: that thread holds nothing (the locks
+// the last one left held stay held, by it).
+onRecycle(() => {
+  held.length = 0;
+  me = BigInt(ident);
+});
 // Lock orders this thread has already recorded: from -> to. Only a cache
 // of what the native graph was sent (an order sent again is a no-op there),
 // so it is simply emptied when it holds KNOWN_MAX orders.

@@ -21,6 +21,7 @@ interface Binding {
   /** Whether the addon was built with its invariant checks (debug and sanitizer builds). */
   checks: boolean;
   registerThread(threadId: number, ident: number, ctl: Int32Array): void;
+  recycleThread(ident: number): boolean;
   nextIdent(): number;
   park(op: Op, words: Int32Array, timeoutSeconds: number, extra?: Int32Array | number): Status;
   parkAsync(op: Op, words: Int32Array, extra: Int32Array | number | undefined, callback: (status: Status) => void): number;
@@ -490,7 +491,33 @@ const identKey = Symbol.for('pthreading.ident');
 const identSlot = globalThis as unknown as Record<symbol, number | undefined>;
 
 /** This thread's ident (Python's `threading.get_ident()`). */
-export const ident: number = (identSlot[identKey] ??= resolveIdent());
+export let ident: number = (identSlot[identKey] ??= resolveIdent());
+
+/**
+ * @internal This thread's run() has ended and its worker is to run another
+ * thread (src/worker.ts): the worker waits from now on as a warm worker
+ * whose next thread is `next`. False, and nothing changed, while anything
+ * of the ended thread remains in the addon (an async wait, a Barrier
+ * party) or a stop has been asked.
+ */
+export function recycleIdent(next: number): boolean {
+  if (!binding.recycleThread(next)) return false;
+  ident = identSlot[identKey] = next;
+  for (const reset of resets) reset();
+  return true;
+}
+
+const resets: (() => void)[] = [];
+
+/**
+ * @internal Calls `reset` whenever this thread's worker is to run another
+ * thread (see recycleIdent), once `ident` is the new thread's: what a
+ * module keeps for the thread (a copy of its ident, what it holds) must
+ * be the new thread's.
+ */
+export function onRecycle(reset: () => void): void {
+  resets.push(reset);
+}
 
 // This thread's control word (native/napi/registry.h): bit 30 is "stop
 // requested", the bits below count the critical sections it is in. One

@@ -10,14 +10,15 @@ import { RuntimeError } from '../runtime/errors';
 import { wrongThis } from '../runtime/receivers';
 import { Acquirable, AsyncOptions } from '../runtime/guard';
 import { acquireWords, unlock } from './lock';
-import { Waiting, Word, checkSignal, ident, runAsync, runSync } from '../runtime/native';
+import { Waiting, Word, checkSignal, ident, onRecycle, runAsync, runSync } from '../runtime/native';
 import { debugHooks } from '../runtime/hooks';
 import { registerKind, sharedWords } from '../runtime/shared';
 import { asyncSignal, checkBlocking, checkNoArguments, lockTimeout } from '../runtime/validate';
 
 const OWNER = 1;
 const COUNT = 2;
-const me = ident;
+let me = ident;
+onRecycle(() => (me = ident));
 
 /**
  * A reentrant lock: the thread that holds it may acquire it again, and must

@@ -4,6 +4,7 @@
  * another thread arrives empty there, as Python's does when another thread
  * looks at it.
  */
+import { onRecycle } from '../runtime/native';
 import { registerKind } from '../runtime/shared';
 import { checkNoArguments } from '../runtime/validate';
 
@@ -15,8 +16,38 @@ export class Local {
   /** @throws TypeError if given arguments, as Python's `local()`. */
   constructor() {
     checkNoArguments('local', arguments.length);
+    track(this);
   }
 }
+
+// Every Local made on, or sent to, this thread's worker. A worker runs one
+// thread after another (src/worker.ts), keeping its module caches: a Local
+// kept in a module variable or a global must look to the next thread as a
+// new thread's does, empty.
+const made = new Set<WeakRef<Local>>();
+let pruneAt = 64;
+
+function track(value: Local): void {
+  made.add(new WeakRef(value));
+  if (made.size >= pruneAt) prune();
+}
+
+function prune(): void {
+  for (const ref of made) if (ref.deref() === undefined) made.delete(ref);
+  pruneAt = Math.max(64, made.size * 2);
+}
+
+function clear(value: Local): void {
+  for (const key of Object.keys(value)) if (key !== '_kind') delete value[key];
+}
+
+onRecycle(() => {
+  for (const ref of made) {
+    const value = ref.deref();
+    if (value === undefined) made.delete(ref);
+    else clear(value);
+  }
+});
 
 /** A new thread-local storage object. @throws TypeError if given arguments. */
 export function local(): Local {
@@ -27,6 +58,7 @@ export function local(): Local {
 registerKind('local', Local.prototype, {
   shared: false,
   onRevive(value) {
-    for (const key of Object.keys(value)) if (key !== '_kind') delete (value as Record<string, unknown>)[key];
+    clear(value as Local);
+    track(value as Local);
   },
 });

@@ -31,6 +31,7 @@ import {
   Waiting,
   binding,
   checkMayBlock,
+  recycleIdent,
   checkSignal,
   deadlineAfter,
   ident as myIdent,
@@ -111,6 +112,8 @@ export interface Boot {
   creator: string;
   logging: LoggingConfig | null;
   excepthook: string | null;
+  /** Where the thread's fields go back when run() returns. */
+  results: MessagePort;
 }
 
 interface Local {
@@ -126,6 +129,13 @@ interface Local {
   transfer?: TransferListItem[];
   /** Where the thread sends its fields back when run() returns (see src/worker.ts). */
   port?: MessagePort;
+  /** The warm worker the thread runs on, while it does. */
+  spare?: Spare;
+  /** Its listeners on the worker, taken off when the worker is handed back. */
+  onExit?: () => void;
+  onError?: (error: Error) => void;
+  /** Called once the thread's worker has exited or was handed back (see onGone). */
+  gone?: (() => void)[];
 }
 
 /** What claiming a warm worker's row found (native/core/threads.h). */
@@ -146,6 +156,29 @@ const table = binding as typeof binding & {
 /** @internal The Worker a started thread runs on (in the thread that started it). */
 export function workerOf(thread: Thread): Worker | undefined {
   return locals.get(thread)?.worker;
+}
+
+/**
+ * @internal Calls `callback` once `thread` has ended and its worker has
+ * exited or gone back to the warm workers: nothing of it runs any more.
+ * Never, for a thread that was not started.
+ */
+export function onGone(thread: Thread, callback: () => void): void {
+  const local = locals.get(thread);
+  if (local?.spare?.thread === thread) (local.gone ??= []).push(callback);
+  else if (thread._started) queueMicrotask(callback);
+}
+
+// The thread's worker has exited, or went back to the warm workers: the
+// thread is gone from here.
+function threadGone(thread: Thread, local: Local): void {
+  children.delete(thread);
+  if (thread._ident !== null) handles.delete(thread._ident);
+  local.worker = undefined;
+  local.spare = undefined;
+  const gone = local.gone ?? [];
+  local.gone = undefined;
+  for (const callback of gone) callback();
 }
 
 /** @internal Transfers `list` (found in the thread's args) instead of cloning it. */
@@ -311,16 +344,22 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
     const spare = takeSpare(this._name, this._daemon);
     const ident = spare.ident;
     spec.state._ident = ident;
+    // The thread's fields come back on a channel of its own (a worker may
+    // run other threads after it).
+    const results = new MessageChannel();
+    results.port1.unref();
     const boot: Boot = {
       ident,
       spec,
       creator: this._creator,
       logging: loggingConfig(),
       excepthook: excepthook === defaultExcepthook ? null : String(excepthook),
+      results: results.port2,
     };
     try {
-      spare.port.postMessage(boot, local.transfer ?? []);
+      spare.port.postMessage(boot, [results.port2, ...(local.transfer ?? [])]);
     } catch (error) {
+      results.port1.close();
       // The claimed worker is spent: end it and its row.
       binding.threadFinished(ident);
       void spare.worker.terminate();
@@ -336,19 +375,25 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
     // the job was posted to its port before this store.
     Atomics.store(spare.words, JOB, 1);
     Atomics.notify(spare.words, JOB);
-    local.port = spare.port;
+    local.port = results.port1;
     this._ident = ident;
     this._started = true;
     handles.set(ident, new WeakRef(this));
     const worker = spare.worker;
     local.worker = worker;
     local.words = spare.words;
-    worker.on('error', (error) => callExcepthook(error, this));
-    worker.on('exit', () => {
+    local.spare = spare;
+    spare.thread = this;
+    lent.add(spare);
+    local.onError = (error) => callExcepthook(error, this);
+    local.onExit = () => {
       binding.threadFinished(ident);
-      children.delete(this);
-      handles.delete(ident);
-    });
+      lent.delete(spare);
+      spare.thread = null;
+      threadGone(this, local);
+    };
+    worker.on('error', local.onError);
+    worker.on('exit', local.onExit);
     children.add(this);
     // The main thread waits for non-daemon threads when its script ends (see
     // the end of the main thread, below), so its workers never hold the
@@ -521,15 +566,25 @@ function isModuleTarget(value: unknown): value is ModuleTarget {
 // does not, each thread that starts threads keeps a few booted workers
 // waiting (asleep in a native wait, unref'd, invisible to enumerate()).
 // start() posts its job to one and wakes it, then boots a replacement.
-// Each worker still runs exactly one thread, as a fresh Python thread would.
+// A worker whose thread has ended comes back (src/worker.ts): once its
+// run() has returned and the threads it started have ended, if nothing of
+// the thread's is left on its event loop (timers, sockets, async waits),
+// it waits as a warm worker again, reserved for a new ident, and the
+// thread that started it takes it back (reclaim) for its next start().
+// Its module caches and globals carry over, as Python's modules are shared
+// by all threads; the new thread's identity, local() values and hooks are
+// new (recycle, below).
 
-/** A booted worker waiting for its thread. */
+/** A booted worker waiting for its thread, or lent to one. */
 interface Spare {
   worker: Worker;
+  /** The ident of the thread it runs, or, once that has ended, of its next one. */
   ident: number;
   port: MessagePort;
   words: Int32Array;
   stackBytes: number;
+  /** The thread it runs, until that thread's end is seen here. */
+  thread: Thread | null;
 }
 
 /** What a waiting worker finds in its workerData. */
@@ -538,14 +593,22 @@ export interface SpareBoot {
   spare: { port: MessagePort; words: Int32Array };
 }
 
+/** What a returned worker posts to the thread that started it. */
+export const RETURNED = 'returned';
+
 /** @internal The words a warm worker shares with the thread that starts it. */
 export const JOB = 0; // 0 until start() has posted the job; the worker sleeps on it (Atomics.wait)
 /** @internal */
 export const NATIVE_ID = 1; // the thread's OS id, written by the thread before it counts as started
-const SPARE_WORDS = 2;
+/** @internal */
+export const NEXT = 2; // 0 while a thread runs; once it has ended and the worker waits again, the next ident
+const SPARE_WORDS = 3;
 
-let spareCount = 2;
+const SPARES_DEFAULT = 2;
+let spareCount = SPARES_DEFAULT;
 const spares: Spare[] = [];
+// The warm workers lent to threads started here, while they run.
+const lent = new Set<Spare>();
 
 // Boots a warm worker. Its row in the thread table is reserved first, so
 // that the worker's teardown, whenever it comes, removes it (threads.h),
@@ -580,8 +643,9 @@ function spawnSpare(): Spare {
   const workerId = worker.threadId;
   table.adoptWorker(threadId, workerId);
   worker.unref();
+  const spare: Spare = { worker, ident, port: port1, words, stackBytes, thread: null };
+  port1.on('message', () => reclaim(spare));
   port1.unref();
-  const spare = { worker, ident, port: port1, words, stackBytes };
   // A spare that fails to boot is dropped (and so is its row).
   const drop = (): void => {
     const i = spares.indexOf(spare);
@@ -590,10 +654,44 @@ function spawnSpare(): Spare {
   worker.once('error', drop);
   worker.once('exit', () => {
     drop();
-    binding.threadFinished(ident);
+    lent.delete(spare);
+    binding.threadFinished(spare.ident);
     table.forgetWorker(workerId);
   });
   return spare;
+}
+
+// Takes back a lent worker whose thread has ended and that waits again
+// (see src/worker.ts): its thread is gone from here, and the worker is a
+// warm one again, first in line (its caches are the warmest), or ends if
+// this thread keeps no more. Called when its message arrives, and before
+// a start() looks for a warm worker (a loop of start() and join() never
+// lets the message in). A worker reclaimed already, or lent again since,
+// is left as it is.
+function reclaim(spare: Spare): void {
+  // Pairs with the worker's Atomics.store of NEXT, made once its row for
+  // the next thread was reserved and idle.
+  const next = Atomics.load(spare.words, NEXT);
+  const thread = spare.thread;
+  if (next === 0 || thread === null) return;
+  spare.thread = null;
+  lent.delete(spare);
+  const local = locals.get(thread)!;
+  spare.worker.off('exit', local.onExit!);
+  spare.worker.off('error', local.onError!);
+  spare.ident = next;
+  threadGone(thread, local);
+  if (spareCount === 0 || spare.stackBytes !== stackBytes || exiting()) {
+    endWorker(spare.worker);
+    return;
+  }
+  spare.worker.unref();
+  spares.unshift(spare);
+  while (spares.length > spareCount) endWorker(spares.pop()!.worker);
+}
+
+function reclaimEnded(): void {
+  for (const spare of lent) reclaim(spare);
 }
 
 // A warm worker for a thread named `name`, its row claimed: a booted one
@@ -602,6 +700,7 @@ function spawnSpare(): Spare {
 // (or, for one that died before loading pthreading, was never marked idle,
 // so it is only taken when no booted worker is left).
 function takeSpare(name: string, daemon: boolean): Spare {
+  reclaimEnded();
   for (const idleOnly of [true, false]) {
     for (let i = 0; i < spares.length; ) {
       const spare = spares[i];
@@ -611,14 +710,23 @@ function takeSpare(name: string, daemon: boolean): Spare {
         continue;
       }
       spares.splice(i, 1);
-      if (claim === Claim.Claimed) return spare;
+      if (claim === Claim.Claimed) return lend(spare);
       void spare.worker.terminate();
     }
   }
   const spare = spawnSpare();
-  if (table.claimThread(spare.ident, name, daemon, false) === Claim.Claimed) return spare;
+  if (table.claimThread(spare.ident, name, daemon, false) === Claim.Claimed) return lend(spare);
   void spare.worker.terminate();
   throw new RuntimeError("can't start new thread: its worker ended at once", 'ERR_THREAD_START');
+}
+
+// A claimed worker, about to be handed its job.
+function lend(spare: Spare): Spare {
+  // Read by reclaim() on this thread only; the worker writes NEXT only
+  // once the job it is handed now has ended.
+  Atomics.store(spare.words, NEXT, 0);
+  Atomics.store(spare.words, NATIVE_ID, 0);
+  return spare;
 }
 
 function fillSpares(): void {
@@ -669,16 +777,48 @@ export function setSpareThreads(count: number): number {
  */
 export async function retire(): Promise<void> {
   spareCount = 0;
-  while (spares.length) void spares.pop()!.worker.terminate();
+  while (spares.length) endWorker(spares.pop()!.worker);
+  reclaimEnded();
   for (let live = [...children]; live.length; live = [...children]) {
     await Promise.all(
       live.map((t) => {
-        const worker = locals.get(t)!.worker!;
-        worker.ref(); // a daemon's worker too: this thread lives on for it
-        return new Promise((resolve) => worker.once('exit', resolve));
+        locals.get(t)!.worker!.ref(); // a daemon's worker too: this thread lives on for it
+        return new Promise<void>((resolve) => onGone(t, resolve));
       }),
     );
   }
+  // Once they have gone, this worker's event loop holds nothing of them
+  // (see handBack in src/worker.ts).
+  await Promise.all(ending);
+}
+
+// Workers being terminated by this thread.
+const ending = new Set<Promise<number>>();
+
+function endWorker(worker: Worker): void {
+  const done = worker.terminate();
+  ending.add(done);
+  const forget = (): boolean => ending.delete(done);
+  done.then(forget, forget);
+}
+
+/**
+ * @internal On a worker whose thread has ended (src/worker.ts), after
+ * {@link retire}: what was that thread's here is forgotten, as if the
+ * worker were new (its handle, its hooks, its settings for the threads it
+ * starts). False if the worker cannot run another thread (see
+ * recycleIdent).
+ */
+export function recycle(next: number): boolean {
+  if (!recycleIdent(next)) return false;
+  ownHandle = null;
+  handles.clear();
+  spareCount = SPARES_DEFAULT;
+  primed = false;
+  startsHere = 0;
+  stackBytes = 0;
+  excepthook = defaultExcepthook;
+  return true;
 }
 
 /**
