@@ -38,6 +38,18 @@ function thread() {
   return out[0] - start;
 }
 
+// start() and join() of one thread, as Python's start+join peer times it:
+// in a loop, each thread's worker is reused by a later one.
+function startJoin() {
+  const t = new Thread({ target: () => 0 });
+  const start = now();
+  t.start();
+  t.join();
+  return now() - start;
+}
+
+const LOOP = 200;
+
 const BURST = 100;
 
 // BURST threads started back to back (each waits on one Event, so all are
@@ -73,6 +85,9 @@ async function main() {
     warm.push(thread());
   }
   await new Promise((r) => setTimeout(r, 150)); // the spares are booted again
+  const loop = [];
+  for (let i = 0; i < LOOP; i++) loop.push(startJoin());
+  await new Promise((r) => setTimeout(r, 150));
   const burstMs = burst();
   const samples = { 'raw Worker': raw, 'pthreading Thread (cold)': cold, 'pthreading Thread (warm)': warm };
   const ms = {};
@@ -103,6 +118,9 @@ for _ in range(200):
 ts.sort()
 print(json.dumps(ts[len(ts)//2] * 1000))`);
   if (py !== null) rows.push({ bench: 'Thread start -> run (median)', peer: 'Python threading.Thread (start+join)', value: py, unit: 'ms', better: 'lower' });
+  const loopBench = `start() + join() of a thread, ${LOOP} in a loop (median)`;
+  rows.push({ bench: loopBench, peer: 'pthreading Thread (workers reused)', value: median(loop), unit: 'ms', better: 'lower' });
+  if (py !== null) rows.push({ bench: loopBench, peer: 'Python threading.Thread', value: py, unit: 'ms', better: 'lower' });
   const warmMedian = ms['pthreading Thread (warm)'];
   const warmP99 = p99['pthreading Thread (warm)'];
   const ratio = ms['pthreading Thread (cold)'] / ms['raw Worker'];
