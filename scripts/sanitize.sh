@@ -44,6 +44,8 @@ tests=(test/lock.test.ts test/rlock.test.ts test/condition.test.ts test/semaphor
   test/event.test.ts test/barrier.test.ts test/crossthread.test.ts test/async.test.ts
   test/exit.test.ts test/queue.test.ts test/thread.test.ts test/stress.test.ts test/debug.test.ts
   test/waits.test.ts test/waits-storm.test.ts test/drivers.test.ts test/invariants.test.ts
+  # worker reuse (native recycleThread): threads ending, their workers taken back
+  test/reuse.test.ts
   # pthreading/multiprocessing (native/core/shm*.cc, native/napi/multiprocessing.cc):
   # the child processes these start inherit LD_PRELOAD, so they run instrumented too.
   test/multiprocessing.lock.test.ts test/multiprocessing.value.test.ts test/multiprocessing.sync.test.ts
