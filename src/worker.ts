@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import * as pthreading from './index';
 import { compileFunction as compileTarget, compileIn, compileMembers, explain, scopeNames } from './threads/compile';
@@ -59,13 +59,8 @@ function awaitJob(): Boot {
   while (Atomics.load(words, JOB) === 0) Atomics.wait(words, JOB, 0);
   const job = receiveMessageOnPort(jobPort);
   if (!job) process.exit(0);
-  const next = revive(job.message as Boot);
-  resultPort = next.results;
-  resultPort.unref();
-  return next;
+  return revive(job.message as Boot);
 }
-
-let resultPort: MessagePort | null = null;
 
 // The fields of the Thread object that are the library's, not the user's.
 const INTERNAL = new Set(['_kind', '_ident', '_name', '_daemon', '_started', '_nativeId', '_creator', '_interval', '_finished']);
@@ -79,7 +74,6 @@ const INTERNAL = new Set(['_kind', '_ident', '_name', '_daemon', '_started', '_n
  * be cloned is left out.
  */
 function sendBack(self: Thread, initial: Map<string, unknown>): void {
-  if (!resultPort) return;
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(self)) {
     if (INTERNAL.has(key)) continue;
@@ -104,12 +98,12 @@ function sendBack(self: Thread, initial: Map<string, unknown>): void {
       // nothing to send
     }
   }
-  resultPort.close();
 }
 
-const { port: jobPort, words } = (workerData as Record<string, SpareBoot>)[BOOT_KEY].spare;
-// The port stays open (unreferenced) for the next jobs.
+const { port: jobPort, results: resultPort, words } = (workerData as Record<string, SpareBoot>)[BOOT_KEY].spare;
+// The ports stay open (unreferenced) for the next threads.
 jobPort.unref();
+resultPort.unref();
 // Warm the paths a job takes while there is time: compiling and reviving.
 compileIn(__filename, '() => 0');
 revive({});
@@ -120,8 +114,24 @@ function compile<T>(expression: string): T {
   return compileIn(boot.creator, expression);
 }
 
+// The functions compiled on this worker, by what they were compiled from:
+// a later thread on it with the same target (or excepthook) runs the same
+// function object, as Python's threads share their target, and does not
+// compile it again. The most recent ones only.
+const compiled = new Map<string, (...args: unknown[]) => unknown>();
+const COMPILED_MAX = 64;
+
 function compileFunction(source: string, name: string, place?: Placement): (...args: unknown[]) => unknown {
-  return compileTarget(boot.creator, source, name, "the thread's target", place);
+  const key = JSON.stringify([boot.creator, source, name, place ?? null]);
+  let fn = compiled.get(key);
+  if (fn) {
+    compiled.delete(key); // most recent last
+  } else {
+    fn = compileTarget(boot.creator, source, name, "the thread's target", place);
+    if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value!);
+  }
+  compiled.set(key, fn);
+  return fn;
 }
 
 async function loadModuleTarget(specifier: string, exportName: string): Promise<(...args: unknown[]) => unknown> {

@@ -635,6 +635,72 @@ describe('the fields run() sets come back through join()', () => {
   });
 });
 
+describe('a target run again on a reused worker', () => {
+  it('is the function compiled for the earlier thread, as Python threads share their target; another target is its own', () => {
+    const seen: { index: number; calls: number; other: number }[] = [];
+    const nativeIds: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const out = new Queue();
+      // Odd threads run another function: it does not share the counter.
+      const t =
+        i % 2 === 0
+          ? new Thread({
+              args: [out, i],
+              target: function counted(out: Queue, index: number) {
+                const self = counted as unknown as { calls?: number };
+                self.calls = (self.calls ?? 0) + 1;
+                out.put({ index, calls: self.calls, other: 0 });
+              },
+            })
+          : new Thread({
+              args: [out, i],
+              target: function other(out: Queue, index: number) {
+                const self = other as unknown as { calls?: number };
+                self.calls = (self.calls ?? 0) + 1;
+                out.put({ index, calls: 0, other: self.calls });
+              },
+            });
+      run(t);
+      nativeIds.push(t.nativeId!);
+      seen.push(out.get(false) as { index: number; calls: number; other: number });
+    }
+    // On each worker, the counter of each function counts the threads that
+    // ran it there.
+    const counts = new Map<string, number>();
+    let reusedSame = 0;
+    for (const [i, s] of seen.entries()) {
+      const key = `${nativeIds[i]}:${i % 2}`;
+      const n = (counts.get(key) ?? 0) + 1;
+      counts.set(key, n);
+      expect(i % 2 === 0 ? s.calls : s.other, `thread ${i}`).toBe(n);
+      expect(i % 2 === 0 ? s.other : s.calls, `thread ${i}`).toBe(0);
+      if (n > 1) reusedSame++;
+    }
+    expect(reusedSame, `no worker ran the same target twice; nativeIds: ${nativeIds.join(' ')}`).toBeGreaterThan(0);
+  });
+});
+
+describe('the fields of a thread joined only after its worker ran later threads', () => {
+  it('are its own, whichever order the threads are joined in', () => {
+    const threads: Carrier[] = [];
+    for (let i = 0; i < 16; i++) {
+      const t = new Carrier({ name: `late-${i}` });
+      t.index = i;
+      t.start();
+      // Ended, not joined: its fields stay to be taken.
+      while (t.isAlive()) pthreading.sleep(0.001);
+      threads.push(t);
+    }
+    const before = predecessors(threads.map((t) => t.nativeId!));
+    expect(before.filter((p) => p >= 0).length, 'no thread ran on a reused worker').toBeGreaterThan(0);
+    for (const t of [...threads].reverse()) t.join(30);
+    for (const [i, t] of threads.entries()) {
+      expect(t.result, t.name).toBe(i * 10);
+      expect((t as unknown as Record<string, unknown>)[`only${i}`], t.name).toEqual({ index: i });
+    }
+  });
+});
+
 describe('ThreadPoolExecutor in threads on reused workers', () => {
   it('an executor made and shut down (wait) in each of a row of threads works each time', () => {
     const out = new Queue();

@@ -112,8 +112,6 @@ export interface Boot {
   creator: string;
   logging: LoggingConfig | null;
   excepthook: string | null;
-  /** Where the thread's fields go back when run() returns. */
-  results: MessagePort;
 }
 
 interface Local {
@@ -127,8 +125,10 @@ interface Local {
   words?: Int32Array;
   /** Objects in args to transfer rather than clone (MessagePorts). */
   transfer?: TransferListItem[];
-  /** Where the thread sends its fields back when run() returns (see src/worker.ts). */
-  port?: MessagePort;
+  /** Where the thread sends its fields back when run() returns (see src/worker.ts), until join() took them. */
+  results?: MessagePort;
+  /** Its fields, once taken off `results` before join() (see reclaim). */
+  fields?: Record<string, unknown>;
   /** The warm worker the thread runs on, while it does. */
   spare?: Spare;
   /** Its listeners on the worker, taken off when the worker is handed back. */
@@ -167,6 +167,14 @@ export function onGone(thread: Thread, callback: () => void): void {
   const local = locals.get(thread);
   if (local?.spare?.thread === thread) (local.gone ??= []).push(callback);
   else if (thread._started) queueMicrotask(callback);
+}
+
+// The fields a thread's run() left on its object, sent as it ended, if
+// not yet taken (its worker's next message on `results` is its, see reclaim).
+function takeResults(local: Local): Record<string, unknown> | undefined {
+  if (!local.results) return undefined;
+  const message = receiveMessageOnPort(local.results) as { message: { fields: Record<string, unknown> } } | undefined;
+  return message?.message.fields;
 }
 
 // The thread's worker has exited, or went back to the warm workers: the
@@ -344,22 +352,16 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
     const spare = takeSpare(this._name, this._daemon);
     const ident = spare.ident;
     spec.state._ident = ident;
-    // The thread's fields come back on a channel of its own (a worker may
-    // run other threads after it).
-    const results = new MessageChannel();
-    results.port1.unref();
     const boot: Boot = {
       ident,
       spec,
       creator: this._creator,
       logging: loggingConfig(),
       excepthook: excepthook === defaultExcepthook ? null : String(excepthook),
-      results: results.port2,
     };
     try {
-      spare.port.postMessage(boot, [results.port2, ...(local.transfer ?? [])]);
+      spare.port.postMessage(boot, local.transfer ?? []);
     } catch (error) {
-      results.port1.close();
       // The claimed worker is spent: end it and its row.
       binding.threadFinished(ident);
       void spare.worker.terminate();
@@ -375,7 +377,7 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
     // the job was posted to its port before this store.
     Atomics.store(spare.words, JOB, 1);
     Atomics.notify(spare.words, JOB);
-    local.port = results.port1;
+    local.results = spare.results;
     this._ident = ident;
     this._started = true;
     handles.set(ident, new WeakRef(this));
@@ -465,11 +467,11 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
   // this object, sent back as it ended (src/worker.ts), are assigned here.
   private takeFields(ident: number): void {
     const local = locals.get(this);
-    if (!local?.port || binding.findThread(ident) !== null) return;
-    const message = receiveMessageOnPort(local.port) as { message: { fields: Record<string, unknown> } } | undefined;
-    local.port.close();
-    local.port = undefined;
-    if (message) Object.assign(this, revive(message.message.fields));
+    if (!local || binding.findThread(ident) !== null) return;
+    const fields = local.fields ?? takeResults(local);
+    local.fields = undefined;
+    local.results = undefined;
+    if (fields) Object.assign(this, revive(fields));
   }
 
   private checkJoin(): number {
@@ -581,6 +583,8 @@ interface Spare {
   /** The ident of the thread it runs, or, once that has ended, of its next one. */
   ident: number;
   port: MessagePort;
+  /** Where each thread it runs sends its fields as it ends (see takeResults). */
+  results: MessagePort;
   words: Int32Array;
   stackBytes: number;
   /** The thread it runs, until that thread's end is seen here. */
@@ -590,7 +594,7 @@ interface Spare {
 /** What a waiting worker finds in its workerData. */
 export interface SpareBoot {
   ident: number;
-  spare: { port: MessagePort; words: Int32Array };
+  spare: { port: MessagePort; results: MessagePort; words: Int32Array };
 }
 
 /** What a returned worker posts to the thread that started it. */
@@ -623,13 +627,14 @@ const lent = new Set<Spare>();
 function spawnSpare(): Spare {
   const ident = binding.nextIdent();
   const { port1, port2 } = new MessageChannel();
+  const results = new MessageChannel();
   const words = new Int32Array(new SharedArrayBuffer(SPARE_WORDS * 4));
   table.reserveThread(ident);
   let worker: Worker;
   try {
     worker = new Worker(bootstrap, {
-      workerData: { [BOOT_KEY]: { ident, spare: { port: port2, words } } satisfies SpareBoot },
-      transferList: [port2],
+      workerData: { [BOOT_KEY]: { ident, spare: { port: port2, results: results.port2, words } } satisfies SpareBoot },
+      transferList: [port2, results.port2],
       stdout: false,
       stderr: false,
       ...(stackBytes ? { resourceLimits: { stackSizeMb: stackBytes / 2 ** 20 } } : {}),
@@ -637,13 +642,15 @@ function spawnSpare(): Spare {
   } catch (error) {
     binding.threadFinished(ident);
     port1.close();
+    results.port1.close();
     throw new RuntimeError(`can't start new thread: ${(error as Error)?.message ?? error}`, 'ERR_THREAD_START', { cause: error });
   }
   // Terminating this thread cancels the worker's waits too (threads.h).
   const workerId = worker.threadId;
   table.adoptWorker(threadId, workerId);
   worker.unref();
-  const spare: Spare = { worker, ident, port: port1, words, stackBytes, thread: null };
+  results.port1.unref();
+  const spare: Spare = { worker, ident, port: port1, results: results.port1, words, stackBytes, thread: null };
   port1.on('message', () => reclaim(spare));
   port1.unref();
   // A spare that fails to boot is dropped (and so is its row).
@@ -677,6 +684,10 @@ function reclaim(spare: Spare): void {
   spare.thread = null;
   lent.delete(spare);
   const local = locals.get(thread)!;
+  // Its fields are the port's only message: take them now, before the
+  // worker's next thread can send its own.
+  local.fields = takeResults(local);
+  local.results = undefined;
   spare.worker.off('exit', local.onExit!);
   spare.worker.off('error', local.onError!);
   spare.ident = next;
