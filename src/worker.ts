@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { AsyncResource, executionAsyncResource } from 'node:async_hooks';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import * as pthreading from './index';
@@ -210,27 +211,76 @@ async function runThread(): Promise<void> {
 // What keeps this worker's event loop alive between two threads (its own
 // ports are unreferenced): nothing, unless a thread left something behind.
 // Null where the runtime cannot tell: then no worker is reused.
-const idle = activeResources();
-
 function activeResources(): string[] | null {
   const info = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
   return typeof info === 'function' ? info.call(process).sort() : null;
 }
 
+// The listeners on `process` (an 'exit' handler that ends what the thread
+// started, a 'message' handler...): a thread that adds one expects it to
+// run at its worker's end, so its worker is not reused.
+function processListeners(): string {
+  return process
+    .eventNames()
+    .map((name) => `${String(name)}:${process.listenerCount(name)}`)
+    .sort()
+    .join();
+}
+
+// Timers a thread unreferenced: they do not keep the event loop alive, so
+// activeResources() does not see them, yet they would fire while a later
+// thread runs here. One still pending when the thread ends keeps its
+// worker from being reused. (Ports and sockets are not followed: Node's
+// own stdio port of a worker is unreferenced the same way.)
+type Pending = { _destroyed?: boolean };
+const unreferenced = new Set<Pending>();
+const pending = (t: Pending): boolean => t._destroyed !== true;
+const probe = setTimeout(() => 0, 0);
+clearTimeout(probe);
+const timeoutProto = Object.getPrototypeOf(probe) as { unref?: (this: Pending) => unknown };
+const unref = timeoutProto.unref;
+if (typeof unref === 'function') {
+  timeoutProto.unref = function (this: Pending) {
+    unreferenced.add(this);
+    if (unreferenced.size >= 1024) for (const t of unreferenced) if (!pending(t)) unreferenced.delete(t);
+    return unref.call(this);
+  };
+}
+
+// An AsyncLocalStorage store a thread entered (enterWith) while no async
+// resource was current lands on the worker's top-level resource, the one
+// every later continuation here starts from: a thread that leaves one
+// there keeps its worker from being reused. (A store entered within the
+// thread's own async scope stays there: see main.)
+function storeLeft(): boolean {
+  const resource = executionAsyncResource() as Record<symbol, unknown>;
+  return Object.getOwnPropertySymbols(resource).some((key) => key.description === 'kResourceStore' && resource[key] !== undefined);
+}
+
+function timerLeft(): boolean {
+  for (const t of unreferenced) if (pending(t)) return true;
+  unreferenced.clear();
+  return false;
+}
+
 /**
  * After a thread: whether this worker may run another. Only if the thread
  * left nothing behind that would run on or change the next one: nothing
- * on the event loop (a timer, a socket, an open handle), no async wait of
- * a pthreading primitive or Barrier party (recycle), no stop asked. Then
- * everything that was the thread's is forgotten (its identity, local()
- * values, hooks), the worker waits, as a warm worker, reserved for a new
- * ident, and says so to the thread that started it (reclaim in thread.ts).
+ * on the event loop (a timer, a socket, an open handle, an unreferenced
+ * timer), no listener added on `process`, no async wait of a pthreading
+ * primitive or Barrier party (recycle), no stop asked. Then everything that
+ * was the thread's is forgotten (its identity, local() values, hooks), the
+ * worker waits, as a warm worker, reserved for a new ident, and says so to
+ * the thread that started it (reclaim in thread.ts). What the runtime
+ * cannot show (an unreferenced port, socket or child process) is not
+ * seen: see the README.
  */
-async function handBack(): Promise<boolean> {
+async function handBack(before: { resources: string[] | null; listeners: string }): Promise<boolean> {
   // Callbacks already due (an immediate, a closing handle's) run first.
   await new Promise((resolve) => setImmediate(resolve));
   const now = activeResources();
-  if (!idle || !now || now.join() !== idle.join()) return false;
+  if (!before.resources || !now || now.join() !== before.resources.join()) return false;
+  if (processListeners() !== before.listeners || storeLeft() || timerLeft()) return false;
   const next = binding.nextIdent();
   if (!recycle(next)) return false;
   Atomics.store(words, JOB, 0);
@@ -242,8 +292,11 @@ async function handBack(): Promise<boolean> {
 
 async function main(): Promise<void> {
   for (;;) {
-    await runThread();
-    if (!(await handBack())) process.exit(0);
+    const before = { resources: activeResources(), listeners: processListeners() };
+    // Each thread in an async context of its own: a store it entered
+    // (AsyncLocalStorage.enterWith) is not the next thread's.
+    await new AsyncResource('pthreading.Thread').runInAsyncScope(runThread);
+    if (!(await handBack(before))) process.exit(0);
     boot = awaitJob();
   }
 }

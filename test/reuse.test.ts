@@ -680,6 +680,36 @@ describe('a target run again on a reused worker', () => {
   });
 });
 
+describe('async context on a reused worker', () => {
+  it('a thread that used AsyncLocalStorage.run() leaves no store to the next thread on its worker, and its worker is reused', () => {
+    const found: unknown[] = [];
+    const nativeIds: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const out = new Queue();
+      const t = new Thread({
+        args: [out, i],
+        target: async (out: Queue, i: number) => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { AsyncLocalStorage } = require('node:async_hooks') as typeof import('node:async_hooks');
+          const g = globalThis as { __alsRun?: InstanceType<typeof AsyncLocalStorage<{ by: number }>> };
+          g.__alsRun ??= new AsyncLocalStorage();
+          const seen = g.__alsRun.getStore() ?? null;
+          await g.__alsRun.run({ by: i }, async () => {
+            await null;
+            return g.__alsRun!.getStore();
+          });
+          out.put(seen);
+        },
+      });
+      run(t);
+      nativeIds.push(t.nativeId!);
+      found.push(out.get(false));
+    }
+    expect(found).toEqual(found.map(() => null));
+    expect(predecessors(nativeIds).filter((p) => p >= 0).length, `no reuse; nativeIds: ${nativeIds.join(' ')}`).toBeGreaterThan(0);
+  });
+});
+
 describe('the fields of a thread joined only after its worker ran later threads', () => {
   it('are its own, whichever order the threads are joined in', () => {
     const threads: Carrier[] = [];

@@ -249,7 +249,8 @@ function suspectTimeout(method: string, what: string, seconds: number): void {
   );
 }
 
-let handler: (report: DeadlockReport) => void = (report) => process.stderr.write(`${report.message}\n`);
+const defaultHandler = (report: DeadlockReport): void => void process.stderr.write(`${report.message}\n`);
+let handler: (report: DeadlockReport) => void = defaultHandler;
 
 /**
  * Sets what happens with a deadlock report in this thread (the thread that
@@ -371,6 +372,7 @@ let me = BigInt(ident);
 onRecycle(() => {
   held.length = 0;
   me = BigInt(ident);
+  handler = defaultHandler;
 });
 // Lock orders this thread has already recorded: from -> to. Only a cache
 // of what the native graph was sent (an order sent again is a no-op there),

@@ -64,11 +64,15 @@ export function loggingConfig(): LoggingConfig | null {
   return config ? { ...config } : null;
 }
 
-/** @internal Applies the configuration a thread was started with. */
+/**
+ * @internal Applies the configuration a thread was started with: the
+ * creating thread's, or none (a worker that ran a thread before forgets
+ * what that thread configured, loggers' levels included).
+ */
 export function applyLoggingConfig(c: LoggingConfig | null): void {
-  if (!c) return;
-  config = { ...c };
-  rootLevel = c.level;
+  config = c ? { ...c } : null;
+  rootLevel = c ? c.level : WARNING;
+  for (const logger of loggers.values()) logger.level = NOTSET;
 }
 
 function toLevel(level: unknown): number {
