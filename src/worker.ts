@@ -5,7 +5,7 @@
  * threads it started; then waits, as a warm worker again, for the next
  * thread, or ends (handBack).
  */
-import { createRequire } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AsyncResource, executionAsyncResource } from 'node:async_hooks';
@@ -101,7 +101,7 @@ function sendBack(self: Thread, initial: Map<string, unknown>): void {
   }
 }
 
-const { port: jobPort, results: resultPort, words } = (workerData as Record<string, SpareBoot>)[BOOT_KEY].spare;
+const { port: jobPort, results: resultPort, words, keep } = (workerData as Record<string, SpareBoot>)[BOOT_KEY].spare;
 // The ports stay open (unreferenced) for the next threads.
 jobPort.unref();
 resultPort.unref();
@@ -227,7 +227,7 @@ function processListeners(): string {
     .join();
 }
 
-// Timers a thread unreferenced: they do not keep the event loop alive, so
+// Timers and immediates a thread unreferenced: they do not keep the event loop alive, so
 // activeResources() does not see them, yet they would fire while a later
 // thread runs here. One still pending when the thread ends keeps its
 // worker from being reused. (Ports and sockets are not followed: Node's
@@ -235,17 +235,55 @@ function processListeners(): string {
 type Pending = { _destroyed?: boolean };
 const unreferenced = new Set<Pending>();
 const pending = (t: Pending): boolean => t._destroyed !== true;
-const probe = setTimeout(() => 0, 0);
-clearTimeout(probe);
-const timeoutProto = Object.getPrototypeOf(probe) as { unref?: (this: Pending) => unknown };
-const unref = timeoutProto.unref;
-if (typeof unref === 'function') {
-  timeoutProto.unref = function (this: Pending) {
+let pruneAt = 1024;
+const timeout = setTimeout(() => 0, 0);
+clearTimeout(timeout);
+const immediate = setImmediate(() => 0);
+clearImmediate(immediate);
+for (const proto of new Set([Object.getPrototypeOf(timeout), Object.getPrototypeOf(immediate)]) as Set<{ unref?: (this: Pending) => unknown }>) {
+  const unref = proto.unref;
+  if (typeof unref !== 'function') continue;
+  proto.unref = function (this: Pending) {
     unreferenced.add(this);
-    if (unreferenced.size >= 1024) for (const t of unreferenced) if (!pending(t)) unreferenced.delete(t);
+    if (unreferenced.size >= pruneAt) {
+      for (const t of unreferenced) if (!pending(t)) unreferenced.delete(t);
+      pruneAt = Math.max(1024, unreferenced.size * 2);
+    }
     return unref.call(this);
   };
 }
+
+// Promises that settle with nothing on the event loop: an Atomics.waitAsync
+// (V8 resolves it), a node:timers/promises timer made with { ref: false }
+// (created unreferenced, without unref()). One a thread leaves pending
+// keeps its worker from being reused.
+let unsettled = 0;
+function follow(promise: Promise<unknown>): void {
+  unsettled++;
+  const settled = (): void => void unsettled--;
+  promise.then(settled, settled);
+}
+type WaitAsync = (...args: unknown[]) => { async: boolean; value: unknown };
+const atomics = Atomics as unknown as { waitAsync?: WaitAsync };
+const waitAsync = atomics.waitAsync;
+if (typeof waitAsync === 'function') {
+  atomics.waitAsync = function (...args: unknown[]) {
+    const result = waitAsync.apply(Atomics, args);
+    if (result.async) follow(result.value as Promise<unknown>);
+    return result;
+  };
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const promised = require('node:timers/promises') as Record<string, (...args: unknown[]) => Promise<unknown>>;
+for (const [name, at] of [['setTimeout', 2], ['setImmediate', 1]] as const) {
+  const original = promised[name];
+  promised[name] = function (this: unknown, ...args: unknown[]) {
+    const result = original.apply(this, args);
+    if ((args[at] as { ref?: boolean } | undefined)?.ref === false) follow(result);
+    return result;
+  };
+}
+syncBuiltinESMExports();
 
 // An AsyncLocalStorage store a thread entered (enterWith) while no async
 // resource was current lands on the worker's top-level resource, the one
@@ -258,6 +296,7 @@ function storeLeft(): boolean {
 }
 
 function timerLeft(): boolean {
+  if (unsettled > 0) return true;
   for (const t of unreferenced) if (pending(t)) return true;
   unreferenced.clear();
   return false;
@@ -276,11 +315,16 @@ function timerLeft(): boolean {
  * seen: see the README.
  */
 async function handBack(before: { resources: string[] | null; listeners: string }): Promise<boolean> {
-  // Callbacks already due (an immediate, a closing handle's) run first.
-  await new Promise((resolve) => setImmediate(resolve));
+  // Callbacks already due run first: the immediates queued before ours,
+  // then (one loop turn on) those of handles that were closing.
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
   const now = activeResources();
   if (!before.resources || !now || now.join() !== before.resources.join()) return false;
   if (processListeners() !== before.listeners || storeLeft() || timerLeft()) return false;
+  // The thread that started this one keeps no warm workers now.
+  if (Atomics.load(keep, 0) === 0) return false;
+  // A capture callback (process.setUncaughtExceptionCaptureCallback) would take the next thread's errors.
+  if ((process as { hasUncaughtExceptionCaptureCallback?: () => boolean }).hasUncaughtExceptionCaptureCallback?.()) return false;
   const next = binding.nextIdent();
   if (!recycle(next)) return false;
   Atomics.store(words, JOB, 0);

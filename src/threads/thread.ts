@@ -594,7 +594,7 @@ interface Spare {
 /** What a waiting worker finds in its workerData. */
 export interface SpareBoot {
   ident: number;
-  spare: { port: MessagePort; results: MessagePort; words: Int32Array };
+  spare: { port: MessagePort; results: MessagePort; words: Int32Array; keep: Int32Array };
 }
 
 /** What a returned worker posts to the thread that started it. */
@@ -610,6 +610,16 @@ const SPARE_WORDS = 3;
 
 const SPARES_DEFAULT = 2;
 let spareCount = SPARES_DEFAULT;
+// How many warm workers this thread keeps, shared with the workers it
+// lends: one whose thread ends while this thread keeps none (it has
+// ended, or setSpareThreads(0)) ends too, instead of waiting here for a
+// reclaim that may never come (see handBack in src/worker.ts).
+const keep = new Int32Array(new SharedArrayBuffer(4));
+function setSpareCount(count: number): void {
+  spareCount = count;
+  Atomics.store(keep, 0, count);
+}
+setSpareCount(SPARES_DEFAULT);
 const spares: Spare[] = [];
 // The warm workers lent to threads started here, while they run.
 const lent = new Set<Spare>();
@@ -633,7 +643,7 @@ function spawnSpare(): Spare {
   let worker: Worker;
   try {
     worker = new Worker(bootstrap, {
-      workerData: { [BOOT_KEY]: { ident, spare: { port: port2, results: results.port2, words } } satisfies SpareBoot },
+      workerData: { [BOOT_KEY]: { ident, spare: { port: port2, results: results.port2, words, keep } } satisfies SpareBoot },
       transferList: [port2, results.port2],
       stdout: false,
       stderr: false,
@@ -775,7 +785,7 @@ function scheduleFill(): void {
 export function setSpareThreads(count: number): number {
   checkCount('setSpareThreads', 'count', count, 0, 64);
   const previous = spareCount;
-  spareCount = count;
+  setSpareCount(count);
   while (spares.length > count) void spares.pop()!.worker.terminate();
   return previous;
 }
@@ -787,7 +797,7 @@ export function setSpareThreads(count: number): number {
  * started them).
  */
 export async function retire(): Promise<void> {
-  spareCount = 0;
+  setSpareCount(0);
   while (spares.length) endWorker(spares.pop()!.worker);
   reclaimEnded();
   for (let live = [...children]; live.length; live = [...children]) {
@@ -824,7 +834,7 @@ export function recycle(next: number): boolean {
   if (!recycleIdent(next)) return false;
   ownHandle = null;
   handles.clear();
-  spareCount = SPARES_DEFAULT;
+  setSpareCount(SPARES_DEFAULT);
   primed = false;
   startsHere = 0;
   stackBytes = 0;
