@@ -314,6 +314,9 @@ function timerLeft(): boolean {
  * cannot show (an unreferenced port, socket or child process) is not
  * seen: see the README.
  */
+const THREADS_PER_WORKER = 100;
+let threadsRun = 0;
+
 async function handBack(before: { resources: string[] | null; listeners: string }): Promise<boolean> {
   // Callbacks already due run first: the immediates queued before ours,
   // then (one loop turn on) those of handles that were closing.
@@ -323,6 +326,10 @@ async function handBack(before: { resources: string[] | null; listeners: string 
   if (processListeners() !== before.listeners || storeLeft() || timerLeft()) return false;
   // The thread that started this one keeps no warm workers now.
   if (Atomics.load(keep, 0) === 0) return false;
+  // A worker runs a bounded number of threads, so that what its heap and
+  // the runtime keep between them (module state, memory not yet returned)
+  // never grows without end.
+  if (++threadsRun >= THREADS_PER_WORKER) return false;
   // A capture callback (process.setUncaughtExceptionCaptureCallback) would take the next thread's errors.
   if ((process as { hasUncaughtExceptionCaptureCallback?: () => boolean }).hasUncaughtExceptionCaptureCallback?.()) return false;
   const next = binding.nextIdent();
