@@ -6,15 +6,17 @@
  * a worker started after another was torn down), each with its own state.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+
+import { script } from './helpers';
 
 const root = path.join(__dirname, '..');
 const addon = path.join(root, 'build', 'Release', 'pthreading.node');
 
-/** Runs `source` in a fresh node from the repository root; its stdout. */
-function script(source: string): string {
-  const r = spawnSync(process.execPath, ['-e', source], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+/** Runs `source` in a fresh node from the repository root; its stdout. Throws if it exits otherwise than with 0. */
+function stdoutOf(source: string): string {
+  const r = script(source, { timeout: 60_000 });
   if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
@@ -27,7 +29,7 @@ describe('Electron, without Electron', () => {
   });
 
   it("on a renderer's main thread a sync form that would wait throws ERR_WOULD_BLOCK, one that need not wait works, and threads started from it may block", () => {
-    const out = script(`
+    const out = stdoutOf(`
       process.type = 'renderer'; // what Electron sets in a renderer
       const t = require('.');
       const codes = [];
@@ -86,7 +88,7 @@ describe('Electron, without Electron', () => {
   });
 
   it('initializes again in a vm context of the same thread, each load with its own state', () => {
-    const out = script(`
+    const out = stdoutOf(`
       const vm = require('node:vm');
       const t = require('.');
       const lock = new t.Lock();
@@ -107,7 +109,7 @@ describe('Electron, without Electron', () => {
   });
 
   it('loads in four workers at once, and again in a worker started after those were torn down', () => {
-    const out = script(`
+    const out = stdoutOf(`
       const { Worker } = require('node:worker_threads');
       const t = require('.');
       const counter = new t.Value('i', 0);

@@ -4,17 +4,10 @@
  * work starts while the process exits.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 
 import { Event, ThreadPoolExecutor, enumerate } from 'pthreading';
 
-const root = path.join(__dirname, '..');
-
-function script(source: string, args: string[] = []): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, [...args, '-e', source], { cwd: root, encoding: 'utf8', timeout: 30_000 });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
+import { script } from './helpers';
 
 function poolThreads(prefix: string): ReturnType<typeof enumerate> {
   return enumerate().filter((t) => t.name.startsWith(`${prefix}_`));
@@ -57,7 +50,7 @@ describe('ThreadPoolExecutor lifetime', () => {
         console.log('alive: ' + threads.filter((t) => t.isAlive()).length);
       })();
     `,
-      ['--expose-gc'],
+      { nodeArgs: ['--expose-gc'] },
     );
     expect(r.stdout).toBe('2\npool threads: 1\nalive: 0\n');
     expect(r.status).toBe(0);

@@ -3,8 +3,6 @@
  * warm pool threads. Tasks are synchronized with Events, never with sleeps.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 
 import {
   ALL_COMPLETED,
@@ -25,7 +23,7 @@ import {
   waitAsync,
 } from 'pthreading';
 
-import { seededRandom, timed } from './helpers';
+import { script, seededRandom, timed } from './helpers';
 
 // Tasks run as source on pool threads, where every pthreading export is a
 // global and so is `pthreading` itself (imports here are rewritten by the
@@ -33,13 +31,7 @@ import { seededRandom, timed } from './helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pthreading = require('pthreading') as typeof import('pthreading');
 
-const root = path.join(__dirname, '..');
 const scale = Number(process.env.PTHREADING_TIME_SCALE ?? 1);
-
-function script(source: string): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, ['-e', source], { cwd: root, encoding: 'utf8', timeout: 30_000 });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
 
 /** A task that waits for `gate`, then returns `value`. */
 const gated = (gate: Event, value: unknown): unknown => (gate.wait(), value);

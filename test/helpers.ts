@@ -1,7 +1,9 @@
 /**
  * Test helpers: run a function on a worker thread with pthreading loaded,
- * and wait for an observable state without sleeping blindly.
+ * run a script in a fresh node, and wait for an observable state without
+ * sleeping blindly.
  */
+import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 
@@ -46,6 +48,35 @@ export function onThread<D, T>(fn: (data: D, p: typeof import('pthreading')) => 
     });
   });
   return { worker, done, messages };
+}
+
+/** What a script run by `script()` printed, how it ended, and how long it took. */
+export interface ScriptResult {
+  stdout: string;
+  stderr: string;
+  /** The exit code; the signal's name if the child was killed (by the timeout's SIGTERM, or a crash). */
+  status: number | string | null;
+  seconds: number;
+}
+
+/**
+ * Runs `source` in a fresh node (`node ...nodeArgs -e source`) from the
+ * repository root, with `env` over this process's environment; the child
+ * is killed after `timeout` ms.
+ */
+export function script(
+  source: string,
+  { env = {}, timeout = 30_000, nodeArgs = [] }: { env?: Record<string, string>; timeout?: number; nodeArgs?: string[] } = {},
+): ScriptResult {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, [...nodeArgs, '-e', source], { cwd: root, encoding: 'utf8', timeout, env: { ...process.env, ...env } });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? r.signal, seconds: (performance.now() - start) / 1000 };
+}
+
+/** The last line of a script's stdout, as JSON. */
+export function lastJson<T>(stdout: string): T {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as T;
 }
 
 /** Resolves once `predicate()` holds; rejects after `ms` milliseconds. */

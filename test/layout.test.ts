@@ -6,16 +6,11 @@
  * cross the N-API boundary as safe integers only.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const root = path.join(__dirname, '..');
-const dist = path.join(root, 'dist');
+import { script } from './helpers';
 
-function script(source: string, args: string[] = [], env: Record<string, string> = {}): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, [...args, '-e', source], { cwd: root, encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
+const dist = path.join(__dirname, '..', 'dist');
 
 describe('process-wide side effects live in install.ts', () => {
   it('importing the primitives and data modules patches nothing and adds no process listener', () => {
@@ -47,8 +42,7 @@ describe('process-wide side effects live in install.ts', () => {
       l.acquire(); l.release();
       console.log(JSON.stringify({ bare, acquisitions: l.stats().acquisitions }));
     `,
-      [],
-      { PTHREADING_DEBUG: 'stats' },
+      { env: { PTHREADING_DEBUG: 'stats' } },
     );
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ bare: null, acquisitions: 1 });
@@ -92,7 +86,7 @@ describe('thread identity', () => {
         }, 10);
       }, 10);
     `,
-      ['--expose-gc'],
+      { nodeArgs: ['--expose-gc'] },
     );
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ grew: 3, after: 0, listed: 5 });

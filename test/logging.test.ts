@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 
 import { logging } from 'pthreading';
 
-function script(source: string): { stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-e', source], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 30_000 });
-  return { stdout: r.stdout, stderr: r.stderr };
-}
+import { script } from './helpers';
 
 describe('logging', () => {
   it('formats %(name)s fields with widths and %-args, to stderr', () => {

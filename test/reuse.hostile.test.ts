@@ -15,14 +15,14 @@
  * a bounded time (a safety net, never an ordering device).
  */
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { Event, Queue, Thread, ThreadPoolExecutor, Timer, enumerate, nativeStats, setSpareThreads, stackSize } from 'pthreading';
 
-import { until } from './helpers';
+import { lastJson, script, until } from './helpers';
 
 // Targets run as source text on other threads, where every pthreading
 // export is a global and so is `pthreading` itself.
@@ -36,24 +36,6 @@ const internals = require(path.join(__dirname, '..', 'dist', 'threads', 'thread.
 };
 
 const root = path.join(__dirname, '..');
-
-/** Runs a script in a fresh node, killed after `timeout` ms (then `status` is null). */
-function script(
-  source: string,
-  env: Record<string, string> = {},
-  timeout = 60_000,
-): { stdout: string; stderr: string; status: number | string | null; seconds: number } {
-  const start = performance.now();
-  const r = spawnSync(process.execPath, ['-e', source], { cwd: root, encoding: 'utf8', timeout, env: { ...process.env, ...env } });
-  // Killed by a signal (the timeout's SIGTERM, or a crash): its name.
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? r.signal, seconds: (performance.now() - start) / 1000 };
-}
-
-/** The last line of a script's stdout, as JSON. */
-function lastJson<T>(stdout: string): T {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as T;
-}
 
 function alive(pid: number): boolean {
   try {
@@ -98,7 +80,7 @@ describe('what a thread leaves on its worker does not run in the next thread the
         runs.push({ name: t.name, ident: t.ident, nativeId: t.nativeId });
       }
       console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
-    `);
+    `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     const { hits, underIdent, runs } = lastJson<{ hits: number; underIdent: number; runs: { name: string; ident: number; nativeId: number }[] }>(r.stdout);
     const victims = runs.filter((x, i) => i > 0 && x.nativeId === runs[0].nativeId).map((x) => x.name);
@@ -134,7 +116,7 @@ describe('what a thread leaves on its worker does not run in the next thread the
       const unfinished = [];
       for (let i = 0; i < 20; i++) if (!finished[i]) unfinished.push('victim-' + i);
       console.log(JSON.stringify({ unfinished, runs }));
-    `);
+    `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     const { unfinished } = lastJson<{ unfinished: string[] }>(r.stdout);
     const blamed = [...r.stderr.matchAll(/Exception in thread (victim-\d+):/g)].map((m) => m[1]).filter((n) => n !== 'victim-0');
@@ -174,7 +156,7 @@ describe('what a thread leaves on its worker does not run in the next thread the
         runs.push({ name: t.name, ident: t.ident, nativeId: t.nativeId });
       }
       console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
-    `);
+    `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     const { hits, underIdent, runs } = lastJson<{ hits: number; underIdent: number; runs: { name: string; ident: number; nativeId: number }[] }>(r.stdout);
     const victims = runs.filter((x, i) => i > 0 && x.nativeId === runs[0].nativeId).map((x) => x.name);
@@ -214,7 +196,7 @@ describe('what a thread leaves on its worker does not run in the next thread the
         runs.push({ name: t.name, ident: t.ident, nativeId: t.nativeId });
       }
       console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
-    `);
+    `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     const { hits, underIdent, runs } = lastJson<{ hits: number; underIdent: number; runs: { name: string; ident: number; nativeId: number }[] }>(r.stdout);
     const under = runs.find((x) => x.ident === underIdent)?.name;
@@ -258,7 +240,7 @@ describe('what a thread leaves on its worker does not run in the next thread the
         runs.push({ name: t.name, ident: t.ident, nativeId: t.nativeId });
       }
       console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
-    `);
+    `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     const { hits, underIdent, runs } = lastJson<{ hits: number; underIdent: number; runs: { name: string; ident: number; nativeId: number }[] }>(r.stdout);
     const under = runs.find((x) => x.ident === underIdent)?.name;
@@ -290,7 +272,7 @@ describe('what a thread leaves on its worker does not run in the next thread the
         if (t.isAlive()) throw new Error(t.name + ' still runs');
       }
       console.log('done');
-    `);
+    `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     expect(r.stdout).not.toContain('swallowed');
     // Each error of a thread that threw is its own, reported as such.
@@ -319,7 +301,7 @@ describe('what a thread leaves on its worker does not run in the next thread the
         threads.push(t);
       }
       console.log(JSON.stringify(threads.map(() => out.get(false))));
-    `);
+    `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     const seen = lastJson<{ name: string; found: unknown }[]>(r.stdout);
     const leaked = seen.filter((s) => s.found !== 'new worker' && s.found !== null);
@@ -356,7 +338,7 @@ describe('what a thread leaves on its worker does not run in the next thread the
         threads.push(t);
       }
       console.log(JSON.stringify(threads.map(() => out.get(false)).filter(Boolean)));
-    `);
+    `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     const reports = lastJson<{ name: string; after: string; debugOn: boolean }[]>(r.stdout);
     for (const rep of reports) {
@@ -399,7 +381,7 @@ describe('what a thread leaves on its worker does not run in the next thread the
       }
       console.log(JSON.stringify(runs));
     `,
-      { PTHREADING_DEBUG: 'deadlock' },
+      { env: { PTHREADING_DEBUG: 'deadlock' }, timeout: 60_000 },
     );
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     const inverted = r.stdout.match(/^inverted in dl-\d+$/gm) ?? [];
@@ -480,7 +462,7 @@ describe("what a worker's end did for its thread", () => {
       t.join(30);
       for (let i = 0; i < 6; i++) { const u = new Thread({ target: () => 0 }); u.start(); u.join(30); }
       process.on('exit', () => require('node:fs').writeSync(1, 'main exits\\n'));
-    `);
+    `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     expect(r.stdout).toContain('main exits');
     expect(r.stdout).toContain('exit listener of hooked ran');
@@ -706,8 +688,7 @@ describe('around hand-back (guards)', () => {
           }
         })();
       `,
-        {},
-        30_000,
+        { timeout: 30_000 },
       );
       expect(r.status, `seed ${seed}: exit status (a signal's name: killed, by the timeout's SIGTERM after 30 s or a crash); stderr: ${r.stderr}`).toBe(7);
     }

@@ -19,10 +19,10 @@
  * processes are killed after a bounded time.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 
 import { Event, Local, Queue, RLock, Thread, ThreadPoolExecutor, activeCount, enumerate, getExcepthook, local } from 'pthreading';
+
+import { lastJson, script } from './helpers';
 
 // Targets run as source text on other threads, where every pthreading
 // export is a global and so is `pthreading` itself. Imports in this file are
@@ -30,25 +30,6 @@ import { Event, Local, Queue, RLock, Thread, ThreadPoolExecutor, activeCount, en
 // plain variable, which the threads have under the same name.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pthreading = require('pthreading') as typeof import('pthreading');
-
-const root = path.join(__dirname, '..');
-
-/** Runs a script in a fresh node, killed after `timeout` ms (then `status` is null). */
-function script(
-  source: string,
-  env: Record<string, string> = {},
-  timeout = 60_000,
-): { stdout: string; stderr: string; status: number | null; seconds: number } {
-  const start = performance.now();
-  const r = spawnSync(process.execPath, ['-e', source], { cwd: root, encoding: 'utf8', timeout, env: { ...process.env, ...env } });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status, seconds: (performance.now() - start) / 1000 };
-}
-
-/** The last line of a script's stdout, as JSON. */
-function lastJson<T>(stdout: string): T {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]) as T;
-}
 
 /** Starts `t`, joins it (30 s at most), and checks that it has ended. */
 function run<T extends Thread>(t: T): T {
@@ -269,7 +250,7 @@ describe('a thread on a reused worker', () => {
         nativeIds.push(t.nativeId);
       }
       console.log(JSON.stringify({ nativeIds }));
-    `);
+    `, { timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const { nativeIds } = lastJson<{ nativeIds: number[] }>(r.stdout);
     // Which threads threw: a worker's threads take turns.
@@ -435,7 +416,7 @@ describe('a thread on a reused worker, further', () => {
       L2.acquire(); L1.acquire(); L1.release(); L2.release();
       console.log(JSON.stringify({ reusedRan, nativeIds, reports }));
     `,
-      { PTHREADING_DEBUG: 'deadlock' },
+      { env: { PTHREADING_DEBUG: 'deadlock' }, timeout: 60_000 },
     );
     expect(r.status, r.stderr).toBe(0);
     const { reusedRan, nativeIds, reports } = lastJson<{ reusedRan: boolean; nativeIds: number[]; reports: string[] }>(r.stdout);
@@ -467,7 +448,7 @@ describe('what keeps a worker from being reused', () => {
   `;
 
   const check = (name: string, r: ReturnType<typeof script>): void => {
-    expect(r.status, `exit status (null: killed after the timeout); stderr: ${r.stderr}`).toBe(0);
+    expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     expect(r.seconds).toBeLessThan(30);
     const runs = lastJson<{ name: string; nativeId: number }[]>(r.stdout);
     const leaver = runs.find((x) => x.name === name)!;
@@ -481,7 +462,7 @@ describe('what keeps a worker from being reused', () => {
   };
 
   it('a ref’d timer left running (setInterval never cleared)', () => {
-    const r = script(leftBehind('interval', '() => { setInterval(() => undefined, 1000); }'));
+    const r = script(leftBehind('interval', '() => { setInterval(() => undefined, 1000); }'), { timeout: 60_000 });
     check('interval', r);
   });
 
@@ -493,6 +474,7 @@ describe('what keeps a worker from being reused', () => {
         '(lock) => { lock.acquireAsync().then(() => lock.release(), () => undefined); }',
         'const shared = new Lock(); shared.acquire();',
       ),
+      { timeout: 60_000 },
     );
     check('pending-acquire', r);
   });
@@ -519,8 +501,8 @@ describe('processes and threads with reused workers end', () => {
       const pthreading = require('pthreading');
       ${loop}
       console.log('ended, reused ' + ${reusedCount});
-    `);
-    expect(r.status, `exit status (null: killed after the timeout); stderr: ${r.stderr}`).toBe(0);
+    `, { timeout: 60_000 });
+    expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^ended, reused \d+\n$/);
     expect(r.seconds).toBeLessThan(30);
   });
@@ -535,8 +517,8 @@ describe('processes and threads with reused workers end', () => {
       `)}, { eval: true });
       w.on('error', (e) => console.log('worker error ' + e));
       w.on('exit', (code) => console.log('worker exited ' + code));
-    `);
-    expect(r.status, `exit status (null: killed after the timeout); stderr: ${r.stderr}`).toBe(0);
+    `, { timeout: 60_000 });
+    expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^worker script ended, reused \d+\nworker exited 0\n$/);
     expect(r.seconds).toBeLessThan(30);
   });
@@ -551,8 +533,8 @@ describe('processes and threads with reused workers end', () => {
       outer.start();
       outer.join(30);
       console.log('outer alive: ' + outer.isAlive());
-    `);
-    expect(r.status, `exit status (null: killed after the timeout); stderr: ${r.stderr}`).toBe(0);
+    `, { timeout: 60_000 });
+    expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^outer run ended, reused \d+\nouter alive: false\n$/);
     expect(r.seconds).toBeLessThan(30);
   });
@@ -579,8 +561,8 @@ describe('processes and threads with reused workers end', () => {
         if (outer.isAlive()) throw new Error('outer ' + k + ' still runs');
       }
       console.log('ended');
-    `);
-    expect(r.status, `exit status (null: killed after the timeout); stderr: ${r.stderr}`).toBe(0);
+    `, { timeout: 60_000 });
+    expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     expect(r.stdout).toBe('ended\n');
     expect(r.seconds).toBeLessThan(30);
   });

@@ -4,24 +4,17 @@
  * warm worker or finished thread ever holds the process up.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 import { Event, Thread, ValueError, nativeStats, stackSize } from 'pthreading';
 
-import { onThread, until } from './helpers';
+import { onThread, script, until } from './helpers';
 
 // Targets reach the library through this plain variable (see thread.test.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pthreading = require('pthreading') as typeof import('pthreading');
 
 const root = path.join(__dirname, '..');
-
-/** Runs a script in a fresh node (killed after `timeout` ms). */
-function script(source: string, timeout = 30_000): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, ['-e', source], { cwd: root, encoding: 'utf8', timeout });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
 
 describe('the end of the process', () => {
   it('exits once a thread that started a thread has ended', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 import { Event, Lock, RuntimeError, Thread, ValueError, currentThread, enumerate, getIdent, getNativeId, mainThread, stackSize } from 'pthreading';
 
-import { ticksWhilePending, timed } from './helpers';
+import { script, ticksWhilePending, timed } from './helpers';
 
 // Targets run as source text on other threads, where every pthreading
 // export is a global and so is `pthreading` itself. Imports in this file are
@@ -15,13 +15,6 @@ import { ticksWhilePending, timed } from './helpers';
 const pthreading = require('pthreading') as typeof import('pthreading');
 
 const root = path.join(__dirname, '..');
-
-/** Runs a script in a fresh node and returns its stdout, stderr, status. */
-function script(source: string, timeout = 30_000): { stdout: string; stderr: string; status: number | null; seconds: number } {
-  const start = performance.now();
-  const r = spawnSync(process.execPath, ['-e', source], { cwd: root, encoding: 'utf8', timeout });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status, seconds: (performance.now() - start) / 1000 };
-}
 
 describe('Thread', () => {
   it('runs a function target on another OS thread with its args', () => {
