@@ -5,10 +5,10 @@
  * threads it started; then waits, as a warm worker again, for the next
  * thread, or ends (handBack).
  */
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AsyncResource, executionAsyncResource } from 'node:async_hooks';
+import { AsyncResource } from 'node:async_hooks';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import * as pthreading from './index';
@@ -38,8 +38,10 @@ import {
   setLocal,
 } from './threads/thread';
 import { Timer } from './threads/timer';
+import { followLeftovers, leftBehind, snapshot, type Snapshot } from './threads/leftovers';
 
 installSyncOutput();
+followLeftovers();
 // Everything pthreading exports is usable in a target without an import.
 // Compiled code reaches a named import as `pthreading_1.x`, `import_pthreading.x`…
 // (see MODULE_ALIASES). A name the runtime already has as a global stays
@@ -208,100 +210,6 @@ async function runThread(): Promise<void> {
   await retire();
 }
 
-// What keeps this worker's event loop alive between two threads (its own
-// ports are unreferenced): nothing, unless a thread left something behind.
-// Null where the runtime cannot tell: then no worker is reused.
-function activeResources(): string[] | null {
-  const info = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
-  return typeof info === 'function' ? info.call(process).sort() : null;
-}
-
-// The listeners on `process` (an 'exit' handler that ends what the thread
-// started, a 'message' handler...): a thread that adds one expects it to
-// run at its worker's end, so its worker is not reused.
-function processListeners(): string {
-  return process
-    .eventNames()
-    .map((name) => `${String(name)}:${process.listenerCount(name)}`)
-    .sort()
-    .join();
-}
-
-// Timers and immediates a thread unreferenced: they do not keep the event loop alive, so
-// activeResources() does not see them, yet they would fire while a later
-// thread runs here. One still pending when the thread ends keeps its
-// worker from being reused. (Ports and sockets are not followed: Node's
-// own stdio port of a worker is unreferenced the same way.)
-type Pending = { _destroyed?: boolean };
-const unreferenced = new Set<Pending>();
-const pending = (t: Pending): boolean => t._destroyed !== true;
-let pruneAt = 1024;
-const timeout = setTimeout(() => 0, 0);
-clearTimeout(timeout);
-const immediate = setImmediate(() => 0);
-clearImmediate(immediate);
-for (const proto of new Set([Object.getPrototypeOf(timeout), Object.getPrototypeOf(immediate)]) as Set<{ unref?: (this: Pending) => unknown }>) {
-  const unref = proto.unref;
-  if (typeof unref !== 'function') continue;
-  proto.unref = function (this: Pending) {
-    unreferenced.add(this);
-    if (unreferenced.size >= pruneAt) {
-      for (const t of unreferenced) if (!pending(t)) unreferenced.delete(t);
-      pruneAt = Math.max(1024, unreferenced.size * 2);
-    }
-    return unref.call(this);
-  };
-}
-
-// Promises that settle with nothing on the event loop: an Atomics.waitAsync
-// (V8 resolves it), a node:timers/promises timer made with { ref: false }
-// (created unreferenced, without unref()). One a thread leaves pending
-// keeps its worker from being reused.
-let unsettled = 0;
-function follow(promise: Promise<unknown>): void {
-  unsettled++;
-  const settled = (): void => void unsettled--;
-  promise.then(settled, settled);
-}
-type WaitAsync = (...args: unknown[]) => { async: boolean; value: unknown };
-const atomics = Atomics as unknown as { waitAsync?: WaitAsync };
-const waitAsync = atomics.waitAsync;
-if (typeof waitAsync === 'function') {
-  atomics.waitAsync = function (...args: unknown[]) {
-    const result = waitAsync.apply(Atomics, args);
-    if (result.async) follow(result.value as Promise<unknown>);
-    return result;
-  };
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const promised = require('node:timers/promises') as Record<string, (...args: unknown[]) => Promise<unknown>>;
-for (const [name, at] of [['setTimeout', 2], ['setImmediate', 1]] as const) {
-  const original = promised[name];
-  promised[name] = function (this: unknown, ...args: unknown[]) {
-    const result = original.apply(this, args);
-    if ((args[at] as { ref?: boolean } | undefined)?.ref === false) follow(result);
-    return result;
-  };
-}
-syncBuiltinESMExports();
-
-// An AsyncLocalStorage store a thread entered (enterWith) while no async
-// resource was current lands on the worker's top-level resource, the one
-// every later continuation here starts from: a thread that leaves one
-// there keeps its worker from being reused. (A store entered within the
-// thread's own async scope stays there: see main.)
-function storeLeft(): boolean {
-  const resource = executionAsyncResource() as Record<symbol, unknown>;
-  return Object.getOwnPropertySymbols(resource).some((key) => key.description === 'kResourceStore' && resource[key] !== undefined);
-}
-
-function timerLeft(): boolean {
-  if (unsettled > 0) return true;
-  for (const t of unreferenced) if (pending(t)) return true;
-  unreferenced.clear();
-  return false;
-}
-
 /**
  * After a thread: whether this worker may run another. Only if the thread
  * left nothing behind that would run on or change the next one: nothing
@@ -317,13 +225,11 @@ function timerLeft(): boolean {
 const THREADS_PER_WORKER = 100;
 let threadsRun = 0;
 
-async function handBack(before: { resources: string[] | null; listeners: string }): Promise<boolean> {
+async function handBack(before: Snapshot): Promise<boolean> {
   // Callbacks already due run first: the immediates queued before ours,
   // then (one loop turn on) those of handles that were closing.
   for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
-  const now = activeResources();
-  if (!before.resources || !now || now.join() !== before.resources.join()) return false;
-  if (processListeners() !== before.listeners || storeLeft() || timerLeft()) return false;
+  if (leftBehind(before)) return false;
   // The thread that started this one keeps no warm workers now.
   if (Atomics.load(keep, 0) === 0) return false;
   // A worker runs a bounded number of threads, so that what its heap and
@@ -343,7 +249,7 @@ async function handBack(before: { resources: string[] | null; listeners: string 
 
 async function main(): Promise<void> {
   for (;;) {
-    const before = { resources: activeResources(), listeners: processListeners() };
+    const before = snapshot();
     // Each thread in an async context of its own: a store it entered
     // (AsyncLocalStorage.enterWith) is not the next thread's.
     await new AsyncResource('pthreading.Thread').runInAsyncScope(runThread);

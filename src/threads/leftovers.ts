@@ -1,0 +1,138 @@
+/**
+ * What a thread leaves behind on its worker: whatever would run on, or
+ * change, the next thread if the worker ran another (handBack in
+ * worker.ts). Found by comparing a snapshot taken before the thread ran
+ * with the worker after it:
+ *
+ * - the resources that keep the event loop alive (timers, sockets, handles);
+ * - the listeners on `process`;
+ * - timers and immediates the thread unreferenced, still pending;
+ * - promises that settle with nothing on the event loop, still pending
+ *   (Atomics.waitAsync, node:timers/promises timers made with { ref: false });
+ * - an AsyncLocalStorage store left on the worker's top-level async resource.
+ *
+ * What the runtime cannot show (an unreferenced port, socket or child
+ * process) is not seen: see the README.
+ */
+import { syncBuiltinESMExports } from 'node:module';
+import { executionAsyncResource } from 'node:async_hooks';
+
+export interface Snapshot {
+  /** Null where the runtime cannot tell: then nothing is ever handed on. */
+  resources: string[] | null;
+  listeners: string;
+}
+
+/** The worker as a thread is about to run on it. */
+export function snapshot(): Snapshot {
+  return { resources: activeResources(), listeners: processListeners() };
+}
+
+/** Whether the thread that ran since `before` left anything behind. */
+export function leftBehind(before: Snapshot): boolean {
+  const now = activeResources();
+  if (!before.resources || !now || now.join() !== before.resources.join()) return true;
+  return processListeners() !== before.listeners || storeLeft() || callbacksPending();
+}
+
+// What keeps this worker's event loop alive between two threads (its own
+// ports are unreferenced): nothing, unless a thread left something behind.
+function activeResources(): string[] | null {
+  const info = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
+  return typeof info === 'function' ? info.call(process).sort() : null;
+}
+
+// The listeners on `process` (an 'exit' handler that ends what the thread
+// started, a 'message' handler...): a thread that adds one expects it to
+// run at its worker's end.
+function processListeners(): string {
+  return process
+    .eventNames()
+    .map((name) => `${String(name)}:${process.listenerCount(name)}`)
+    .sort()
+    .join();
+}
+
+// Timers and immediates a thread unreferenced: they do not keep the event
+// loop alive, so activeResources() does not see them, yet they would fire
+// while a later thread runs here. (Ports and sockets are not followed:
+// Node's own stdio port of a worker is unreferenced the same way.)
+type Pending = { _destroyed?: boolean };
+const unreferenced = new Set<Pending>();
+const pending = (t: Pending): boolean => t._destroyed !== true;
+let pruneAt = 1024;
+
+// Promises that settle with nothing on the event loop: an Atomics.waitAsync
+// (V8 resolves it), a node:timers/promises timer made with { ref: false }
+// (created unreferenced, without unref()).
+let unsettled = 0;
+function follow(promise: Promise<unknown>): void {
+  unsettled++;
+  const settled = (): void => void unsettled--;
+  promise.then(settled, settled);
+}
+
+/**
+ * Follows, from now on, what leftBehind() cannot see from outside: the
+ * timers and immediates unreferenced, the promises that settle with nothing
+ * on the event loop. Once per worker, before any thread runs.
+ */
+export function followLeftovers(): void {
+  const timeout = setTimeout(() => 0, 0);
+  clearTimeout(timeout);
+  const immediate = setImmediate(() => 0);
+  clearImmediate(immediate);
+  for (const proto of new Set([Object.getPrototypeOf(timeout), Object.getPrototypeOf(immediate)]) as Set<{ unref?: (this: Pending) => unknown }>) {
+    const unref = proto.unref;
+    if (typeof unref !== 'function') continue;
+    proto.unref = function (this: Pending) {
+      unreferenced.add(this);
+      // Following unref() costs constant time on average: the set is pruned
+      // of what has fired or been cleared when it has doubled.
+      if (unreferenced.size >= pruneAt) {
+        for (const t of unreferenced) if (!pending(t)) unreferenced.delete(t);
+        pruneAt = Math.max(1024, unreferenced.size * 2);
+      }
+      return unref.call(this);
+    };
+  }
+  type WaitAsync = (...args: unknown[]) => { async: boolean; value: unknown };
+  const atomics = Atomics as unknown as { waitAsync?: WaitAsync };
+  const waitAsync = atomics.waitAsync;
+  if (typeof waitAsync === 'function') {
+    atomics.waitAsync = function (...args: unknown[]) {
+      const result = waitAsync.apply(Atomics, args);
+      if (result.async) follow(result.value as Promise<unknown>);
+      return result;
+    };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const promised = require('node:timers/promises') as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const [name, at] of [['setTimeout', 2], ['setImmediate', 1]] as const) {
+    const original = promised[name];
+    promised[name] = function (this: unknown, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      if ((args[at] as { ref?: boolean } | undefined)?.ref === false) follow(result);
+      return result;
+    };
+  }
+  syncBuiltinESMExports();
+}
+
+// An AsyncLocalStorage store a thread entered (enterWith) while no async
+// resource was current lands on the worker's top-level resource, the one
+// every later continuation here starts from. (A store entered within the
+// thread's own async scope stays there: see main in worker.ts.)
+function storeLeft(): boolean {
+  const resource = executionAsyncResource() as Record<symbol, unknown>;
+  return Object.getOwnPropertySymbols(resource).some((key) => key.description === 'kResourceStore' && resource[key] !== undefined);
+}
+
+// Unreferenced timers and immediates, and promises that settle with
+// nothing on the event loop, still pending.
+function callbacksPending(): boolean {
+  if (unsettled > 0) return true;
+  for (const t of unreferenced) if (pending(t)) return true;
+  unreferenced.clear();
+  return false;
+}
