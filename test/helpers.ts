@@ -79,6 +79,28 @@ export function lastJson<T>(stdout: string): T {
   return JSON.parse(lines[lines.length - 1]) as T;
 }
 
+/**
+ * The source of a loop that runs `count` threads one after the other, each
+ * joined before the next starts (the loop that reuses workers), for a
+ * script run by `script()` that has `Thread` and defines `target` before
+ * it. Thread `i` is named `<name>-<i>` and gets the args `[<args>, i]`
+ * (`args` is source text, such as `hits, word`; empty for `[i]`). The loop
+ * throws if a thread still runs after 30 s; it leaves `runs`, each
+ * thread's `{ name, ident, nativeId }` in order.
+ */
+export function inARow(name: string, args: string, count = 20): string {
+  return `
+    const runs = [];
+    for (let i = 0; i < ${count}; i++) {
+      const t = new Thread({ name: ${JSON.stringify(name)} + '-' + i, args: [${args ? `${args}, ` : ''}i], target });
+      t.start();
+      t.join(30);
+      if (t.isAlive()) throw new Error(t.name + ' still runs');
+      runs.push({ name: t.name, ident: t.ident, nativeId: t.nativeId });
+    }
+  `;
+}
+
 /** Resolves once `predicate()` holds; rejects after `ms` milliseconds. */
 export async function until(predicate: () => boolean, ms = 10_000): Promise<void> {
   const end = performance.now() + ms;

@@ -22,7 +22,7 @@ import path from 'node:path';
 
 import { Event, Queue, Thread, ThreadPoolExecutor, Timer, enumerate, nativeStats, setSpareThreads, stackSize } from 'pthreading';
 
-import { lastJson, script, until } from './helpers';
+import { inARow, lastJson, script, type ScriptResult, until } from './helpers';
 
 // Targets run as source text on other threads, where every pthreading
 // export is a global and so is `pthreading` itself.
@@ -46,6 +46,23 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * What a script printed that counts in `hits[0]` each run of what thread 0
+ * left behind in a later thread, `hits[1]` the ident of the last such
+ * thread, after the `runs` of its threads: checks that it exited with 0,
+ * and returns the count, the name of that thread, and the names of the
+ * later threads on thread 0's worker.
+ */
+function leftBehindRan(r: ScriptResult): { hits: number; under: string | undefined; victims: string[] } {
+  expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
+  const { hits, underIdent, runs } = lastJson<{ hits: number; underIdent: number; runs: { name: string; ident: number; nativeId: number }[] }>(r.stdout);
+  return {
+    hits,
+    under: runs.find((x) => x.ident === underIdent)?.name,
+    victims: runs.filter((x, i) => i > 0 && x.nativeId === runs[0].nativeId).map((x) => x.name),
+  };
+}
+
 describe('what a thread leaves on its worker does not run in the next thread there', () => {
   it("an unref'd setInterval a thread leaves running never fires while a later thread runs on its worker", () => {
     // An unref'd timer (a heartbeat that must not keep the process up) is
@@ -59,32 +76,23 @@ describe('what a thread leaves on its worker does not run in the next thread the
     const r = script(`
       const { Thread } = require('pthreading');
       const hits = new Int32Array(new SharedArrayBuffer(8));
-      const runs = [];
-      for (let i = 0; i < 20; i++) {
-        const t = new Thread({ name: 'beat-' + i, args: [hits, i], target: async (hits, i) => {
-          if (i === 0) {
-            const mine = getIdent();
-            setInterval(() => {
-              if (getIdent() !== mine) {
-                Atomics.add(hits, 0, 1);
-                hits[1] = getIdent();
-              }
-            }, 1).unref();
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        } });
-        t.start();
-        t.join(30);
-        if (t.isAlive()) throw new Error(t.name + ' still runs');
-        runs.push({ name: t.name, ident: t.ident, nativeId: t.nativeId });
-      }
+      const target = async (hits, i) => {
+        if (i === 0) {
+          const mine = getIdent();
+          setInterval(() => {
+            if (getIdent() !== mine) {
+              Atomics.add(hits, 0, 1);
+              hits[1] = getIdent();
+            }
+          }, 1).unref();
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      ${inARow('beat', 'hits')}
       console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
     `, { timeout: 60_000 });
-    expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
-    const { hits, underIdent, runs } = lastJson<{ hits: number; underIdent: number; runs: { name: string; ident: number; nativeId: number }[] }>(r.stdout);
-    const victims = runs.filter((x, i) => i > 0 && x.nativeId === runs[0].nativeId).map((x) => x.name);
-    const under = runs.find((x) => x.ident === underIdent)?.name;
+    const { hits, under, victims } = leftBehindRan(r);
     expect(hits, `beat-0's interval fired ${hits} times on its worker after beat-0 ended, last as ${under}; later threads on its worker: ${victims.join(' ')}`).toBe(0);
   });
 
@@ -97,22 +105,16 @@ describe('what a thread leaves on its worker does not run in the next thread the
     const r = script(`
       const { Thread } = require('pthreading');
       const finished = new Int32Array(new SharedArrayBuffer(4 * 20));
-      const runs = [];
-      for (let i = 0; i < 20; i++) {
-        const t = new Thread({ name: 'victim-' + i, args: [finished, i], target: async (finished, i) => {
-          if (i === 0) {
-            setTimeout(() => { throw new Error('thrown by the timer victim-0 left behind'); }, 5).unref();
-            finished[0] = 1;
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          finished[i] = 1;
-        } });
-        t.start();
-        t.join(30);
-        if (t.isAlive()) throw new Error(t.name + ' still runs');
-        runs.push(t.nativeId);
-      }
+      const target = async (finished, i) => {
+        if (i === 0) {
+          setTimeout(() => { throw new Error('thrown by the timer victim-0 left behind'); }, 5).unref();
+          finished[0] = 1;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        finished[i] = 1;
+      };
+      ${inARow('victim', 'finished')}
       const unfinished = [];
       for (let i = 0; i < 20; i++) if (!finished[i]) unfinished.push('victim-' + i);
       console.log(JSON.stringify({ unfinished, runs }));
@@ -130,37 +132,28 @@ describe('what a thread leaves on its worker does not run in the next thread the
     const r = script(`
       const { Thread } = require('pthreading');
       const hits = new Int32Array(new SharedArrayBuffer(8));
-      const runs = [];
-      for (let i = 0; i < 20; i++) {
-        const t = new Thread({ name: 'promised-' + i, args: [hits, i], target: async (hits, i) => {
-          if (i === 0) {
-            const timers = require('node:timers/promises');
-            const mine = getIdent();
-            const fire = () => {
-              if (getIdent() !== mine) {
-                Atomics.add(hits, 0, 1);
-                hits[1] = getIdent();
-              }
-            };
-            timers.setTimeout(5, null, { ref: false }).then(fire);
-            (async () => {
-              for await (const _ of timers.setInterval(2, null, { ref: false })) fire();
-            })();
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        } });
-        t.start();
-        t.join(30);
-        if (t.isAlive()) throw new Error(t.name + ' still runs');
-        runs.push({ name: t.name, ident: t.ident, nativeId: t.nativeId });
-      }
+      const target = async (hits, i) => {
+        if (i === 0) {
+          const timers = require('node:timers/promises');
+          const mine = getIdent();
+          const fire = () => {
+            if (getIdent() !== mine) {
+              Atomics.add(hits, 0, 1);
+              hits[1] = getIdent();
+            }
+          };
+          timers.setTimeout(5, null, { ref: false }).then(fire);
+          (async () => {
+            for await (const _ of timers.setInterval(2, null, { ref: false })) fire();
+          })();
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      ${inARow('promised', 'hits')}
       console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
     `, { timeout: 60_000 });
-    expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
-    const { hits, underIdent, runs } = lastJson<{ hits: number; underIdent: number; runs: { name: string; ident: number; nativeId: number }[] }>(r.stdout);
-    const victims = runs.filter((x, i) => i > 0 && x.nativeId === runs[0].nativeId).map((x) => x.name);
-    const under = runs.find((x) => x.ident === underIdent)?.name;
+    const { hits, under, victims } = leftBehindRan(r);
     expect(hits, `promised-0's timers fired ${hits} times after it ended, last as ${under}; later threads on its worker: ${victims.join(' ')}`).toBe(0);
   });
 
@@ -172,34 +165,26 @@ describe('what a thread leaves on its worker does not run in the next thread the
     const r = script(`
       const { Thread } = require('pthreading');
       const hits = new Int32Array(new SharedArrayBuffer(8));
-      const runs = [];
-      for (let i = 0; i < 20; i++) {
-        const t = new Thread({ name: 'spin-' + i, args: [hits, i], target: async (hits, i) => {
-          if (i === 0) {
-            const mine = getIdent();
-            let left = 100000;
-            const spin = () => {
-              if (getIdent() !== mine) {
-                Atomics.add(hits, 0, 1);
-                hits[1] = getIdent();
-              }
-              if (--left > 0) setImmediate(spin).unref();
-            };
-            spin();
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        } });
-        t.start();
-        t.join(30);
-        if (t.isAlive()) throw new Error(t.name + ' still runs');
-        runs.push({ name: t.name, ident: t.ident, nativeId: t.nativeId });
-      }
+      const target = async (hits, i) => {
+        if (i === 0) {
+          const mine = getIdent();
+          let left = 100000;
+          const spin = () => {
+            if (getIdent() !== mine) {
+              Atomics.add(hits, 0, 1);
+              hits[1] = getIdent();
+            }
+            if (--left > 0) setImmediate(spin).unref();
+          };
+          spin();
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      ${inARow('spin', 'hits')}
       console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
     `, { timeout: 60_000 });
-    expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
-    const { hits, underIdent, runs } = lastJson<{ hits: number; underIdent: number; runs: { name: string; ident: number; nativeId: number }[] }>(r.stdout);
-    const under = runs.find((x) => x.ident === underIdent)?.name;
+    const { hits, under } = leftBehindRan(r);
     expect(hits, `spin-0's immediates ran ${hits} times after it ended, last as ${under}`).toBe(0);
   });
 
@@ -213,37 +198,29 @@ describe('what a thread leaves on its worker does not run in the next thread the
       const { Thread } = require('pthreading');
       const hits = new Int32Array(new SharedArrayBuffer(8));
       const word = new Int32Array(new SharedArrayBuffer(4));
-      const runs = [];
-      for (let i = 0; i < 20; i++) {
-        const t = new Thread({ name: 'waiter-' + i, args: [hits, word, i], target: async (hits, word, i) => {
-          const g = globalThis;
-          if (i === 0) {
-            const mine = getIdent();
-            Atomics.waitAsync(word, 0, 0).value.then(() => {
-              if (getIdent() !== mine) {
-                Atomics.add(hits, 0, 1);
-                hits[1] = getIdent();
-              }
-            });
-            g.__waitLeftHere = true;
-            return;
-          }
-          if (g.__waitLeftHere) {
-            Atomics.store(word, 0, 1);
-            Atomics.notify(word, 0);
-          }
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        } });
-        t.start();
-        t.join(30);
-        if (t.isAlive()) throw new Error(t.name + ' still runs');
-        runs.push({ name: t.name, ident: t.ident, nativeId: t.nativeId });
-      }
+      const target = async (hits, word, i) => {
+        const g = globalThis;
+        if (i === 0) {
+          const mine = getIdent();
+          Atomics.waitAsync(word, 0, 0).value.then(() => {
+            if (getIdent() !== mine) {
+              Atomics.add(hits, 0, 1);
+              hits[1] = getIdent();
+            }
+          });
+          g.__waitLeftHere = true;
+          return;
+        }
+        if (g.__waitLeftHere) {
+          Atomics.store(word, 0, 1);
+          Atomics.notify(word, 0);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      ${inARow('waiter', 'hits, word')}
       console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
     `, { timeout: 60_000 });
-    expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
-    const { hits, underIdent, runs } = lastJson<{ hits: number; underIdent: number; runs: { name: string; ident: number; nativeId: number }[] }>(r.stdout);
-    const under = runs.find((x) => x.ident === underIdent)?.name;
+    const { hits, under } = leftBehindRan(r);
     expect(hits, `waiter-0's Atomics.waitAsync continuation ran after waiter-0 ended, as ${under}`).toBe(0);
   });
 
@@ -254,23 +231,19 @@ describe('what a thread leaves on its worker does not run in the next thread the
     // excepthook.
     const r = script(`
       const { Thread } = require('pthreading');
-      for (let i = 0; i < 16; i++) {
-        const t = new Thread({ name: 'cap-' + i, args: [i], target: async (i) => {
-          const g = globalThis;
-          if (!g.__captureSetBy) {
-            g.__captureSetBy = 'cap-' + i;
-            process.setUncaughtExceptionCaptureCallback((error) => {
-              require('node:fs').writeSync(1, 'capture callback of ' + g.__captureSetBy + ' swallowed: ' + error.message + '\\n');
-            });
-            return;
-          }
-          setTimeout(() => { throw new Error('uncaught in cap-' + i); }, 1);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        } });
-        t.start();
-        t.join(30);
-        if (t.isAlive()) throw new Error(t.name + ' still runs');
-      }
+      const target = async (i) => {
+        const g = globalThis;
+        if (!g.__captureSetBy) {
+          g.__captureSetBy = 'cap-' + i;
+          process.setUncaughtExceptionCaptureCallback((error) => {
+            require('node:fs').writeSync(1, 'capture callback of ' + g.__captureSetBy + ' swallowed: ' + error.message + '\\n');
+          });
+          return;
+        }
+        setTimeout(() => { throw new Error('uncaught in cap-' + i); }, 1);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      ${inARow('cap', '', 16)}
       console.log('done');
     `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
@@ -286,21 +259,16 @@ describe('what a thread leaves on its worker does not run in the next thread the
     const r = script(`
       const { Thread, Queue } = require('pthreading');
       const out = new Queue();
-      const threads = [];
-      for (let i = 0; i < 16; i++) {
-        const t = new Thread({ name: 'als-' + i, args: [out, i], target: (out, i) => {
-          const { AsyncLocalStorage } = require('node:async_hooks');
-          const g = globalThis;
-          const found = g.__als ? (g.__als.getStore() ?? null) : 'new worker';
-          g.__als ??= new AsyncLocalStorage();
-          g.__als.enterWith({ enteredBy: 'als-' + i });
-          out.put({ name: 'als-' + i, found });
-        } });
-        t.start();
-        t.join(30);
-        threads.push(t);
-      }
-      console.log(JSON.stringify(threads.map(() => out.get(false))));
+      const target = (out, i) => {
+        const { AsyncLocalStorage } = require('node:async_hooks');
+        const g = globalThis;
+        const found = g.__als ? (g.__als.getStore() ?? null) : 'new worker';
+        g.__als ??= new AsyncLocalStorage();
+        g.__als.enterWith({ enteredBy: 'als-' + i });
+        out.put({ name: 'als-' + i, found });
+      };
+      ${inARow('als', 'out', 16)}
+      console.log(JSON.stringify(runs.map(() => out.get(false))));
     `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     const seen = lastJson<{ name: string; found: unknown }[]>(r.stdout);
@@ -318,26 +286,21 @@ describe('what a thread leaves on its worker does not run in the next thread the
     const r = script(`
       const { Thread, Queue } = require('pthreading');
       const out = new Queue();
-      const threads = [];
-      for (let i = 0; i < 20; i++) {
-        const t = new Thread({ name: 'log-' + i, args: [out, i], target: (out, i) => {
-          const g = globalThis;
-          if (g.__configuredBy === undefined) {
-            logging.basicConfig({ level: 'DEBUG', format: 'LEFT-BEHIND %(threadName)s %(message)s' });
-            g.__configuredBy = 'log-' + i;
-            out.put(null);
-            return;
-          }
-          const debugOn = logging.getLogger().isEnabledFor(logging.DEBUG);
-          logging.basicConfig({ level: 'INFO', format: 'OWN %(threadName)s %(message)s' });
-          logging.info('hello');
-          out.put({ name: 'log-' + i, after: g.__configuredBy, debugOn });
-        } });
-        t.start();
-        t.join(30);
-        threads.push(t);
-      }
-      console.log(JSON.stringify(threads.map(() => out.get(false)).filter(Boolean)));
+      const target = (out, i) => {
+        const g = globalThis;
+        if (g.__configuredBy === undefined) {
+          logging.basicConfig({ level: 'DEBUG', format: 'LEFT-BEHIND %(threadName)s %(message)s' });
+          g.__configuredBy = 'log-' + i;
+          out.put(null);
+          return;
+        }
+        const debugOn = logging.getLogger().isEnabledFor(logging.DEBUG);
+        logging.basicConfig({ level: 'INFO', format: 'OWN %(threadName)s %(message)s' });
+        logging.info('hello');
+        out.put({ name: 'log-' + i, after: g.__configuredBy, debugOn });
+      };
+      ${inARow('log', 'out')}
+      console.log(JSON.stringify(runs.map(() => out.get(false)).filter(Boolean)));
     `, { timeout: 60_000 });
     expect(r.status, `exit status (a signal's name: killed, by the timeout's SIGTERM or a crash); stderr: ${r.stderr}`).toBe(0);
     const reports = lastJson<{ name: string; after: string; debugOn: boolean }[]>(r.stdout);
@@ -358,27 +321,22 @@ describe('what a thread leaves on its worker does not run in the next thread the
     const r = script(
       `
       const { Thread } = require('pthreading');
-      const runs = [];
-      for (let i = 0; i < 20; i++) {
-        const t = new Thread({ name: 'dl-' + i, args: [i], target: (i) => {
-          const g = globalThis;
-          if (!g.__handlerSetBy) {
-            g.__handlerSetBy = 'dl-' + i;
-            pthreading.setDeadlockHandler(() => {
-              require('node:fs').writeSync(1, 'LEFT-BEHIND handler of ' + g.__handlerSetBy + ' got a report of ' + pthreading.currentThread().name + '\\n');
-            });
-            return;
-          }
-          const a = new pthreading.Lock(); a.name = 'A' + i;
-          const b = new pthreading.Lock(); b.name = 'B' + i;
-          a.acquire(); b.acquire(); b.release(); a.release();
-          b.acquire(); a.acquire(); a.release(); b.release();
-          require('node:fs').writeSync(1, 'inverted in dl-' + i + '\\n');
-        } });
-        t.start();
-        t.join(30);
-        runs.push(t.nativeId);
-      }
+      const target = (i) => {
+        const g = globalThis;
+        if (!g.__handlerSetBy) {
+          g.__handlerSetBy = 'dl-' + i;
+          pthreading.setDeadlockHandler(() => {
+            require('node:fs').writeSync(1, 'LEFT-BEHIND handler of ' + g.__handlerSetBy + ' got a report of ' + pthreading.currentThread().name + '\\n');
+          });
+          return;
+        }
+        const a = new pthreading.Lock(); a.name = 'A' + i;
+        const b = new pthreading.Lock(); b.name = 'B' + i;
+        a.acquire(); b.acquire(); b.release(); a.release();
+        b.acquire(); a.acquire(); a.release(); b.release();
+        require('node:fs').writeSync(1, 'inverted in dl-' + i + '\\n');
+      };
+      ${inARow('dl', '')}
       console.log(JSON.stringify(runs));
     `,
       { env: { PTHREADING_DEBUG: 'deadlock' }, timeout: 60_000 },

@@ -22,7 +22,7 @@ import { describe, expect, it } from 'vitest';
 
 import { Event, Local, Queue, RLock, Thread, ThreadPoolExecutor, activeCount, enumerate, getExcepthook, local } from 'pthreading';
 
-import { lastJson, script } from './helpers';
+import { inARow, lastJson, script } from './helpers';
 
 // Targets run as source text on other threads, where every pthreading
 // export is a global and so is `pthreading` itself. Imports in this file are
@@ -234,22 +234,16 @@ describe('a thread on a reused worker', () => {
     // reach the default hook (stderr), not the one left behind.
     const r = script(`
       const { Thread } = require('pthreading');
-      const nativeIds = [];
-      for (let i = 0; i < 20; i++) {
-        const t = new Thread({ name: 'hooked-' + i, args: [i], target: (i) => {
-          if (globalThis.hookSetHere) {
-            globalThis.hookSetHere = false;
-            throw new Error('boom in hooked-' + i);
-          }
-          setExcepthook((args) => console.log('left-behind hook got ' + args.thread.name));
-          globalThis.hookSetHere = true;
-        } });
-        t.start();
-        t.join(30);
-        if (t.isAlive()) throw new Error('hooked-' + i + ' still runs');
-        nativeIds.push(t.nativeId);
-      }
-      console.log(JSON.stringify({ nativeIds }));
+      const target = (i) => {
+        if (globalThis.hookSetHere) {
+          globalThis.hookSetHere = false;
+          throw new Error('boom in hooked-' + i);
+        }
+        setExcepthook((args) => console.log('left-behind hook got ' + args.thread.name));
+        globalThis.hookSetHere = true;
+      };
+      ${inARow('hooked', '')}
+      console.log(JSON.stringify({ nativeIds: runs.map((x) => x.nativeId) }));
     `, { timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const { nativeIds } = lastJson<{ nativeIds: number[] }>(r.stdout);
