@@ -26,8 +26,10 @@ describe('memory', () => {
     expect(out.stats).toEqual({ queuedWaiters: 0, futexWaiters: 0, asyncWaiters: 0, liveEnvs: 1 });
   });
 
-  // 300 by default (each cycle boots a Worker: ~50 ms here); the bench and
-  // PTHREADING_STRESS=4 run 1,000 or more.
+  // 300 by default (most cycles run on the worker of the thread before);
+  // PTHREADING_STRESS=4 runs 1,200. bench/memory.js runs 20,000 and shows
+  // where RSS levels off: the main isolate's young generation and malloc's
+  // arenas grow over the first thousands of cycles (BENCHMARKS.md).
   const threadCycles = 300 * Number(process.env.PTHREADING_STRESS ?? 1);
   it(`${threadCycles} Thread start/join cycles leave RSS and the live native counts where they were`, () => {
     const out = JSON.parse(
