@@ -34,17 +34,11 @@ const internals = require(path.join(__dirname, '..', 'dist', 'threads', 'thread.
   workerOf(t: Thread): import('node:worker_threads').Worker | undefined;
   warmWorkerCount(): number;
 };
+// Whether a process with this pid exists.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { alive } = require(path.join(__dirname, '..', 'dist', 'multiprocessing', 'native.js')) as { alive(pid: number): boolean };
 
 const root = path.join(__dirname, '..');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * What a script printed that counts in `hits[0]` each run of what thread 0

@@ -357,7 +357,8 @@ export function sweepAnonymous(): number {
   return removed;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (one this process may not signal counts). Not part of the public API. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
