@@ -119,10 +119,15 @@ describe('what a thread leaves on its worker does not run in the next thread the
     expect({ unfinished, blamed }, r.stderr).toEqual({ unfinished: [], blamed: [] });
   });
 
-  it("a timer of node:timers/promises made with { ref: false } that a thread leaves pending never fires while a later thread runs on its worker", () => {
+  it.each([
+    ['a timer', 'timers.setTimeout(5, null, { ref: false }).then(fire);'],
+    ['an interval iteration', '(async () => { for await (const _ of timers.setInterval(2, null, { ref: false })) fire(); })();'],
+    ['a scheduler.wait()', 'timers.scheduler.wait(5, { ref: false }).then(fire);'],
+  ])("%s of node:timers/promises made with { ref: false } that a thread leaves pending never fires while a later thread runs on its worker", (_what, leave) => {
     // Such a timer is created unreferenced (new Timeout(..., refed = false)),
     // without a call to Timeout.prototype.unref(): the unref() that handBack
     // follows never sees it, and getActiveResourcesInfo() does not list it.
+    // An interval's iterator ticks until its iteration ends.
     const r = script(`
       const { Thread } = require('pthreading');
       const hits = new Int32Array(new SharedArrayBuffer(8));
@@ -136,10 +141,7 @@ describe('what a thread leaves on its worker does not run in the next thread the
               hits[1] = getIdent();
             }
           };
-          timers.setTimeout(5, null, { ref: false }).then(fire);
-          (async () => {
-            for await (const _ of timers.setInterval(2, null, { ref: false })) fire();
-          })();
+          ${leave}
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -148,7 +150,31 @@ describe('what a thread leaves on its worker does not run in the next thread the
       console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
     `, { timeout: 60_000 });
     const { hits, under, victims } = leftBehindRan(r);
-    expect(hits, `promised-0's timers fired ${hits} times after it ended, last as ${under}; later threads on its worker: ${victims.join(' ')}`).toBe(0);
+    expect(hits, `promised-0's timer fired ${hits} times after it ended, last as ${under}; later threads on its worker: ${victims.join(' ')}`).toBe(0);
+  });
+
+  it('an interval iteration of node:timers/promises that a thread ends itself does not keep its worker from being reused', () => {
+    // The iteration is followed until it ends (here by break, which calls
+    // the iterator's return()): after that the worker goes on.
+    const r = script(`
+      const { Thread } = require('pthreading');
+      const hits = new Int32Array(new SharedArrayBuffer(8));
+      const target = async (hits, i) => {
+        if (i === 0) {
+          const timers = require('node:timers/promises');
+          let ticks = 0;
+          // The iteration's interval is unreferenced: this one keeps the
+          // worker's event loop alive meanwhile.
+          const keep = setInterval(() => 0, 1000);
+          for await (const _ of timers.setInterval(1, null, { ref: false })) if (++ticks === 3) break;
+          clearInterval(keep);
+        }
+      };
+      ${inARow('ended', 'hits')}
+      console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
+    `, { timeout: 60_000 });
+    const { victims } = leftBehindRan(r);
+    expect(victims.length, 'no later thread ran on the worker of the thread whose iteration ended').toBeGreaterThan(0);
   });
 
   it("a chain of unref'd setImmediate() a thread leaves going does not run while a later thread runs on its worker", () => {

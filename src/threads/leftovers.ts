@@ -8,7 +8,9 @@
  * - the listeners on `process`;
  * - timers and immediates the thread unreferenced, still pending;
  * - promises that settle with nothing on the event loop, still pending
- *   (Atomics.waitAsync, node:timers/promises timers made with { ref: false });
+ *   (Atomics.waitAsync, node:timers/promises timers made with { ref: false },
+ *   scheduler.wait() included, and the iterations of its setInterval()
+ *   until they end);
  * - an AsyncLocalStorage store left on the worker's top-level async resource.
  *
  * What the runtime cannot show (an unreferenced port, socket or child
@@ -72,6 +74,25 @@ function follow(promise: Promise<unknown>): void {
   promise.then(settled, settled);
 }
 
+// An iteration is unsettled until a step of it says it is done or fails,
+// or it is ended with return() or throw().
+function followIteration(iterator: AsyncGenerator): void {
+  unsettled++;
+  let open = true;
+  const end = (): void => {
+    if (open) unsettled--;
+    open = false;
+  };
+  for (const key of ['next', 'return', 'throw'] as const) {
+    const step = iterator[key] as (...args: unknown[]) => Promise<IteratorResult<unknown>>;
+    iterator[key] = function (this: AsyncGenerator, ...args: unknown[]) {
+      const result = step.apply(this, args);
+      result.then((r) => (r.done || key !== 'next') && end(), end);
+      return result;
+    } as never;
+  }
+}
+
 /**
  * Follows, from now on, what leftBehind() cannot see from outside: the
  * timers and immediates unreferenced, the promises that settle with nothing
@@ -116,6 +137,24 @@ export function followLeftovers(): void {
       return result;
     };
   }
+  // scheduler.wait(delay, options) is its setTimeout, reached from inside.
+  const scheduler = Object.getPrototypeOf(promised.scheduler) as { wait?: (...args: unknown[]) => Promise<unknown> } | null;
+  const wait = scheduler?.wait;
+  if (scheduler && typeof wait === 'function') {
+    scheduler.wait = function (this: unknown, ...args: unknown[]) {
+      const result = wait.apply(this, args);
+      if ((args[1] as { ref?: boolean } | undefined)?.ref === false) follow(result);
+      return result;
+    };
+  }
+  // setInterval() returns an async iterator whose unreferenced interval
+  // ticks until the iteration ends: it is followed until then.
+  const interval = promised.setInterval as unknown as (...args: unknown[]) => AsyncGenerator;
+  (promised as Record<string, unknown>).setInterval = function (this: unknown, ...args: unknown[]) {
+    const iterator = interval.apply(this, args);
+    if ((args[2] as { ref?: boolean } | undefined)?.ref === false) followIteration(iterator);
+    return iterator;
+  };
   syncBuiltinESMExports();
 }
 
