@@ -367,6 +367,53 @@ describe('what a thread leaves on its worker does not run in the next thread the
     // Every inversion was reported, by the default handler.
     expect((r.stderr.match(/potential deadlock/g) ?? []).length, r.stderr).toBe(inverted.length);
   });
+
+  // Work a thread starts and does not wait for, whose callback would run in
+  // a later thread on its worker; and what it changes that only a later
+  // thread on the same worker would see. Thread 0 leaves it (`leave`); each
+  // later thread does `meet` and yields 100 ms to its event loop.
+  it.each([
+    ['a crypto job on the thread pool (pbkdf2)', "require('node:crypto').pbkdf2('pw', 'salt', 200000, 32, 'sha256', fire);", ''],
+    ['a zlib job on the thread pool', "require('node:zlib').gzip(require('node:crypto').randomBytes(1 << 20), fire);", ''],
+    [
+      'a WebAssembly compilation',
+      // A module of 3,000 functions, compiled on V8's background threads.
+      `const n = 3000, body = [0x00, 0x41, 0x2a, 0x0b];
+       const leb = (x) => { const o = []; do { let b = x & 0x7f; x >>>= 7; if (x) b |= 0x80; o.push(b); } while (x); return o; };
+       const sec = (id, bytes) => [id, ...leb(bytes.length), ...bytes];
+       const code = []; for (let k = 0; k < n; k++) code.push(...leb(body.length), ...body);
+       const bytes = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...sec(1, [1, 0x60, 0, 1, 0x7f]), ...sec(3, [...leb(n), ...new Array(n).fill(0)]), ...sec(10, [...leb(n), ...code])]);
+       WebAssembly.compile(bytes).then(fire);`,
+      '',
+    ],
+    ["a 'warning' listener that replaces the default one", "process.removeAllListeners('warning'); process.on('warning', fire);", "process.emitWarning('a warning of a later thread');"],
+    ["a variable set in the worker's copy of process.env", "process.env.LEFT_BY_THREAD_0 = 'yes';", 'if (process.env.LEFT_BY_THREAD_0) fire();'],
+  ])('%s does not reach a later thread on its worker', (_what, leave, meet) => {
+    const r = script(`
+      const { Thread } = require('pthreading');
+      const hits = new Int32Array(new SharedArrayBuffer(8));
+      const target = async (hits, i) => {
+        const g = globalThis;
+        if (i === 0) g.__leftBy = getIdent();
+        const fire = () => {
+          if (getIdent() !== g.__leftBy) {
+            Atomics.add(hits, 0, 1);
+            hits[1] = getIdent();
+          }
+        };
+        if (i === 0) {
+          ${leave}
+          return;
+        }
+        ${meet}
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      };
+      ${inARow('left', 'hits', 10)}
+      console.log(JSON.stringify({ hits: hits[0], underIdent: hits[1], runs }));
+    `, { timeout: 60_000 });
+    const { hits, under, victims } = leftBehindRan(r);
+    expect(hits, `what left-0 left reached a later thread ${hits} times, last ${under}; later threads on its worker: ${victims.join(' ')}`).toBe(0);
+  });
 });
 
 describe("what a worker's end did for its thread", () => {

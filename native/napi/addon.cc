@@ -2,6 +2,7 @@
 // each validating its arguments and turning them into calls on parking.h,
 // ops.h and registry.h. src/runtime/native.ts is the only caller.
 #include <napi.h>
+#include <uv.h>
 
 #include <cmath>
 
@@ -451,6 +452,16 @@ Napi::Value NativeThreadIdFn(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(CurrentNativeId()));
 }
 
+// pendingRequests() -> how many requests the calling thread's event loop
+// has in flight (thread-pool work such as crypto or zlib jobs, DNS lookups,
+// file system calls): libuv counts each until its callback is due. -1 where
+// the runtime has no libuv loop to ask.
+Napi::Value PendingRequestsFn(const Napi::CallbackInfo& info) {
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(info.Env(), &loop) != napi_ok || loop == nullptr) return Napi::Number::New(info.Env(), -1);
+  return Napi::Number::New(info.Env(), static_cast<double>(loop->active_reqs.count));
+}
+
 // cancelThread(threadId) -> whether such a thread was known.
 // Also cancels the waits of the Workers pthreading started from that thread,
 // and from theirs: they end with it (threads.h).
@@ -575,6 +586,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("findThread", Napi::Function::New(env, FindThreadFn, "findThread"));
   exports.Set("listThreads", Napi::Function::New(env, ListThreadsFn, "listThreads"));
   exports.Set("nativeThreadId", Napi::Function::New(env, NativeThreadIdFn, "nativeThreadId"));
+  exports.Set("pendingRequests", Napi::Function::New(env, PendingRequestsFn, "pendingRequests"));
   return exports;
 }
 

@@ -40,6 +40,7 @@ interface Binding {
   findThread(ident: number): ThreadRow | null;
   listThreads(): ThreadRow[];
   nativeThreadId(): number;
+  pendingRequests(): number;
   cancelAsync(id: number): boolean;
   unlock(words: Int32Array): boolean;
   wake(words: Int32Array, n: number): number;

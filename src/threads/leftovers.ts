@@ -5,12 +5,14 @@
  * with the worker after it:
  *
  * - the resources that keep the event loop alive (timers, sockets, handles);
- * - the listeners on `process`;
+ * - the listeners on `process` (added, removed or replaced);
  * - timers and immediates the thread unreferenced, still pending;
  * - promises that settle with nothing on the event loop, still pending
  *   (Atomics.waitAsync, node:timers/promises timers made with { ref: false },
  *   scheduler.wait() included, and the iterations of its setInterval()
- *   until they end);
+ *   until they end; a WebAssembly compilation);
+ * - requests in flight on the event loop (thread-pool work: crypto, zlib);
+ * - a variable set in the worker's own copy of process.env;
  * - an AsyncLocalStorage store left on the worker's top-level async resource.
  *
  * What the runtime cannot show (an unreferenced port, socket or child
@@ -19,22 +21,26 @@
 import { syncBuiltinESMExports } from 'node:module';
 import { executionAsyncResource } from 'node:async_hooks';
 
+import { binding } from '../runtime/native';
+
 export interface Snapshot {
   /** Null where the runtime cannot tell: then nothing is ever handed on. */
   resources: string[] | null;
-  listeners: string;
+  listeners: Map<string | symbol, Function[]>;
+  env: string;
 }
 
 /** The worker as a thread is about to run on it. */
 export function snapshot(): Snapshot {
-  return { resources: activeResources(), listeners: processListeners() };
+  return { resources: activeResources(), listeners: processListeners(), env: environment() };
 }
 
 /** Whether the thread that ran since `before` left anything behind. */
 export function leftBehind(before: Snapshot): boolean {
   const now = activeResources();
   if (!before.resources || !now || now.join() !== before.resources.join()) return true;
-  return processListeners() !== before.listeners || storeLeft() || callbacksPending();
+  if (!sameListeners(before.listeners, processListeners()) || environment() !== before.env) return true;
+  return requestsPending() || storeLeft() || callbacksPending();
 }
 
 // What keeps this worker's event loop alive between two threads (its own
@@ -46,13 +52,35 @@ function activeResources(): string[] | null {
 
 // The listeners on `process` (an 'exit' handler that ends what the thread
 // started, a 'message' handler...): a thread that adds one expects it to
-// run at its worker's end.
-function processListeners(): string {
-  return process
-    .eventNames()
-    .map((name) => `${String(name)}:${process.listenerCount(name)}`)
-    .sort()
-    .join();
+// run at its worker's end; one that replaces one (a 'warning' handler)
+// would take the next thread's events.
+function processListeners(): Map<string | symbol, Function[]> {
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  return new Map(emitter.eventNames().map((name) => [name, emitter.listeners(name)]));
+}
+
+function sameListeners(a: Map<string | symbol, Function[]>, b: Map<string | symbol, Function[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, listeners] of a) {
+    const now = b.get(name);
+    if (!now || now.length !== listeners.length || now.some((f, i) => f !== listeners[i])) return false;
+  }
+  return true;
+}
+
+// A worker's process.env is its own copy: a variable a thread set there
+// would be seen by the next thread on the worker only.
+function environment(): string {
+  return JSON.stringify(Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+// Requests in flight on the event loop that getActiveResourcesInfo() does
+// not list: thread-pool work (crypto, zlib), which would call back into
+// the next thread. Asked of libuv on Node and Electron only (Bun and
+// Deno's loops are not libuv's).
+const libuv = !('bun' in process.versions) && !('Deno' in globalThis);
+function requestsPending(): boolean {
+  return libuv && binding.pendingRequests() > 0;
 }
 
 // Timers and immediates a thread unreferenced: they do not keep the event
@@ -144,6 +172,18 @@ export function followLeftovers(): void {
     scheduler.wait = function (this: unknown, ...args: unknown[]) {
       const result = wait.apply(this, args);
       if ((args[1] as { ref?: boolean } | undefined)?.ref === false) follow(result);
+      return result;
+    };
+  }
+  // A WebAssembly module is compiled on V8's background threads; its
+  // promise settles with nothing on the event loop.
+  const wasm = (globalThis as { WebAssembly?: Record<string, unknown> }).WebAssembly;
+  for (const name of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) {
+    const original = wasm?.[name];
+    if (typeof original !== 'function') continue;
+    wasm![name] = function (this: unknown, ...args: unknown[]) {
+      const result = original.apply(this, args) as Promise<unknown>;
+      follow(result);
       return result;
     };
   }
