@@ -387,7 +387,6 @@ describe('what a thread leaves on its worker does not run in the next thread the
       '',
     ],
     ["a 'warning' listener that replaces the default one", "process.removeAllListeners('warning'); process.on('warning', fire);", "process.emitWarning('a warning of a later thread');"],
-    ["a variable set in the worker's copy of process.env", "process.env.LEFT_BY_THREAD_0 = 'yes';", 'if (process.env.LEFT_BY_THREAD_0) fire();'],
   ])('%s does not reach a later thread on its worker', (_what, leave, meet) => {
     const r = script(`
       const { Thread } = require('pthreading');

@@ -12,7 +12,6 @@
  *   scheduler.wait() included, and the iterations of its setInterval()
  *   until they end; a WebAssembly compilation);
  * - requests in flight on the event loop (thread-pool work: crypto, zlib);
- * - a variable set in the worker's own copy of process.env;
  * - an AsyncLocalStorage store left on the worker's top-level async resource.
  *
  * What the runtime cannot show (an unreferenced port, socket or child
@@ -27,19 +26,18 @@ export interface Snapshot {
   /** Null where the runtime cannot tell: then nothing is ever handed on. */
   resources: string[] | null;
   listeners: Map<string | symbol, Function[]>;
-  env: string;
 }
 
 /** The worker as a thread is about to run on it. */
 export function snapshot(): Snapshot {
-  return { resources: activeResources(), listeners: processListeners(), env: environment() };
+  return { resources: activeResources(), listeners: processListeners() };
 }
 
 /** Whether the thread that ran since `before` left anything behind. */
 export function leftBehind(before: Snapshot): boolean {
   const now = activeResources();
   if (!before.resources || !now || now.join() !== before.resources.join()) return true;
-  if (!sameListeners(before.listeners, processListeners()) || environment() !== before.env) return true;
+  if (!sameListeners(before.listeners, processListeners())) return true;
   return requestsPending() || storeLeft() || callbacksPending();
 }
 
@@ -66,12 +64,6 @@ function sameListeners(a: Map<string | symbol, Function[]>, b: Map<string | symb
     if (!now || now.length !== listeners.length || now.some((f, i) => f !== listeners[i])) return false;
   }
   return true;
-}
-
-// A worker's process.env is its own copy: a variable a thread set there
-// would be seen by the next thread on the worker only.
-function environment(): string {
-  return JSON.stringify(Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 // Requests in flight on the event loop that getActiveResourcesInfo() does
