@@ -41,7 +41,6 @@ import { Timer } from './threads/timer';
 import { followLeftovers, leftBehind, snapshot, type Snapshot } from './threads/leftovers';
 
 installSyncOutput();
-followLeftovers();
 // Everything pthreading exports is usable in a target without an import.
 // Compiled code reaches a named import as `pthreading_1.x`, `import_pthreading.x`…
 // (see MODULE_ALIASES). A name the runtime already has as a global stays
@@ -111,6 +110,11 @@ resultPort.unref();
 compileIn(__filename, '() => 0');
 revive({});
 let boot: Boot = awaitJob();
+// What a thread leaves behind is followed from the first job on, as the
+// worker wakes for it: installed before a warm worker's first wait (a
+// timer and an immediate made and cleared), it left processes that should
+// end by themselves running, now and then, in the wait storm under ASan.
+followLeftovers();
 
 /** Evaluates `expression` as if written in the file that created the thread. */
 function compile<T>(expression: string): T {
