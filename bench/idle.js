@@ -157,11 +157,11 @@ async function main() {
   const rows = [];
   const over = `over ${SECONDS} s (median of ${WINDOWS} windows)`;
   for (const [name, r] of results) {
-    rows.push({ bench: `CPU seconds of ${THREADS} idle threads ${over}, whole process`, peer: name, value: r.whole, unit: 's', better: 'lower' });
+    rows.push({ bench: `CPU time of ${THREADS} idle threads ${over}, whole process`, peer: name, value: 1000 * r.whole, unit: 'ms', better: 'lower' });
   }
   for (const [name, r] of results) {
     if (r.threads === null) continue;
-    rows.push({ bench: `CPU seconds of ${THREADS} idle threads ${over}, their own OS threads`, peer: name, value: r.threads, unit: 's', better: 'lower' });
+    rows.push({ bench: `CPU time of ${THREADS} idle threads ${over}, their own OS threads`, peer: name, value: 1000 * r.threads, unit: 'ms', better: 'lower' });
   }
   const ours = results[0][1];
   const targets = [

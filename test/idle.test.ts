@@ -64,7 +64,7 @@ describe.runIf(hasSchedstat)('idle threads', () => {
     // The joined threads are started by the joiners; like Python's,
     // enumerate() lists a thread from start() on, its native id once it runs.
     const ours = (): Thread[] => enumerate().filter((t) => /^(sleep|event|event-timed|lock|condition|async-event|join|joined)-\d$/.test(t.name));
-    await until(() => ours().length === 16 && ours().every((t) => t.nativeId !== null));
+    await until(() => ours().length === 16 && ours().every((t) => t.nativeId !== null), 30_000);
     const waiting = ours();
     const tids = [...waiting.map((t) => t.nativeId!), ...finished.map((t) => t.nativeId!)];
     expect(new Set(tids).size).toBe(18);
