@@ -113,6 +113,22 @@ function followIteration(iterator: AsyncGenerator): void {
   }
 }
 
+// Replaces `object[name]`, where it is a function, with one that calls it
+// and then hands `then` its result and arguments.
+function onEachResult<R>(object: object, name: string, then: (result: R, args: unknown[]) => unknown): void {
+  const target = object as Record<string, unknown>;
+  const original = target[name];
+  if (typeof original !== 'function') return;
+  target[name] = function (this: unknown, ...args: unknown[]) {
+    const result = original.apply(this, args) as R;
+    then(result, args);
+    return result;
+  };
+}
+
+// Whether a node:timers/promises options argument asks for an unreferenced timer.
+const unreferencedTimer = (options: unknown): boolean => (options as { ref?: boolean } | undefined)?.ref === false;
+
 /**
  * Follows, from now on, what leftBehind() cannot see from outside: the
  * timers and immediates unreferenced, the promises that settle with nothing
@@ -137,56 +153,21 @@ export function followLeftovers(): void {
       return unref.call(this);
     };
   }
-  type WaitAsync = (...args: unknown[]) => { async: boolean; value: unknown };
-  const atomics = Atomics as unknown as { waitAsync?: WaitAsync };
-  const waitAsync = atomics.waitAsync;
-  if (typeof waitAsync === 'function') {
-    atomics.waitAsync = function (...args: unknown[]) {
-      const result = waitAsync.apply(Atomics, args);
-      if (result.async) follow(result.value as Promise<unknown>);
-      return result;
-    };
-  }
+  onEachResult(Atomics, 'waitAsync', (result: { async: boolean; value: Promise<unknown> }) => result.async && follow(result.value));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const promised = require('node:timers/promises') as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  for (const [name, at] of [['setTimeout', 2], ['setImmediate', 1]] as const) {
-    const original = promised[name];
-    promised[name] = function (this: unknown, ...args: unknown[]) {
-      const result = original.apply(this, args);
-      if ((args[at] as { ref?: boolean } | undefined)?.ref === false) follow(result);
-      return result;
-    };
-  }
-  // scheduler.wait(delay, options) is its setTimeout, reached from inside.
-  const scheduler = Object.getPrototypeOf(promised.scheduler) as { wait?: (...args: unknown[]) => Promise<unknown> } | null;
-  const wait = scheduler?.wait;
-  if (scheduler && typeof wait === 'function') {
-    scheduler.wait = function (this: unknown, ...args: unknown[]) {
-      const result = wait.apply(this, args);
-      if ((args[1] as { ref?: boolean } | undefined)?.ref === false) follow(result);
-      return result;
-    };
-  }
-  // A WebAssembly module is compiled on V8's background threads; its
-  // promise settles with nothing on the event loop.
-  const wasm = (globalThis as { WebAssembly?: Record<string, unknown> }).WebAssembly;
-  for (const name of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) {
-    const original = wasm?.[name];
-    if (typeof original !== 'function') continue;
-    wasm![name] = function (this: unknown, ...args: unknown[]) {
-      const result = original.apply(this, args) as Promise<unknown>;
-      follow(result);
-      return result;
-    };
-  }
+  const promised = require('node:timers/promises') as Record<string, unknown>;
+  onEachResult(promised, 'setTimeout', (result: Promise<unknown>, args) => unreferencedTimer(args[2]) && follow(result));
+  onEachResult(promised, 'setImmediate', (result: Promise<unknown>, args) => unreferencedTimer(args[1]) && follow(result));
   // setInterval() returns an async iterator whose unreferenced interval
   // ticks until the iteration ends: it is followed until then.
-  const interval = promised.setInterval as unknown as (...args: unknown[]) => AsyncGenerator;
-  (promised as Record<string, unknown>).setInterval = function (this: unknown, ...args: unknown[]) {
-    const iterator = interval.apply(this, args);
-    if ((args[2] as { ref?: boolean } | undefined)?.ref === false) followIteration(iterator);
-    return iterator;
-  };
+  onEachResult(promised, 'setInterval', (iterator: AsyncGenerator, args) => unreferencedTimer(args[2]) && followIteration(iterator));
+  // scheduler.wait(delay, options) is its setTimeout, reached from inside.
+  const scheduler = promised.scheduler ? Object.getPrototypeOf(promised.scheduler) : null;
+  if (scheduler) onEachResult(scheduler, 'wait', (result: Promise<unknown>, args) => unreferencedTimer(args[1]) && follow(result));
+  // A WebAssembly module is compiled on V8's background threads; its
+  // promise settles with nothing on the event loop.
+  const wasm = (globalThis as { WebAssembly?: object }).WebAssembly;
+  if (wasm) for (const name of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) onEachResult(wasm, name, follow);
   syncBuiltinESMExports();
 }
 
