@@ -16,7 +16,7 @@ import { compileFunction as compileTarget, compileIn, compileMembers, explain, s
 import { MODULE_ALIASES, type Placement } from './threads/scope';
 import { ThreadExitError } from './runtime/errors';
 import { applyLoggingConfig } from './logging/logging';
-import { BOOT_KEY, binding } from './runtime/native';
+import { BOOT_KEY, Op, Status, binding } from './runtime/native';
 import { revive } from './runtime/shared';
 import { installSyncOutput } from './threads/output';
 import { shutdownExecutors } from './concurrent/executor';
@@ -53,12 +53,18 @@ Object.assign(globalThis, Object.fromEntries(free), aliases, { threading: pthrea
 scopeNames(taken);
 
 // A warm worker sleeps until start() posts its job (see Warm workers in
-// thread.ts). Atomics.wait, unlike a native wait, ends when the worker is
-// terminated, however that comes: so a warm worker never holds up the exit
-// of the thread that booted it, nor the process's.
+// thread.ts), in a native wait: terminate() and the process's exit cancel
+// it (src/install.ts), as they cancel every native wait, so a warm worker
+// never holds up the exit of the thread that booted it, nor the process's.
+// Not Atomics.wait: V8 interrupts that wait for a termination only once it
+// is waiting, so a termination requested a moment before it began was
+// missed, and the exit that joins the worker hung (the wait storm, now and
+// then, under ASan).
 function awaitJob(): Boot {
   // Pairs with start()'s Atomics.store of JOB, made after it posted the job.
-  while (Atomics.load(words, JOB) === 0) Atomics.wait(words, JOB, 0);
+  while (Atomics.load(words, JOB) === 0) {
+    if (binding.park(Op.Futex, words, -1, 0) === Status.Cancelled) process.exit(0);
+  }
   const job = receiveMessageOnPort(jobPort);
   if (!job) process.exit(0);
   return revive(job.message as Boot);

@@ -373,10 +373,10 @@ export class Thread<F extends TargetFunction = TargetFunction, K extends Record<
       throw error;
     }
     // The worker sleeps on this word until its job is posted.
-    // Pairs with the warm worker's Atomics.load/wait on JOB (src/worker.ts):
-    // the job was posted to its port before this store.
+    // Pairs with the warm worker's Atomics.load and native wait on JOB
+    // (src/worker.ts): the job was posted to its port before this store.
     Atomics.store(spare.words, JOB, 1);
-    Atomics.notify(spare.words, JOB);
+    binding.wakeFutex(spare.words);
     local.results = spare.results;
     this._ident = ident;
     this._started = true;
@@ -601,7 +601,7 @@ export interface SpareBoot {
 export const RETURNED = 'returned';
 
 /** @internal The words a warm worker shares with the thread that starts it. */
-export const JOB = 0; // 0 until start() has posted the job; the worker sleeps on it (Atomics.wait)
+export const JOB = 0; // 0 until start() has posted the job; the worker sleeps on it (a native futex wait)
 /** @internal */
 export const NATIVE_ID = 1; // the thread's OS id, written by the thread before it counts as started
 /** @internal */
@@ -631,9 +631,9 @@ const lent = new Set<Spare>();
 // Node fails to even boot is seen only through its exit event, which
 // startAsync() receives but a blocking start() cannot, so stackSize()
 // refuses the sizes with which a worker cannot boot.
-// The worker waits for its job in Atomics.wait, which Worker#terminate()
-// and the end of the thread that owns it interrupt: a warm worker never
-// holds up anybody's exit.
+// The worker waits for its job in a native wait, which Worker#terminate(),
+// the end of the thread that owns it and the process's exit cancel: a warm
+// worker never holds up anybody's exit.
 function spawnSpare(): Spare {
   const ident = binding.nextIdent();
   const { port1, port2 } = new MessageChannel();
