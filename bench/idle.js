@@ -55,7 +55,7 @@ function measure(tids, sleep) {
     if (t0 !== null && t1 !== null) threads.push(t1 - t0);
   }
   const median = (xs) => (xs.length ? xs.sort((a, b) => a - b)[xs.length >> 1] : null);
-  return { whole: median(whole), threads: median(threads), windows: whole };
+  return { whole: median(whole), threads: median(threads) };
 }
 
 async function pthreading() {
@@ -132,7 +132,7 @@ for _ in range(WINDOWS):
     whole.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
     if t0 is not None and t1 is not None: threads.append(t1 - t0)
 med = lambda xs: sorted(xs)[len(xs) // 2] if xs else None
-print(json.dumps({'whole': med(whole), 'threads': med(threads), 'windows': whole, 'count': len(tids)}))
+print(json.dumps({'whole': med(whole), 'threads': med(threads)}))
 `);
 }
 

@@ -117,9 +117,9 @@ compileIn(__filename, '() => 0');
 revive({});
 let boot: Boot = awaitJob();
 // What a thread leaves behind is followed from the first job on, as the
-// worker wakes for it: installed before a warm worker's first wait (a
-// timer and an immediate made and cleared), it left processes that should
-// end by themselves running, now and then, in the wait storm under ASan.
+// worker wakes for it. (Installed before a warm worker's first wait, it
+// seemed to leave the wait storm hanging at exit now and then under ASan;
+// the cause was the lost termination of Atomics.wait, see awaitJob.)
 followLeftovers();
 
 /** Evaluates `expression` as if written in the file that created the thread. */

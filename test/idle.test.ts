@@ -34,11 +34,8 @@ describe.runIf(hasSchedstat)('idle threads', () => {
     const held = new Lock();
     held.acquire();
     const cond = new Condition();
-    const threads: Thread[] = [];
     const start = (name: string, target: (...args: never[]) => unknown, args: unknown[] = []): void => {
-      const t = new Thread({ name, target: target as (...args: unknown[]) => unknown, args, daemon: true });
-      t.start();
-      threads.push(t);
+      new Thread({ name, target: target as (...args: unknown[]) => unknown, args, daemon: true }).start();
     };
     for (let i = 0; i < 2; i++) {
       start(`sleep-${i}`, () => pthreading.sleep(600));
@@ -64,7 +61,10 @@ describe.runIf(hasSchedstat)('idle threads', () => {
     // The joined threads are started by the joiners; like Python's,
     // enumerate() lists a thread from start() on, its native id once it runs.
     const ours = (): Thread[] => enumerate().filter((t) => /^(sleep|event|event-timed|lock|condition|async-event|join|joined)-\d$/.test(t.name));
-    await until(() => ours().length === 16 && ours().every((t) => t.nativeId !== null), 30_000);
+    await until(() => {
+      const now = ours();
+      return now.length === 16 && now.every((t) => t.nativeId !== null);
+    }, 30_000);
     const waiting = ours();
     const tids = [...waiting.map((t) => t.nativeId!), ...finished.map((t) => t.nativeId!)];
     expect(new Set(tids).size).toBe(18);
@@ -72,15 +72,12 @@ describe.runIf(hasSchedstat)('idle threads', () => {
     // A thread that has just started may still be finishing its start-up;
     // once all have fallen asleep, a whole second passes with none of them
     // on a CPU. One that polled or spun, even once a second, never would.
-    let still = false;
-    const moved: string[] = [];
-    for (let attempt = 0; attempt < 30 && !still; attempt++) {
+    let moved: string[] = [];
+    for (let attempt = 0; attempt < 30; attempt++) {
       const before = schedstat(tids);
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      const after = schedstat(tids);
-      moved.length = 0;
-      for (const [tid, stat] of after) if (stat !== before.get(tid)) moved.push(`${tid}: ${before.get(tid)} -> ${stat}`);
-      still = moved.length === 0;
+      moved = [...schedstat(tids)].filter(([tid, stat]) => stat !== before.get(tid)).map(([tid, stat]) => `${tid}: ${before.get(tid)} -> ${stat}`);
+      if (moved.length === 0) break;
     }
     expect(moved).toEqual([]);
 
